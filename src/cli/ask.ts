@@ -1,0 +1,108 @@
+/**
+ * `npm run ask -- "question"`     one answer with its sources, for people
+ * `npm run ask -- --json "…"`     the Answer as one JSON object
+ * `npm run --silent ask -- --jsonl` batch: JSON lines in on stdin, one Answer line out per input
+ */
+import { createInterface } from "node:readline";
+import { loadConfig } from "../config.js";
+import { createLogger } from "../logger.js";
+import { createCoach, type Coach } from "../coach.js";
+import type { Answer, HistoryMessage, Turn } from "../types.js";
+import { asCoachError, ConfigInvalidError } from "../errors.js";
+
+async function main(argv: string[]): Promise<number> {
+  const flags = new Set(argv.filter((a) => a.startsWith("--")));
+  const question = argv.filter((a) => !a.startsWith("--")).join(" ");
+  const unknown = [...flags].filter((f) => !["--json", "--jsonl", "--help"].includes(f));
+  if (flags.has("--help") || unknown.length > 0 || (!flags.has("--jsonl") && !question.trim())) {
+    process.stderr.write(
+      `${unknown.length ? `Unknown option ${unknown.join(", ")}.\n` : ""}Usage:\n  npm run ask -- "Which companies hire AI PMs in manufacturing?"\n  npm run ask -- --json "…"\n  npm run --silent ask -- --jsonl < questions.jsonl\n`,
+    );
+    return flags.has("--help") ? 0 : 2;
+  }
+
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "warn");
+  const coach = await createCoach(config, logger);
+
+  if (flags.has("--jsonl")) {
+    await runBatch(coach);
+    return 0;
+  }
+  const answer = await coach.ask(cliTurn(question, []));
+  process.stdout.write(flags.has("--json") ? `${JSON.stringify(answer)}\n` : formatForTerminal(answer));
+  return 0;
+}
+
+function cliTurn(text: string, history: HistoryMessage[], id = "cli"): Turn {
+  return { text, history, user: { id: "cli-user", platform: "cli" }, conversationId: id };
+}
+
+/** One output line per input line, in order; a bad line never stops the batch. */
+async function runBatch(coach: Coach): Promise<void> {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (!line.trim()) continue;
+    const parsed = parseBatchLine(line, lineNumber);
+    const answer = "error" in parsed ? badInput(parsed.error) : await coach.ask(cliTurn(parsed.question, parsed.history, `batch-${parsed.id ?? lineNumber}`));
+    process.stdout.write(`${JSON.stringify({ id: parsed.id, ...answer })}\n`);
+  }
+}
+
+type BatchLine = { id: string | null; question: string; history: HistoryMessage[] } | { id: string | null; error: string };
+
+export function parseBatchLine(line: string, lineNumber: number): BatchLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { id: null, error: `Line ${lineNumber} is not valid JSON.` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { id: null, error: `Line ${lineNumber} must be a JSON object.` };
+  const record = value as Record<string, unknown>;
+  const id = typeof record.id === "string" || typeof record.id === "number" ? String(record.id) : null;
+  if (typeof record.question !== "string") return { id, error: `Line ${lineNumber} needs a "question" string.` };
+  const history = record.history ?? [];
+  if (!Array.isArray(history) || !history.every(isHistoryMessage)) {
+    return { id, error: `Line ${lineNumber}: "history" must be a list of {"role": "user"|"assistant", "content": string}.` };
+  }
+  return { id, question: record.question, history };
+}
+
+function isHistoryMessage(m: unknown): m is HistoryMessage {
+  const r = m as Record<string, unknown> | null;
+  return !!r && (r.role === "user" || r.role === "assistant") && typeof r.content === "string";
+}
+
+function badInput(message: string): Answer {
+  return { outcome: "refused", reason: "bad_input", text: message, citations: [], followUps: [], mode: "extractive", latencyMs: 0 };
+}
+
+export function formatForTerminal(answer: Answer): string {
+  const bold = process.stdout.isTTY ? (s: string) => `\u001b[1m${s}\u001b[22m` : (s: string) => s;
+  const out = [answer.text.replace(/\*\*(.+?)\*\*/gu, (_, s: string) => bold(s)), ""];
+  if (answer.citations.length > 0) {
+    out.push(bold("Sources (from the guide):"));
+    answer.citations.forEach((c, i) => out.push(`  [${i + 1}] ${c.section}`));
+    out.push("");
+  }
+  if (answer.followUps.length > 0) {
+    out.push(bold("You could ask next:"));
+    for (const f of answer.followUps) out.push(`  - ${f}`);
+    out.push("");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const e = asCoachError(error);
+    process.stderr.write(e instanceof ConfigInvalidError ? `${e.message}\n` : `${e.code}: ${e.message}\n`);
+    process.exitCode = 1;
+  },
+);

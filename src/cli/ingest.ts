@@ -1,0 +1,21 @@
+/** `npm run ingest`: (re)build the index from knowledge/ and print what was built. */
+import { loadConfig } from "../config.js";
+import { buildIndex } from "../retrieval/index-store.js";
+import { asCoachError } from "../errors.js";
+
+const started = performance.now();
+try {
+  const config = loadConfig();
+  const index = await buildIndex(config.knowledgeDir, config.dataDir);
+  const ms = Math.round(performance.now() - started);
+  process.stdout.write(
+    `Indexed ${index.manifest.chunkCount} chunks from ${config.knowledgeDir}\n` +
+      `  embedder:   ${index.manifest.embedder.id} (${index.manifest.embedder.dimensions} dimensions)\n` +
+      `  index:      ${index.dir}\n` +
+      `  time:       ${ms} ms\n`,
+  );
+} catch (error) {
+  const e = asCoachError(error);
+  process.stderr.write(`${e.code}: ${e.message}\n`);
+  process.exitCode = 1;
+}

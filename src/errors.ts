@@ -1,0 +1,67 @@
+/**
+ * Every error the coach raises on purpose, one class per stable code. Adapters log `code` and
+ * show `userMessage`; anything else is wrapped by `asCoachError` so callers handle one type.
+ */
+
+export type CoachErrorCode =
+  | "coach_config_invalid"
+  | "coach_knowledge_missing"
+  | "coach_knowledge_invalid"
+  | "coach_index_corrupt"
+  | "coach_index_build_failed"
+  | "coach_bad_input"
+  | "coach_unknown";
+
+export abstract class CoachError extends Error {
+  abstract readonly code: CoachErrorCode;
+  /** One short sentence safe to show an end user. */
+  readonly userMessage: string = "Sorry, something went wrong on my side. Please try again in a moment.";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ConfigInvalidError extends CoachError {
+  readonly code = "coach_config_invalid" as const;
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+export class KnowledgeMissingError extends CoachError {
+  readonly code = "coach_knowledge_missing" as const;
+}
+
+export class KnowledgeInvalidError extends CoachError {
+  readonly code = "coach_knowledge_invalid" as const;
+}
+
+export class IndexCorruptError extends CoachError {
+  readonly code = "coach_index_corrupt" as const;
+}
+
+export class IndexBuildFailedError extends CoachError {
+  readonly code = "coach_index_build_failed" as const;
+}
+
+export class BadInputError extends CoachError {
+  readonly code = "coach_bad_input" as const;
+  override readonly userMessage: string;
+  constructor(message: string) {
+    super(message);
+    this.userMessage = message;
+  }
+}
+
+export class UnknownCoachError extends CoachError {
+  readonly code = "coach_unknown" as const;
+}
+
+/** Wrap anything thrown into a CoachError, keeping the original as `cause`. */
+export function asCoachError(error: unknown): CoachError {
+  if (error instanceof CoachError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new UnknownCoachError(message, { cause: error });
+}

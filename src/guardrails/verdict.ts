@@ -1,0 +1,16 @@
+import type { ReasonCode } from "../types.js";
+
+/** What a rail decides. Rails never throw: the pipeline routes on this value. */
+export type Verdict =
+  | { kind: "allow" }
+  | { kind: "refuse"; reason: ReasonCode; message: string }
+  | { kind: "rewrite"; text: string };
+
+export const allow = (): Verdict => ({ kind: "allow" });
+export const refuse = (reason: ReasonCode, message: string): Verdict => ({ kind: "refuse", reason, message });
+export const rewrite = (text: string): Verdict => ({ kind: "rewrite", text });
+
+export interface InputRail {
+  name: string;
+  check(text: string): Verdict;
+}

@@ -1,0 +1,161 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join, relative } from "node:path";
+import type { Chunk } from "../types.js";
+import { KnowledgeInvalidError, KnowledgeMissingError } from "../errors.js";
+
+export interface KnowledgeDocument {
+  source: string;
+  frontMatter: Record<string, string>;
+  title: string;
+  chunks: Chunk[];
+}
+
+export const SECTION_SEPARATOR = " › ";
+/** Bump when chunking changes, so every built index is rebuilt. */
+export const CHUNKER_VERSION = "md-headings-1";
+
+const METADATA_LINE = /^([A-Z][A-Za-z]{1,20}): (.+)$/u;
+
+/**
+ * Split one Markdown document into one chunk per heading that has its own text. Sections in the
+ * guide are short (under 150 words), so a heading's text is the natural retrieval unit and every
+ * chunk carries the heading path a reader would use to find it.
+ */
+export function parseMarkdown(markdown: string, source: string): KnowledgeDocument {
+  const { frontMatter, body } = splitFrontMatter(markdown, source);
+  const lines = body.replace(/<!--[\s\S]*?-->/gu, "").split(/\r?\n/u);
+  const chunks: Chunk[] = [];
+  const stack: { level: number; title: string; id: string }[] = [];
+  let title = frontMatter.title ?? "";
+  let current: { level: number; title: string; id: string; lines: string[] } | null = null;
+
+  const flush = () => {
+    if (!current) return;
+    const paragraphs = toParagraphs(current.lines);
+    if (paragraphs.length === 0) return;
+    const metadata: Record<string, string> = {};
+    for (const p of paragraphs) {
+      const m = METADATA_LINE.exec(p);
+      if (m && !p.includes("\n")) metadata[m[1]!] = m[2]!;
+    }
+    const path = stack.map((s) => s.title);
+    chunks.push({
+      id: current.id,
+      title: current.title,
+      section: path.join(SECTION_SEPARATOR),
+      headingPath: path,
+      text: paragraphs.join("\n\n"),
+      metadata,
+      source,
+      order: chunks.length,
+      parentSection: stack.length > 1 ? stack[stack.length - 2]!.id : "",
+    });
+  };
+
+  for (const line of lines) {
+    const heading = /^(#{1,6})\s+(.+?)\s*#*$/u.exec(line);
+    if (!heading) {
+      current?.lines.push(line);
+      continue;
+    }
+    flush();
+    const level = heading[1]!.length;
+    const text = heading[2]!.trim();
+    if (level === 1) {
+      title = text;
+      stack.length = 0;
+      current = null;
+      continue;
+    }
+    while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
+    const id = [...stack.map((s) => s.id.split("/").pop()!), slugify(text)].join("/");
+    stack.push({ level, title: text, id });
+    current = { level, title: text, id, lines: [] };
+  }
+  flush();
+
+  if (!title) throw new KnowledgeInvalidError(`${source}: needs a title (front matter "title:" or a "# " heading)`);
+  return { source, frontMatter, title, chunks };
+}
+
+function splitFrontMatter(markdown: string, source: string): { frontMatter: Record<string, string>; body: string } {
+  if (!markdown.startsWith("---")) return { frontMatter: {}, body: markdown };
+  const end = markdown.indexOf("\n---", 3);
+  if (end < 0) throw new KnowledgeInvalidError(`${source}: front matter opened with --- is never closed`);
+  const frontMatter: Record<string, string> = {};
+  for (const line of markdown.slice(3, end).split(/\r?\n/u)) {
+    const m = /^([A-Za-z_][\w-]*):\s*(.*)$/u.exec(line.trim());
+    if (m) frontMatter[m[1]!] = m[2]!.replace(/^"(.*)"$/u, "$1");
+  }
+  return { frontMatter, body: markdown.slice(end + 4) };
+}
+
+/** Paragraphs as single lines; Markdown tables without rows carry no content and are dropped. */
+function toParagraphs(lines: string[]): string[] {
+  const paragraphs: string[] = [];
+  let buffer: string[] = [];
+  const push = () => {
+    const kept = buffer.filter((l) => !/^\s*\|.*\|\s*$/u.test(l));
+    const text = kept.join(" ").replace(/\s+/gu, " ").trim();
+    if (text) paragraphs.push(text);
+    buffer = [];
+  };
+  for (const line of lines) {
+    if (line.trim() === "") push();
+    else buffer.push(line);
+  }
+  push();
+  return paragraphs;
+}
+
+export function slugify(text: string): string {
+  return text
+    .toLowerCase()
+    .normalize("NFD")
+    .replace(/\p{M}+/gu, "")
+    .replace(/[^a-z0-9]+/gu, "-")
+    .replace(/^-+|-+$/gu, "");
+}
+
+/** Every `*.md` under `dir`, parsed, in a stable order. */
+export function loadKnowledge(dir: string): KnowledgeDocument[] {
+  let files: string[];
+  try {
+    files = listMarkdown(dir);
+  } catch (error) {
+    throw new KnowledgeMissingError(`Cannot read the knowledge directory ${dir}: ${(error as Error).message}`);
+  }
+  if (files.length === 0) throw new KnowledgeMissingError(`No Markdown files in ${dir}: add the guide as knowledge/*.md`);
+  const docs = files.map((file) => parseMarkdown(readFileSync(file, "utf8"), relative(dir, file)));
+  const seen = new Set<string>();
+  for (const doc of docs) {
+    for (const chunk of doc.chunks) {
+      if (seen.has(chunk.id)) chunk.id = `${slugify(doc.source)}/${chunk.id}`;
+      seen.add(chunk.id);
+    }
+  }
+  return docs;
+}
+
+function listMarkdown(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...listMarkdown(full));
+    else if (name.endsWith(".md") && name.toLowerCase() !== "readme.md") out.push(full);
+  }
+  return out;
+}
+
+/** Hash of everything that shapes the index: knowledge files, glossary and chunker version. */
+export function knowledgeHash(dir: string, extra: string): string {
+  const hash = createHash("sha256");
+  hash.update(CHUNKER_VERSION);
+  for (const file of listMarkdown(dir)) {
+    hash.update(relative(dir, file));
+    hash.update(readFileSync(file));
+  }
+  hash.update(extra);
+  return hash.digest("hex");
+}

@@ -1,0 +1,102 @@
+import { contentTerms, editDistance, isMisspeltStopword, isStopword, stem, words } from "../text/normalize.js";
+import type { Glossary } from "../knowledge/glossary.js";
+
+export interface AnalyzedQuery {
+  /** Content terms of the question itself, typos corrected against the knowledge vocabulary. */
+  terms: string[];
+  /** Content terms contributed by glossary expansion (acronyms, synonyms). */
+  expansionTerms: string[];
+  /** Terms that neither the knowledge nor the glossary knows. */
+  unknownTerms: string[];
+  /** Question words as typed, for char n-gram features. */
+  rawWords: string[];
+}
+
+/**
+ * Turns a question into the terms retrieval works with: stems, typo correction against the
+ * vocabulary of the knowledge ("maintenence" -> "maintenance"), and glossary expansion.
+ */
+export class QueryAnalyzer {
+  private readonly byLength = new Map<number, string[]>();
+  private readonly correctionCache = new Map<string, string | null>();
+
+  private readonly vocabulary: ReadonlySet<string>;
+  private readonly knownWords: ReadonlySet<string>;
+
+  /**
+   * @param vocabulary stems the index knows
+   * @param sourceWords words as written in the knowledge: typos are corrected against these,
+   *   since "predictve" is one edit from "predictive" but also one from the stem "predict"
+   */
+  constructor(
+    vocabulary: ReadonlySet<string>,
+    sourceWords: Iterable<string>,
+    private readonly glossary: Glossary,
+  ) {
+    this.vocabulary = vocabulary;
+    const known = new Set<string>();
+    for (const w of sourceWords) if (w.length >= 4 && !/\d/u.test(w) && !isStopword(w)) known.add(w);
+    this.knownWords = known;
+    for (const term of known) {
+      const list = this.byLength.get(term.length) ?? [];
+      list.push(term);
+      this.byLength.set(term.length, list);
+    }
+  }
+
+  analyze(text: string): AnalyzedQuery {
+    const terms: string[] = [];
+    const unknownTerms: string[] = [];
+    for (const word of words(text)) {
+      if (isStopword(word)) continue;
+      const term = stem(word);
+      if (this.vocabulary.has(term)) {
+        terms.push(term);
+        continue;
+      }
+      const corrected = this.knownWords.has(word) ? null : this.correct(word);
+      const correctedTerm = corrected ? stem(corrected) : null;
+      if (correctedTerm && this.vocabulary.has(correctedTerm)) terms.push(correctedTerm);
+      else if (isMisspeltStopword(word)) continue;
+      else {
+        terms.push(term);
+        unknownTerms.push(term);
+      }
+    }
+    const expansionTerms = this.glossary.expansionsFor(text).flatMap((e) => contentTerms(e));
+    const glossaryKnown = new Set(expansionTerms);
+    return {
+      terms,
+      expansionTerms,
+      unknownTerms: expansionTerms.length > 0 ? unknownTerms.filter((t) => !glossaryKnown.has(t) && !this.isGlossaryTerm(t, text)) : unknownTerms,
+      rawWords: words(text),
+    };
+  }
+
+  private isGlossaryTerm(term: string, text: string): boolean {
+    return this.glossary.expansionsFor(term).length > 0 && text.toLowerCase().includes(term);
+  }
+
+  /** Closest knowledge word within a small edit distance, or null. Short words are never corrected. */
+  private correct(term: string): string | null {
+    if (term.length < 4 || /\d/u.test(term)) return null;
+    const cached = this.correctionCache.get(term);
+    if (cached !== undefined) return cached;
+    const max = term.length >= 7 ? 2 : 1;
+    let best: string | null = null;
+    let bestDistance = max + 1;
+    for (let len = term.length - max; len <= term.length + max; len++) {
+      for (const candidate of this.byLength.get(len) ?? []) {
+        if (candidate[0] !== term[0] && max === 1) continue;
+        const d = editDistance(term, candidate, max);
+        if (d < bestDistance) {
+          bestDistance = d;
+          best = candidate;
+        }
+      }
+    }
+    if (this.correctionCache.size > 10_000) this.correctionCache.clear();
+    this.correctionCache.set(term, best);
+    return best;
+  }
+}

@@ -1,0 +1,123 @@
+/** Bump whenever tokenising or stemming changes: built indexes depend on it and are rebuilt. */
+export const ANALYZER_VERSION = "3";
+
+/**
+ * Text normalisation and tokenisation shared by the embedder, the lexical index, the composer and
+ * the guardrails, so that every part agrees on what a "word" is.
+ */
+
+// Combining joiners and variation selectors are listed on purpose: they are what we strip.
+// eslint-disable-next-line no-misleading-character-class
+const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/gu;
+
+/** NFKC, no invisible or bidi control characters, unified quotes and dashes, collapsed spaces. */
+export function normalizeText(input: string): string {
+  return input
+    .normalize("NFKC")
+    .replace(INVISIBLE, "")
+    .replace(/[\u2018\u2019\u201B\u2032]/gu, "'")
+    .replace(/[\u201C\u201D\u201F\u2033]/gu, '"')
+    .replace(/[\u2010-\u2015\u2212]/gu, "-")
+    .replace(/\s+/gu, " ")
+    .trim();
+}
+
+/** Lower-cased words and numbers; diacritics folded so "Vernová" matches "Vernova". */
+export function words(input: string): string[] {
+  const folded = normalizeText(input)
+    .toLowerCase()
+    .normalize("NFD")
+    .replace(/\p{M}+/gu, "");
+  return folded.match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+const STOPWORDS = new Set(
+  (
+    "a an and are as at be been being but by can could did do does doing for from had has have how i if in into is it its " +
+    "me my of on or our should so than that the their them then there these they this those to was we were what when where " +
+    "which who whom why will with would you your yours about also any some such just more most very much many get got " +
+    "tell say says said know need want like please help give show explain describe guide coach question questions " +
+    "thing things someone something anyone anything am im ive id dont doesnt isnt arent whats hows whos lot lots kind " +
+    "really actually maybe ok okay hi hello hey thanks thank us main key top important common typical typically usually " +
+    "exactly basically example examples way ways good best better biggest big mean means going look looking find trying try " +
+    "able currently right now kinds type types sort"
+  ).split(" "),
+);
+
+export function isStopword(word: string): boolean {
+  return STOPWORDS.has(word);
+}
+
+/** "wich", "waht", "shoud": a misspelt filler word, not an unknown topic word. */
+export function isMisspeltStopword(word: string): boolean {
+  if (word.length < 4) return false;
+  for (const s of STOPWORDS) if (s.length >= 4 && Math.abs(s.length - word.length) <= 1 && editDistance(word, s, 1) <= 1) return true;
+  return false;
+}
+
+/**
+ * A light, deterministic suffix stripper: enough to match "companies"/"company",
+ * "hiring"/"hire", "vendors"/"vendor" without a dictionary.
+ */
+const KEEP_AS_IS = new Set(["aws", "gps", "ios", "sas", "gas", "bus", "has", "was", "his", "its", "yes", "less", "process", "status", "analysis"]);
+
+export function stem(word: string): string {
+  if (KEEP_AS_IS.has(word) || /\d/u.test(word)) return word;
+  // Plural acronyms: "PMs", "PLCs", "KPIs".
+  if (word.length <= 5 && word.endsWith("s") && !/[aeiou]/u.test(word.slice(0, -1))) return word.slice(0, -1);
+  if (word.length <= 3) return word;
+  let w = word;
+  if (w.endsWith("acy") && w.length > 5) w = `${w.slice(0, -3)}ate`;
+  if (w.endsWith("ies") && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith("sses")) w = w.slice(0, -2);
+  else if (w.endsWith("s") && !w.endsWith("ss") && !w.endsWith("us") && !w.endsWith("is")) w = w.slice(0, -1);
+  if (w.endsWith("ing") && w.length > 5) w = w.slice(0, -3);
+  else if (w.endsWith("ed") && w.length > 4) w = w.slice(0, -2);
+  else if (w.endsWith("ly") && w.length > 4) w = w.slice(0, -2);
+  if (w.endsWith("e") && w.length > 3) w = w.slice(0, -1);
+  return w;
+}
+
+/** Content terms: stems of the non-stopword words. */
+export function contentTerms(input: string): string[] {
+  return words(input)
+    .filter((w) => !isStopword(w))
+    .map(stem);
+}
+
+const ABBREVIATIONS = /(?:\b(?:vs|sr|jr|dr|mr|ms|mrs|st|inc|ltd|co|etc|e\.g|i\.e|approx|no)\.)$/iu;
+
+/** Split prose into sentences, keeping abbreviations ("vs.", "Sr.") and decimals ("$1.2") intact. */
+export function splitSentences(text: string): string[] {
+  const sentences: string[] = [];
+  let start = 0;
+  const boundary = /[.!?](?=\s+["'(\p{Lu}\p{N}$])/gu;
+  for (let m = boundary.exec(text); m; m = boundary.exec(text)) {
+    const candidate = text.slice(start, m.index + 1);
+    if (ABBREVIATIONS.test(candidate)) continue;
+    sentences.push(candidate.trim());
+    start = m.index + 1;
+  }
+  const rest = text.slice(start).trim();
+  if (rest) sentences.push(rest);
+  return sentences.filter((s) => s.length > 0);
+}
+
+/** Damerau-free Levenshtein distance with an early exit once `max` is exceeded. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > max) return max + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,72 @@
+/** Core types shared by the pipeline, the adapters and the eval harness (see DESIGN.md). */
+
+export type Platform = "slack" | "teams" | "cli" | "web" | "eval";
+
+export interface HistoryMessage {
+  role: "user" | "assistant";
+  content: string;
+}
+
+export interface Turn {
+  text: string;
+  history: HistoryMessage[];
+  user: { id: string; platform: Platform };
+  conversationId: string;
+}
+
+export type Outcome = "answered" | "no_answer" | "refused";
+
+/** Stable reason codes: adapters, logs and evals route on these, so never rename one. */
+export type ReasonCode =
+  | "not_in_guide"
+  | "off_topic"
+  | "empty_input"
+  | "input_too_long"
+  | "bad_input"
+  | "safety_bypass"
+  | "prompt_injection"
+  | "rate_limited"
+  | "internal_error";
+
+export interface Citation {
+  /** Chunk id, stable for the same knowledge content. */
+  id: string;
+  /** The chunk's own heading. */
+  title: string;
+  /** Heading path, e.g. "The Core AI Use Cases in Manufacturing › Predictive maintenance". */
+  section: string;
+  /** Retrieval relevance in [0, 1]. */
+  score: number;
+  /** The chunk text the answer drew from. */
+  text: string;
+}
+
+export interface Answer {
+  outcome: Outcome;
+  reason: ReasonCode | null;
+  text: string;
+  citations: Citation[];
+  followUps: string[];
+  mode: "extractive" | "llm";
+  latencyMs: number;
+}
+
+/** One retrievable piece of the knowledge: a heading's own text. */
+export interface Chunk {
+  id: string;
+  /** Heading of the section this chunk belongs to. */
+  title: string;
+  /** Heading path from the document's first level-2 heading down, joined with " › ". */
+  section: string;
+  headingPath: string[];
+  /** Body text of the section (metadata lines removed). */
+  text: string;
+  /** "Key: value" lines of the section, e.g. { Status: "Production" }. */
+  metadata: Record<string, string>;
+  /** Source file relative to the knowledge directory. */
+  source: string;
+  /** Position in the document, used to find neighbouring sections. */
+  order: number;
+  /** Id of the parent section's chunk, when the parent has its own text. */
+  parentSection: string;
+}
