@@ -5,11 +5,14 @@ import type { CoachConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { Glossary } from "./knowledge/glossary.js";
 import { openIndex } from "./retrieval/index-store.js";
-import { HybridRetriever, type Evidence } from "./retrieval/retriever.js";
+import { HybridRetriever } from "./retrieval/retriever.js";
+import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
 import { composeExtractiveAnswer } from "./compose/extractive.js";
 import { emptyInputRail, inputLengthRail } from "./guardrails/input.js";
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
+import { normalizeText, splitSentences } from "./text/normalize.js";
+import { englishRarity } from "./text/english.js";
 
 export interface Coach {
   ask(turn: Turn): Promise<Answer>;
@@ -21,23 +24,13 @@ interface CoachProfile {
   sampleQuestions: string[];
 }
 
-/**
- * Evidence thresholds for answering at all. A question is answered when most of its (IDF-weighted)
- * words are known to the guide and the best chunk matches it lexically; otherwise the coach says
- * the guide does not cover it instead of stretching a weak match. Chosen on the calibration set in
- * evals/datasets/calibration.jsonl (see `npm run calibrate`), not on the eval sets.
- */
-export const EVIDENCE_THRESHOLDS = { minCoverage: 0.6, minLexical: 0.25 } as const;
-
-export function hasEnoughEvidence(e: Evidence): boolean {
-  return e.termCount > 0 && e.coverage >= EVIDENCE_THRESHOLDS.minCoverage && e.lexicalTop >= EVIDENCE_THRESHOLDS.minLexical;
-}
-
 export async function createCoach(config: CoachConfig, logger: Logger): Promise<Coach> {
   const glossary = Glossary.fromFile(join(config.knowledgeDir, "glossary.json"));
   const profile = JSON.parse(readFileSync(join(config.knowledgeDir, "coach.json"), "utf8")) as CoachProfile;
   const index = await openIndex(config.knowledgeDir, config.dataDir, logger);
   const retriever = new HybridRetriever(index, glossary);
+  const answerability = loadAnswerabilityModel();
+  englishRarity("warm"); // load the word list now, not during the first question
   const inputRails: InputRail[] = [emptyInputRail, inputLengthRail(config.maxInputChars)];
 
   const notInGuide = (latencyStart: number): Answer => ({
@@ -62,8 +55,9 @@ export async function createCoach(config: CoachConfig, logger: Logger): Promise<
       }
     }
     try {
-      const retrieval = await retriever.retrieve(text, Array.isArray(turn.history) ? turn.history : []);
-      if (retrieval.results.length === 0 || !hasEnoughEvidence(retrieval.evidence)) {
+      const retrieval = await retriever.retrieve(focusOf(text), Array.isArray(turn.history) ? turn.history : []);
+      // Calibrated evidence, not keywords, decides whether the guide covers the question.
+      if (retrieval.results.length === 0 || !isAnswerable(answerability, retrieval.evidence)) {
         logger.debug({ evidence: retrieval.evidence }, "not enough evidence in the guide");
         return notInGuide(started);
       }
@@ -77,6 +71,16 @@ export async function createCoach(config: CoachConfig, logger: Logger): Promise<
   }
 
   return { ask, retriever };
+}
+
+/**
+ * People often give background before they ask ("I've been a SaaS PM for six years… Which vendors
+ * should I look at?"). In a long message the question sentences are what the guide must answer.
+ */
+export function focusOf(text: string): string {
+  if (text.length < 240) return text;
+  const questions = splitSentences(normalizeText(text)).filter((s) => s.endsWith("?"));
+  return questions.length > 0 ? questions.slice(-2).join(" ") : text;
 }
 
 function elapsed(start: number): number {

@@ -48,9 +48,11 @@ export function composeExtractiveAnswer(retrieval: Retrieval, allChunks: readonl
     const candidates = sentences.filter((s) => !isStatusLine(s.text));
     const ranked = candidates.filter((s) => s.score > 0).sort((a, b) => b.score - a.score || a.position - b.position);
     const list = candidates.find((s) => s.isList);
+    const best = ranked.filter((s) => !s.isList).slice(0, others.length > 2 ? 1 : 2);
     if (list) bullets.push(list);
-    else if (ranked.length > 0) bullets.push(...ranked.slice(0, others.length > 2 ? 1 : 2));
-    else if (candidates[0]) bullets.push(candidates[0]);
+    // A list answers "who"; a sentence that matches the question's other words says more.
+    if (best.length > 0 && (!list || best[0]!.score > list.score)) bullets.push(...best);
+    else if (!list && candidates[0]) bullets.push(candidates[0]);
   }
 
   const cite = (s: Sentence) => `[${s.chunkIndex + 1}]`;
@@ -76,7 +78,10 @@ function chooseChunks(results: RetrievedChunk[], allChunks: readonly Chunk[]): R
   const children = allChunks.filter((c) => c.parentSection === first.chunk.id && c.metadata.Kind !== "promotion");
   if (children.length > 0) {
     const scoreOf = new Map(results.map((r) => [r.chunk.id, r] as const));
-    return [first, ...children.slice(0, MAX_OVERVIEW_CHILDREN).map((chunk) => scoreOf.get(chunk.id) ?? { chunk, score: 0, dense: 0, lexical: 0 })];
+    const ranked = children
+      .map((chunk) => scoreOf.get(chunk.id) ?? { chunk, score: 0, dense: 0, lexical: 0 })
+      .sort((a, b) => b.score - a.score || a.chunk.order - b.chunk.order);
+    return [first, ...ranked.slice(0, MAX_OVERVIEW_CHILDREN)];
   }
   const chosen = [first];
   for (const r of rest) {

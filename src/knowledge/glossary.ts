@@ -18,7 +18,7 @@ export class Glossary {
   constructor(readonly entries: GlossaryEntry[]) {
     this.matchers = entries.map((entry) => ({
       pattern: new RegExp(
-        `(?<![\\p{L}\\p{N}])${escapeRegExp(entry.term)}(?![\\p{L}\\p{N}])`,
+        `(?<![\\p{L}\\p{N}])${escapeRegExp(entry.term)}(?:s|es)?(?![\\p{L}\\p{N}])`,
         entry.caseSensitive ? "u" : "iu",
       ),
       expansions: entry.expansions,

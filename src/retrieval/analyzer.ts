@@ -8,9 +8,13 @@ export interface AnalyzedQuery {
   expansionTerms: string[];
   /** Terms that neither the knowledge nor the glossary knows. */
   unknownTerms: string[];
+  /** The same, as the words were typed (for English-frequency weighting). */
+  unknownWords: string[];
   /** Question words as typed, for char n-gram features. */
   rawWords: string[];
 }
+
+const DERIVATIONAL_SUFFIXES = ["ations", "ation", "ions", "ion", "ives", "ive", "ments", "ment", "ers", "er", "ities", "ity", "ally", "al", "ness", "ors", "or"];
 
 /**
  * Turns a question into the terms retrieval works with: stems, typo correction against the
@@ -47,11 +51,17 @@ export class QueryAnalyzer {
   analyze(text: string): AnalyzedQuery {
     const terms: string[] = [];
     const unknownTerms: string[] = [];
+    const unknownWords: string[] = [];
     for (const word of words(text)) {
       if (isStopword(word)) continue;
       const term = stem(word);
       if (this.vocabulary.has(term)) {
         terms.push(term);
+        continue;
+      }
+      const related = this.relatedForm(word);
+      if (related) {
+        terms.push(related);
         continue;
       }
       const corrected = this.knownWords.has(word) ? null : this.correct(word);
@@ -61,20 +71,32 @@ export class QueryAnalyzer {
       else {
         terms.push(term);
         unknownTerms.push(term);
+        unknownWords.push(word);
       }
     }
     const expansionTerms = this.glossary.expansionsFor(text).flatMap((e) => contentTerms(e));
-    const glossaryKnown = new Set(expansionTerms);
+    // A word the glossary explains ("LOTO", "kanban" if a content owner adds it) is not unknown.
+    const explained = unknownWords.map((w) => this.glossary.expansionsFor(w).length > 0);
     return {
       terms,
       expansionTerms,
-      unknownTerms: expansionTerms.length > 0 ? unknownTerms.filter((t) => !glossaryKnown.has(t) && !this.isGlossaryTerm(t, text)) : unknownTerms,
+      unknownTerms: unknownTerms.filter((_, i) => !explained[i]),
+      unknownWords: unknownWords.filter((_, i) => !explained[i]),
       rawWords: words(text),
     };
   }
 
-  private isGlossaryTerm(term: string, text: string): boolean {
-    return this.glossary.expansionsFor(term).length > 0 && text.toLowerCase().includes(term);
+  /** "prediction" -> "predict": a derived form of a word the knowledge uses is that word, not a typo. */
+  private relatedForm(word: string): string | null {
+    for (const suffix of DERIVATIONAL_SUFFIXES) {
+      if (!word.endsWith(suffix) || word.length - suffix.length < 4) continue;
+      const base = word.slice(0, -suffix.length);
+      for (const candidate of [base, `${base}e`, `${base}y`]) {
+        const term = stem(candidate);
+        if (this.vocabulary.has(term)) return term;
+      }
+    }
+    return null;
   }
 
   /** Closest knowledge word within a small edit distance, or null. Short words are never corrected. */
@@ -82,7 +104,7 @@ export class QueryAnalyzer {
     if (term.length < 4 || /\d/u.test(term)) return null;
     const cached = this.correctionCache.get(term);
     if (cached !== undefined) return cached;
-    const max = term.length >= 7 ? 2 : 1;
+    const max = term.length >= 9 ? 2 : 1;
     let best: string | null = null;
     let bestDistance = max + 1;
     for (let len = term.length - max; len <= term.length + max; len++) {

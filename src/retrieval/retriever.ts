@@ -2,7 +2,11 @@ import type { Chunk, HistoryMessage } from "../types.js";
 import type { Glossary } from "../knowledge/glossary.js";
 import type { LoadedIndex } from "./index-store.js";
 import { QueryAnalyzer, type AnalyzedQuery } from "./analyzer.js";
-import { words } from "../text/normalize.js";
+import { contentTerms, stripMarkup, words } from "../text/normalize.js";
+import { englishRarity } from "../text/english.js";
+import { indexTextOf } from "./index-store.js";
+import type { Evidence } from "./answerability.js";
+import { Bm25Index } from "./bm25.js";
 
 export interface RetrievedChunk {
   chunk: Chunk;
@@ -14,17 +18,6 @@ export interface RetrievedChunk {
   lexical: number;
 }
 
-/** How much the knowledge has to say about a question; the no-answer decision rests on it. */
-export interface Evidence {
-  /** IDF-weighted share of the question's terms that the knowledge or glossary knows, 0..1. */
-  coverage: number;
-  /** Best cosine similarity, 0..1. */
-  denseTop: number;
-  /** Best BM25 score divided by the question's total term IDF, 0..~2. */
-  lexicalTop: number;
-  /** Number of content terms in the question. */
-  termCount: number;
-}
 
 export interface Retrieval {
   question: AnalyzedQuery;
@@ -38,6 +31,8 @@ export interface Retrieval {
 const ANAPHORA = new Set(["those", "these", "they", "them", "their", "it", "its", "that", "this", "one", "ones", "which", "else", "other", "others", "same", "there", "he", "she", "above", "previous", "mentioned"]);
 
 const RRF_K = 8;
+/** Headings are short and exact: a match there counts, but less than a whole ranker. */
+const HEADING_WEIGHT = 0.5;
 
 /**
  * Hybrid retrieval: dense HNSW search and BM25 over the same chunks, fused by reciprocal rank.
@@ -46,6 +41,8 @@ const RRF_K = 8;
 export class HybridRetriever {
   readonly analyzer: QueryAnalyzer;
   private readonly byId: Map<string, Chunk>;
+  /** Headings alone: a question that names a section's topic should find that section first. */
+  private readonly headings: Bm25Index;
 
   constructor(
     private readonly index: LoadedIndex,
@@ -54,6 +51,7 @@ export class HybridRetriever {
     const sourceWords = index.chunks.flatMap((c) => words(`${c.section} ${c.text}`));
     this.analyzer = new QueryAnalyzer(index.lexical.vocabulary, sourceWords, glossary);
     this.byId = new Map(index.chunks.map((c) => [c.id, c]));
+    this.headings = Bm25Index.build(index.chunks.map((c) => c.title));
   }
 
   get chunks(): Chunk[] {
@@ -64,17 +62,20 @@ export class HybridRetriever {
     return this.byId.get(id);
   }
 
-  async retrieve(text: string, history: HistoryMessage[] = [], k = 5): Promise<Retrieval> {
+  async retrieve(rawText: string, history: HistoryMessage[] = [], k = 5): Promise<Retrieval> {
+    const text = stripMarkup(rawText);
     const question = this.analyzer.analyze(text);
     const contextTerms = this.followUpContext(text, question, history);
     const typed = question.terms;
     const extra = [...question.expansionTerms, ...contextTerms];
 
-    const lexicalScores = this.index.lexical.scoreAll([
+    const weighted = [
       ...typed.map((term) => ({ term, weight: 1 })),
       ...question.expansionTerms.map((term) => ({ term, weight: 0.6 })),
       ...contextTerms.map((term) => ({ term, weight: 0.5 })),
-    ]);
+    ];
+    const lexicalScores = this.index.lexical.scoreAll(weighted);
+    const headingScores = this.headings.scoreAll(weighted);
 
     const n = this.index.chunks.length;
     const vector = this.index.embedder.vectorize(text, extra);
@@ -84,36 +85,39 @@ export class HybridRetriever {
 
     const lexicalRank = rankOf(this.index.chunks.map((c, i) => [c.id, lexicalScores[i]!] as const));
     const denseRank = rankOf([...dense.entries()]);
+    const headingRank = rankOf(this.index.chunks.map((c, i) => [c.id, headingScores[i]!] as const));
+    const rrf = (rank: number | undefined) => (rank === undefined ? 0 : 1 / (RRF_K + rank));
     const fused = this.index.chunks.map((chunk, i) => {
       const lr = lexicalScores[i]! > 0 ? lexicalRank.get(chunk.id) : undefined;
-      const dr = denseRank.get(chunk.id);
-      const score = (lr === undefined ? 0 : 1 / (RRF_K + lr)) + (dr === undefined ? 0 : 1 / (RRF_K + dr));
+      const hr = headingScores[i]! > 0 ? headingRank.get(chunk.id) : undefined;
+      const score = rrf(lr) + rrf(denseRank.get(chunk.id)) + HEADING_WEIGHT * rrf(hr);
       return { chunk, fused: score, dense: dense.get(chunk.id) ?? 0, lexical: lexicalScores[i]! };
     });
     fused.sort((a, b) => b.fused - a.fused || b.lexical - a.lexical);
     const best = fused[0]?.fused || 1;
     const results = fused.slice(0, k).map((r) => ({ chunk: r.chunk, score: round(r.fused / best), dense: round(r.dense), lexical: round(r.lexical) }));
 
-    return { question, contextTerms, results, evidence: this.evidence(question, fused) };
+    return { question, contextTerms, results, evidence: this.evidence(question, contextTerms, fused) };
   }
 
-  private evidence(question: AnalyzedQuery, fused: { dense: number; lexical: number }[]): Evidence {
+  private evidence(question: AnalyzedQuery, contextTerms: string[], fused: { chunk: Chunk; dense: number; lexical: number }[]): Evidence {
     const lexical = this.index.lexical;
     const unknown = new Set(question.unknownTerms);
-    let known = 0;
-    let total = 0;
-    for (const term of question.terms) {
-      const weight = unknown.has(term) ? lexical.idf("\u0000never-seen") : lexical.idf(term);
-      total += weight;
-      if (!unknown.has(term)) known += weight;
-    }
-    const denseTop = Math.max(0, ...fused.map((r) => r.dense));
+    const maxIdf = lexical.idf("\u0000never-seen");
+    // A follow-up is judged together with the question it follows.
+    const knownTerms = [...new Set([...question.terms.filter((t) => !unknown.has(t)), ...contextTerms])];
+    const knownMass = knownTerms.reduce((sum, t) => sum + lexical.idf(t), 0);
+    const unknownMass = question.unknownWords.reduce((sum, w) => sum + maxIdf * englishRarity(w), 0);
+    const top = fused[0];
+    const topTerms = new Set(top ? contentTerms(indexTextOf(top.chunk)) : []);
+    const topMass = knownTerms.filter((t) => topTerms.has(t)).reduce((sum, t) => sum + lexical.idf(t), 0);
     const lexicalTop = Math.max(0, ...fused.map((r) => r.lexical));
     return {
-      coverage: total > 0 ? round(known / total) : 0,
-      denseTop: round(denseTop),
-      lexicalTop: round(total > 0 ? lexicalTop / total : 0),
-      termCount: question.terms.length,
+      coverage: knownMass + unknownMass > 0 ? round(knownMass / (knownMass + unknownMass)) : 0,
+      topShare: knownMass > 0 ? round(topMass / knownMass) : 0,
+      lexicalTop: knownMass + unknownMass > 0 ? round(lexicalTop / (knownMass + unknownMass)) : 0,
+      denseTop: round(Math.max(0, ...fused.map((r) => r.dense))),
+      termCount: question.terms.length + contextTerms.length,
     };
   }
 
@@ -126,7 +130,10 @@ export class HybridRetriever {
     if (!previous) return [];
     const leansBack = words(text).some((w) => ANAPHORA.has(w)) || question.terms.length <= 2;
     if (!leansBack) return [];
-    return this.analyzer.analyze(previous.content).terms;
+    // The answer that followed names what "those" refers to; its first lines carry the topic.
+    const after = history[history.lastIndexOf(previous) + 1];
+    const reply = after?.role === "assistant" ? after.content.slice(0, 300) : "";
+    return [...new Set([...this.analyzer.analyze(previous.content).terms, ...contentTerms(reply)])];
   }
 }
 

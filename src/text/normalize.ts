@@ -1,5 +1,5 @@
 /** Bump whenever tokenising or stemming changes: built indexes depend on it and are rebuilt. */
-export const ANALYZER_VERSION = "3";
+export const ANALYZER_VERSION = "5";
 
 /**
  * Text normalisation and tokenisation shared by the embedder, the lexical index, the composer and
@@ -45,7 +45,14 @@ const STOPWORDS = new Set(
 );
 
 export function isStopword(word: string): boolean {
-  return STOPWORDS.has(word);
+  return STOPWORDS.has(word) || (word.length === 1 && !/\d/u.test(word));
+}
+
+/** Markup a user may paste around a question (HTML tags, Markdown emphasis, code ticks). */
+export function stripMarkup(text: string): string {
+  return text
+    .replace(/<\/?[a-z][^>]*>/giu, " ")
+    .replace(/[`*_~]+/gu, " ");
 }
 
 /** "wich", "waht", "shoud": a misspelt filler word, not an unknown topic word. */
@@ -68,6 +75,7 @@ export function stem(word: string): string {
   if (word.length <= 3) return word;
   let w = word;
   if (w.endsWith("acy") && w.length > 5) w = `${w.slice(0, -3)}ate`;
+  else if (w.endsWith("ency") && w.length > 6) w = w.slice(0, -1).replace(/nc$/u, "nt");
   if (w.endsWith("ies") && w.length > 4) w = `${w.slice(0, -3)}y`;
   else if (w.endsWith("sses")) w = w.slice(0, -2);
   else if (w.endsWith("s") && !w.endsWith("ss") && !w.endsWith("us") && !w.endsWith("is")) w = w.slice(0, -1);

@@ -1,0 +1,47 @@
+/**
+ * `npm run calibrate`: fit the answer/no-answer model on evals/calibration/answerability.jsonl
+ * (questions kept apart from the eval datasets) and write src/retrieval/answerability-model.json.
+ * Re-run it after large edits to knowledge/.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { loadConfig } from "../src/config.js";
+import { silentLogger } from "../src/logger.js";
+import { openIndex } from "../src/retrieval/index-store.js";
+import { HybridRetriever } from "../src/retrieval/retriever.js";
+import { Glossary } from "../src/knowledge/glossary.js";
+import { featuresOf, fitLogistic, MODEL_PATH, type AnswerabilityModel } from "../src/retrieval/answerability.js";
+import { join } from "node:path";
+
+const DATA = "evals/calibration/answerability.jsonl";
+const config = loadConfig();
+const retriever = new HybridRetriever(await openIndex(config.knowledgeDir, config.dataDir, silentLogger), Glossary.fromFile(join(config.knowledgeDir, "glossary.json")));
+const rows = readFileSync(DATA, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { question: string; answerable: boolean });
+const xs: number[][] = [];
+const ys: number[] = [];
+for (const row of rows) {
+  const r = await retriever.retrieve(row.question);
+  xs.push(featuresOf(r.evidence));
+  ys.push(row.answerable ? 1 : 0);
+}
+const { weights, bias } = fitLogistic(xs, ys);
+const prob = (x: number[]) => 1 / (1 + Math.exp(-(bias + x.reduce((s, v, j) => s + v * weights[j]!, 0))));
+// Answering an out-of-guide question is worse than one extra "the guide doesn't cover that",
+// so pick the threshold that maximises accuracy with false answers counted twice.
+let best = { threshold: 0.5, cost: Infinity };
+for (let t = 0.2; t <= 0.8; t += 0.01) {
+  let cost = 0;
+  xs.forEach((x, i) => {
+    const answer = prob(x) >= t;
+    if (answer && ys[i] === 0) cost += 2;
+    if (!answer && ys[i] === 1) cost += 1;
+  });
+  if (cost < best.cost) best = { threshold: Math.round(t * 100) / 100, cost };
+}
+const model: AnswerabilityModel = { weights, bias, threshold: best.threshold, trainedOn: DATA, trainedAt: new Date().toISOString() };
+writeFileSync(MODEL_PATH, `${JSON.stringify(model, null, 2)}\n`);
+const correct = xs.filter((x, i) => (prob(x) >= best.threshold ? 1 : 0) === ys[i]).length;
+process.stdout.write(`Fitted on ${rows.length} questions: training accuracy ${(correct / rows.length).toFixed(3)}, threshold ${best.threshold}\n`);
+rows.forEach((row, i) => {
+  const answer = prob(xs[i]!) >= best.threshold;
+  if (answer !== row.answerable) process.stdout.write(`  misjudged (${prob(xs[i]!).toFixed(2)}): ${row.question}  ${JSON.stringify(xs[i])}\n`);
+});
