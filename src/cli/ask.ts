@@ -16,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
   const unknown = [...flags].filter((f) => !["--json", "--jsonl", "--help"].includes(f));
   if (flags.has("--help") || unknown.length > 0 || (!flags.has("--jsonl") && !question.trim())) {
     process.stderr.write(
-      `${unknown.length ? `Unknown option ${unknown.join(", ")}.\n` : ""}Usage:\n  npm run ask -- "Which companies hire AI PMs in manufacturing?"\n  npm run ask -- --json "…"\n  npm run --silent ask -- --jsonl < questions.jsonl\n`,
+      `${unknown.length ? `Unknown option ${unknown.join(", ")}.\n` : ""}Usage:\n  npm run ask -- "What should I know about edge deployment?"\n  npm run ask -- --json "…"\n  npm run --silent ask -- --jsonl < questions.jsonl\n`,
     );
     return flags.has("--help") ? 0 : 2;
   }

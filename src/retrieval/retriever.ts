@@ -122,7 +122,7 @@ export class HybridRetriever {
   }
 
   /**
-   * A question that leans on the conversation ("which of those focuses on rotating equipment?")
+   * A question that leans on the conversation ("and which of them is cheaper?")
    * gets the previous user question's terms; a self-contained one does not.
    */
   private followUpContext(text: string, question: AnalyzedQuery, history: HistoryMessage[]): string[] {

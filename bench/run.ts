@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: speed, memory and retrieval quality in one run, with a plain BM25 baseline
+ * (Orama, a well-known search library) on the same chunks and the same eval questions.
+ * Prints figures; asserts nothing.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { create, insertMultiple, search } from "@orama/orama";
+import { loadConfig } from "../src/config.js";
+import { silentLogger } from "../src/logger.js";
+import { createCoach } from "../src/coach.js";
+import { buildIndex, indexTextOf } from "../src/retrieval/index-store.js";
+import { readDataset, type EvalCase } from "../evals/dataset.js";
+import { percentile } from "../evals/metrics.js";
+import { Glossary } from "../src/knowledge/glossary.js";
+import { HybridRetriever } from "../src/retrieval/retriever.js";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+const config = loadConfig();
+const out = (label: string, value: string) => process.stdout.write(`${label.padEnd(34)} ${value}\n`);
+
+// 1. Ingest
+let t = performance.now();
+const index = await buildIndex(config.knowledgeDir, config.dataDir);
+out("ingest", `${(performance.now() - t).toFixed(0)} ms (${index.manifest.chunkCount} chunks, ${index.manifest.embedder.dimensions} dims)`);
+
+// 2. Cold start in a fresh process: load the built index and answer one question
+const cold = spawnSync(process.execPath, ["--import", "tsx", join(repo, "bench/cold-start.ts")], { cwd: repo, encoding: "utf8", env: process.env });
+const coldResult = JSON.parse(cold.stdout || "{}") as { coldStartMs?: number };
+out("cold start (process → first answer)", coldResult.coldStartMs !== undefined ? `${coldResult.coldStartMs} ms` : `failed: ${cold.stderr.slice(0, 200)}`);
+
+// 3. Latency over ≥ 200 questions
+const datasetDir = join(repo, "evals/datasets");
+const cases: EvalCase[] = readdirSync(datasetDir)
+  .filter((f) => f.endsWith(".jsonl"))
+  .flatMap((f) => readDataset(join(datasetDir, f)).cases);
+const calibration = readFileSync(join(repo, "evals/calibration/answerability.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => (JSON.parse(l) as { question: string }).question);
+const misspell = (q: string) => q.replace(/([a-z])([a-z])([a-z]{3,})/gu, (_, a: string, b: string, rest: string) => `${b}${a}${rest}`);
+const questions = [...cases.map((c) => c.question), ...calibration, ...cases.map((c) => misspell(c.question)), ...calibration.map((q) => q.toUpperCase())];
+const coach = await createCoach(config, silentLogger);
+for (const q of questions.slice(0, 20)) await coach.ask({ text: q, history: [], user: { id: "b", platform: "cli" }, conversationId: "b" }); // warm-up
+const latencies: number[] = [];
+for (const q of questions) {
+  t = performance.now();
+  await coach.ask({ text: q, history: [], user: { id: "b", platform: "cli" }, conversationId: "b" });
+  latencies.push(performance.now() - t);
+}
+latencies.sort((a, b) => a - b);
+out("answer latency", `p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p95 ${percentile(latencies, 0.95).toFixed(2)} ms over ${latencies.length} questions`);
+
+// 4. Retrieval quality: ours vs plain BM25 on the same chunks and questions
+const retrievalCases = cases.filter((c) => c.expect.sections.length > 0 && c.expect.outcome.includes("answered") && c.question.trim());
+const hit = (titles: string[], c: EvalCase) => titles.slice(0, 3).some((title) => c.expect.sections.some((s) => s.toLowerCase() === title.toLowerCase()));
+
+const retriever = new HybridRetriever(index, Glossary.fromFile(join(config.knowledgeDir, "glossary.json")));
+let oursHits = 0;
+const oursLatency: number[] = [];
+for (const c of retrievalCases) {
+  t = performance.now();
+  const r = await retriever.retrieve(c.question, c.history, 3);
+  oursLatency.push(performance.now() - t);
+  if (hit(r.results.map((x) => x.chunk.title), c)) oursHits++;
+}
+
+const orama = create({ schema: { title: "string", body: "string" } as const });
+await insertMultiple(orama, index.chunks.map((c) => ({ id: c.id, title: c.title, body: indexTextOf(c) })));
+const titleOf = new Map(index.chunks.map((c) => [c.id, c.title]));
+let baseHits = 0;
+const baseLatency: number[] = [];
+for (const c of retrievalCases) {
+  // A plain search box sees the conversation as one query, as most bots do.
+  const term = [...c.history.filter((m) => m.role === "user").map((m) => m.content), c.question].join(" ");
+  t = performance.now();
+  const res = await search(orama, { term, limit: 3 });
+  baseLatency.push(performance.now() - t);
+  if (hit(res.hits.map((h) => titleOf.get(h.id) ?? ""), c)) baseHits++;
+}
+oursLatency.sort((a, b) => a - b);
+baseLatency.sort((a, b) => a - b);
+process.stdout.write(`\nRetrieval on ${retrievalCases.length} eval questions with expected sections (same chunks):\n`);
+out("  ours (HNSW + BM25 + headings, RRF)", `hit@3 ${(oursHits / retrievalCases.length).toFixed(3)}, p50 ${percentile(oursLatency, 0.5).toFixed(2)} ms, p95 ${percentile(oursLatency, 0.95).toFixed(2)} ms`);
+out("  baseline: Orama BM25", `hit@3 ${(baseHits / retrievalCases.length).toFixed(3)}, p50 ${percentile(baseLatency, 0.5).toFixed(2)} ms, p95 ${percentile(baseLatency, 0.95).toFixed(2)} ms`);
+
+// 5. Memory
+out("\npeak RSS", `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
