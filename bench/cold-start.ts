@@ -3,6 +3,6 @@ import { loadConfig } from "../src/config.js";
 import { silentLogger } from "../src/logger.js";
 import { createCoach } from "../src/coach.js";
 
-const coach = await createCoach(loadConfig(), silentLogger);
+const coach = await createCoach({ ...loadConfig(), rateLimitPerMinute: 0 }, silentLogger);
 const answer = await coach.ask({ text: process.argv[2] ?? "What is a digital twin?", history: [], user: { id: "bench", platform: "cli" }, conversationId: "bench" });
 process.stdout.write(JSON.stringify({ coldStartMs: Math.round(performance.now()), outcome: answer.outcome }));

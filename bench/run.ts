@@ -18,7 +18,7 @@ import { Glossary } from "../src/knowledge/glossary.js";
 import { HybridRetriever } from "../src/retrieval/retriever.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-const config = loadConfig();
+const config = { ...loadConfig(), rateLimitPerMinute: 0 };
 const out = (label: string, value: string) => process.stdout.write(`${label.padEnd(34)} ${value}\n`);
 
 // 1. Ingest

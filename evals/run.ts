@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   }
   if (args.categories.length) cases = cases.filter((c) => args.categories.includes(c.category));
 
-  const config = loadConfig();
+  const config = { ...loadConfig(), rateLimitPerMinute: 0 };
   const coach = await createCoach(config, createLogger(process.env.LOG_LEVEL ? config.logLevel : "warn"));
   const results: CaseResult[] = [];
   for (const c of cases) {

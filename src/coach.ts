@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Answer, Turn } from "./types.js";
+import type { Answer, HistoryMessage, ReasonCode, Turn } from "./types.js";
 import type { CoachConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { Glossary } from "./knowledge/glossary.js";
@@ -8,7 +8,10 @@ import { openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
 import { composeExtractiveAnswer } from "./compose/extractive.js";
-import { emptyInputRail, inputLengthRail } from "./guardrails/input.js";
+import { emptyInputRail, inputLengthRail, rateLimitRail, safetyRail } from "./guardrails/input.js";
+import { injectionRail } from "./guardrails/injection.js";
+import { RateLimiter, type RateLimitStore } from "./guardrails/rate-limit.js";
+import { allowedLinkHosts, checkGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
 import { normalizeText, splitSentences } from "./text/normalize.js";
@@ -16,61 +19,129 @@ import { englishRarity } from "./text/english.js";
 
 export interface Coach {
   ask(turn: Turn): Promise<Answer>;
-  /** The chunks of the loaded index, for renderers and evals that resolve citations. */
+  /** The loaded index, for renderers and evals that resolve citations. */
   readonly retriever: HybridRetriever;
+  /** What the coach suggests asking (welcome screens, no-answer replies). */
+  readonly sampleQuestions: readonly string[];
+}
+
+export interface CoachOptions {
+  /** Shared store for rate limits (Redis when scaled out); in-process by default. */
+  rateLimitStore?: RateLimitStore;
 }
 
 interface CoachProfile {
   sampleQuestions: string[];
+  domainTerms?: string[];
 }
 
-export async function createCoach(config: CoachConfig, logger: Logger): Promise<Coach> {
+const MAX_HISTORY = 20;
+
+export async function createCoach(config: CoachConfig, logger: Logger, options: CoachOptions = {}): Promise<Coach> {
   const glossary = Glossary.fromFile(join(config.knowledgeDir, "glossary.json"));
   const profile = JSON.parse(readFileSync(join(config.knowledgeDir, "coach.json"), "utf8")) as CoachProfile;
   const index = await openIndex(config.knowledgeDir, config.dataDir, logger);
   const retriever = new HybridRetriever(index, glossary);
   const answerability = loadAnswerabilityModel();
+  const names = nameAllowlist(index.chunks);
+  const linkHosts = allowedLinkHosts(index.chunks);
   englishRarity("warm"); // load the word list now, not during the first question
-  const inputRails: InputRail[] = [emptyInputRail, inputLengthRail(config.maxInputChars)];
 
-  const notInGuide = (latencyStart: number): Answer => ({
-    outcome: "no_answer",
-    reason: "not_in_guide",
-    text:
-      "The guide I coach from doesn't cover that, so I won't guess. I can help with AI use cases in manufacturing, factory-floor constraints, companies hiring AI PMs, and how to position yourself for the role.",
+  // Cheap structural checks first, then policy: safety before injection, so a jailbreak that
+  // asks for a bypass is answered with the safety explanation.
+  const inputRails: InputRail[] = [
+    emptyInputRail,
+    inputLengthRail(config.maxInputChars),
+    rateLimitRail(new RateLimiter(config.rateLimitPerMinute, options.rateLimitStore)),
+    safetyRail,
+    injectionRail,
+  ];
+
+  const reply = (started: number, outcome: Answer["outcome"], reason: ReasonCode | null, text: string, followUps: string[] = []): Answer => ({
+    outcome,
+    reason,
+    text,
     citations: [],
-    followUps: profile.sampleQuestions.slice(0, 3),
+    followUps,
     mode: "extractive",
-    latencyMs: elapsed(latencyStart),
+    latencyMs: elapsed(started),
   });
+
+  // The field's words: the profile's list plus the glossary's acronyms (PLC, SCADA, PdM…), but not
+  // its everyday synonyms ("learn", "job"), which say nothing about the field.
+  const fieldWords = [...(profile.domainTerms ?? []), ...glossary.entries.map((e) => e.term).filter((t) => /\p{Lu}/u.test(t))];
+  const domainTerms = new Glossary(fieldWords.map((term) => ({ term, expansions: [term] })));
+  /**
+   * Nothing of the question is about this coach's world: answer with a redirect, not with "the
+   * guide doesn't cover it", which would suggest it might.
+   */
+  const isOffTopic = (question: string) => domainTerms.expansionsFor(question).length === 0;
+
+  const noAnswer = (started: number, question: string): Answer =>
+    isOffTopic(question)
+      ? reply(
+          started,
+          "no_answer",
+          "off_topic",
+          "That's outside what I coach on. I help people move into AI product management in manufacturing: use cases, factory-floor constraints, companies hiring, and how to land the role.",
+          profile.sampleQuestions.slice(0, 3),
+        )
+      : reply(
+          started,
+          "no_answer",
+          "not_in_guide",
+          "The guide I coach from doesn't cover that, so I won't guess. I can help with AI use cases in manufacturing, factory-floor constraints, companies hiring AI PMs, and how to position yourself for the role.",
+          profile.sampleQuestions.slice(0, 3),
+        );
 
   async function ask(turn: Turn): Promise<Answer> {
     const started = performance.now();
-    const text = typeof turn.text === "string" ? turn.text : "";
+    const text = typeof turn?.text === "string" ? turn.text : "";
+    const history = sanitizeHistory(turn?.history);
+    const userKey = `${turn?.user?.platform ?? "unknown"}:${turn?.user?.id ?? "anonymous"}`;
+    const log = logger.child({ conversationId: turn?.conversationId, platform: turn?.user?.platform });
+
     for (const rail of inputRails) {
-      const verdict = rail.check(text);
+      const verdict = rail.check({ text, history, userKey });
       if (verdict.kind === "refuse") {
-        logger.info({ rail: rail.name, reason: verdict.reason, conversationId: turn.conversationId }, "input refused");
-        return { outcome: "refused", reason: verdict.reason, text: verdict.message, citations: [], followUps: [], mode: "extractive", latencyMs: elapsed(started) };
+        log.info({ rail: rail.name, reason: verdict.reason }, "input refused");
+        return reply(started, "refused", verdict.reason, verdict.message);
       }
     }
     try {
-      const retrieval = await retriever.retrieve(focusOf(text), Array.isArray(turn.history) ? turn.history : []);
+      const retrieval = await retriever.retrieve(focusOf(text), history, 12);
       // Calibrated evidence, not keywords, decides whether the guide covers the question.
       if (retrieval.results.length === 0 || !isAnswerable(answerability, retrieval.evidence)) {
-        logger.debug({ evidence: retrieval.evidence }, "not enough evidence in the guide");
-        return notInGuide(started);
+        const answer = noAnswer(started, text);
+        log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
+        return answer;
       }
       const composed = composeExtractiveAnswer(retrieval, retriever.chunks);
-      return { outcome: "answered", reason: null, ...composed, mode: "extractive", latencyMs: elapsed(started) };
+      const clean = stripDisallowedLinks(neutralizeControlSequences(composed.text), linkHosts);
+      const problems = checkGrounding(clean, composed.citations, names);
+      if (problems.length > 0) {
+        // Extractive answers are grounded by construction; if one is not, the knowledge or the
+        // composer is broken, and the user gets an honest no-answer rather than the draft.
+        log.error({ problems: problems.map((p) => ({ problem: p.problem, detail: p.detail })) }, "answer failed grounding");
+        return noAnswer(started, text);
+      }
+      log.info({ outcome: "answered", sections: composed.citations.map((c) => c.id) }, "answered");
+      return { outcome: "answered", reason: null, ...composed, text: clean, mode: "extractive", latencyMs: elapsed(started) };
     } catch (error) {
       const coachError = asCoachError(error);
-      logger.error({ code: coachError.code, err: coachError }, "answer failed");
-      return { outcome: "refused", reason: "internal_error", text: coachError.userMessage, citations: [], followUps: [], mode: "extractive", latencyMs: elapsed(started) };
+      log.error({ code: coachError.code, err: coachError }, "answer failed");
+      return reply(started, "refused", "internal_error", coachError.userMessage);
     }
   }
 
-  return { ask, retriever };
+  return { ask, retriever, sampleQuestions: profile.sampleQuestions };
+}
+
+function sanitizeHistory(history: unknown): HistoryMessage[] {
+  if (!Array.isArray(history)) return [];
+  return history
+    .filter((m): m is HistoryMessage => !!m && (m.role === "user" || m.role === "assistant") && typeof m.content === "string")
+    .slice(-MAX_HISTORY);
 }
 
 /**

@@ -14,6 +14,8 @@ export interface CoachConfig {
   embeddings: "local";
   /** Longest question accepted, in characters; longer ones get `input_too_long`. */
   maxInputChars: number;
+  /** Questions per user per minute; 0 turns the limit off. */
+  rateLimitPerMinute: number;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -27,6 +29,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   const port = parseInteger(read("PORT") ?? "3978", "PORT", 1, 65535, problems);
   const maxInputChars = parseInteger(read("MAX_INPUT_CHARS") ?? "4000", "MAX_INPUT_CHARS", 10, 1_000_000, problems);
+
+  const rateLimitPerMinute = parseInteger(read("RATE_LIMIT_PER_MINUTE") ?? "20", "RATE_LIMIT_PER_MINUTE", 0, 100_000, problems);
 
   const logLevel = (read("LOG_LEVEL") ?? "info").toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -53,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     llmProvider: "none",
     embeddings: "local",
     maxInputChars,
+    rateLimitPerMinute,
   };
 }
 

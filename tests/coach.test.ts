@@ -73,13 +73,24 @@ describe("coach.ask in the offline default mode", () => {
     expect(alone.text).not.toBe(withHistory.text);
   });
 
-  it("says the guide does not cover out-of-guide questions, without citations", async () => {
-    for (const q of ["How do I make sourdough starter?", "What is the GDP of Portugal in 1990?", "How do I tune a Kafka consumer group?"]) {
+  it("redirects questions outside its field (off_topic), with example questions and no citations", async () => {
+    for (const q of ["How do I make sourdough starter?", "How do I tune a Kafka consumer group?", "Who painted the Mona Lisa?"]) {
       const a = await coach.ask(turn(q));
       expect(a.outcome, q).toBe("no_answer");
-      expect(a.reason).toBe("not_in_guide");
+      expect(a.reason, q).toBe("off_topic");
+      expect(a.text).toMatch(/outside what I coach on/u);
       expect(a.citations).toEqual([]);
       expect(a.followUps.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("says so, without inventing, when an in-field question is not in the guide (not_in_guide)", async () => {
+    for (const q of ["What OEE should a bottling plant target?", "How does a kanban board work in a machining shop?"]) {
+      const a = await coach.ask(turn(q));
+      expect(a.outcome, q).toBe("no_answer");
+      expect(a.reason, q).toBe("not_in_guide");
+      expect(a.text).toMatch(/doesn't cover that/u);
+      expect(a.citations).toEqual([]);
     }
   });
 

@@ -21,7 +21,8 @@ async function main(argv: string[]): Promise<number> {
     return flags.has("--help") ? 0 : 2;
   }
 
-  const config = loadConfig();
+  // A person at their own terminal or a batch job is not rate-limited; chat platforms are.
+  const config = { ...loadConfig(), rateLimitPerMinute: 0 };
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "warn");
   const coach = await createCoach(config, logger);
 

@@ -1,4 +1,4 @@
-import type { ReasonCode } from "../types.js";
+import type { HistoryMessage, ReasonCode } from "../types.js";
 
 /** What a rail decides. Rails never throw: the pipeline routes on this value. */
 export type Verdict =
@@ -10,7 +10,14 @@ export const allow = (): Verdict => ({ kind: "allow" });
 export const refuse = (reason: ReasonCode, message: string): Verdict => ({ kind: "refuse", reason, message });
 export const rewrite = (text: string): Verdict => ({ kind: "rewrite", text });
 
+export interface RailInput {
+  text: string;
+  history: HistoryMessage[];
+  /** Platform-qualified user id, e.g. "slack:U123". */
+  userKey: string;
+}
+
 export interface InputRail {
   name: string;
-  check(text: string): Verdict;
+  check(input: RailInput): Verdict;
 }

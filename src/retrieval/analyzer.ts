@@ -91,7 +91,7 @@ export class QueryAnalyzer {
     for (const suffix of DERIVATIONAL_SUFFIXES) {
       if (!word.endsWith(suffix) || word.length - suffix.length < 4) continue;
       const base = word.slice(0, -suffix.length);
-      for (const candidate of [base, `${base}e`, `${base}y`]) {
+      for (const candidate of [base, `${base}e`, `${base}y`, `${base}ion`]) {
         const term = stem(candidate);
         if (this.vocabulary.has(term)) return term;
       }

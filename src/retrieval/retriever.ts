@@ -30,9 +30,10 @@ export interface Retrieval {
 /** Words that point back at an earlier turn ("which of those…", "what about them"). */
 const ANAPHORA = new Set(["those", "these", "they", "them", "their", "it", "its", "that", "this", "one", "ones", "which", "else", "other", "others", "same", "there", "he", "she", "above", "previous", "mentioned"]);
 
-const RRF_K = 8;
-/** Headings are short and exact: a match there counts, but less than a whole ranker. */
-const HEADING_WEIGHT = 0.5;
+/** Fusion weights: body text and meaning carry most; a heading match is a tie-breaker. */
+const W_LEXICAL = 0.45;
+const W_DENSE = 0.4;
+const W_HEADING = 0.15;
 
 /**
  * Hybrid retrieval: dense HNSW search and BM25 over the same chunks, fused by reciprocal rank.
@@ -83,15 +84,16 @@ export class HybridRetriever {
     const dense = new Map<string, number>();
     for (const [doc, distance] of denseHits) dense.set(String(doc.metadata.chunkId), 1 - distance);
 
-    const lexicalRank = rankOf(this.index.chunks.map((c, i) => [c.id, lexicalScores[i]!] as const));
-    const denseRank = rankOf([...dense.entries()]);
-    const headingRank = rankOf(this.index.chunks.map((c, i) => [c.id, headingScores[i]!] as const));
-    const rrf = (rank: number | undefined) => (rank === undefined ? 0 : 1 / (RRF_K + rank));
+    // Relative score fusion: each ranker's scores scaled by its best, then weighted. Unlike
+    // reciprocal rank fusion it keeps margins, so a chunk that is the only one containing a rare
+    // word of the question ("hallucination") is not outvoted by headings that share a common one.
+    const maxLexical = Math.max(...lexicalScores, 1e-9);
+    const maxHeading = Math.max(...headingScores, 1e-9);
+    const maxDense = Math.max(...dense.values(), 1e-9);
     const fused = this.index.chunks.map((chunk, i) => {
-      const lr = lexicalScores[i]! > 0 ? lexicalRank.get(chunk.id) : undefined;
-      const hr = headingScores[i]! > 0 ? headingRank.get(chunk.id) : undefined;
-      const score = rrf(lr) + rrf(denseRank.get(chunk.id)) + HEADING_WEIGHT * rrf(hr);
-      return { chunk, fused: score, dense: dense.get(chunk.id) ?? 0, lexical: lexicalScores[i]! };
+      const d = dense.get(chunk.id) ?? 0;
+      const score = W_LEXICAL * (lexicalScores[i]! / maxLexical) + W_DENSE * (Math.max(0, d) / maxDense) + W_HEADING * (headingScores[i]! / maxHeading);
+      return { chunk, fused: score, dense: d, lexical: lexicalScores[i]! };
     });
     fused.sort((a, b) => b.fused - a.fused || b.lexical - a.lexical);
     const best = fused[0]?.fused || 1;
@@ -137,10 +139,6 @@ export class HybridRetriever {
   }
 }
 
-function rankOf(entries: readonly (readonly [string, number])[]): Map<string, number> {
-  const sorted = [...entries].sort((a, b) => b[1] - a[1]);
-  return new Map(sorted.map(([id], i) => [id, i + 1]));
-}
 
 function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;

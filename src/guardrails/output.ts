@@ -1,0 +1,78 @@
+import type { Chunk, Citation } from "../types.js";
+import { splitSentences } from "../text/normalize.js";
+
+/**
+ * Output hygiene and grounding, applied to every answer before it leaves the core.
+ *
+ * - Slack control sequences and mass mentions (<!channel>, <!here>, <@U123>, <url|label>) are
+ *   neutralised, HTML is made inert, and links must point at hosts the knowledge itself links to.
+ * - Every sentence must be supported by a cited chunk, and every capitalised name in it must occur
+ *   in the knowledge (an allowlist derived from the chunks), so no company is invented.
+ */
+export function neutralizeControlSequences(text: string): string {
+  return text
+    .replace(/<!(channel|here|everyone|subteam\^[^>]*)(\|[^>]*)?>/giu, (_, what: string) => `@\u200B${what.split("^")[0]}`)
+    .replace(/@(channel|here|everyone)\b/giu, "@\u200B$1")
+    .replace(/<[@#!][^>]*>/gu, "[mention removed]")
+    .replace(/<((?:https?|mailto|slack):[^|>]*)\|([^>]*)>/giu, "$2 ($1)")
+    .replace(/<\/?[a-z][^>]*>/giu, "")
+    .replace(/[<>]/gu, (c) => (c === "<" ? "‹" : "›"));
+}
+
+export function allowedLinkHosts(chunks: readonly Chunk[]): Set<string> {
+  const hosts = new Set<string>();
+  for (const c of chunks) for (const m of c.text.matchAll(/https?:\/\/([^/\s)>\]]+)/giu)) hosts.add(m[1]!.toLowerCase());
+  return hosts;
+}
+
+export function stripDisallowedLinks(text: string, allowedHosts: ReadonlySet<string>): string {
+  return text.replace(/https?:\/\/([^/\s)>\]]+)[^\s)>\]]*/giu, (url, host: string) => (allowedHosts.has(host.toLowerCase()) ? url : "[link removed]"));
+}
+
+/** Capitalised words and acronyms that appear in the knowledge: the names an answer may use. */
+export function nameAllowlist(chunks: readonly Chunk[]): Set<string> {
+  const names = new Set<string>();
+  for (const c of chunks) for (const m of `${c.section} ${c.text}`.matchAll(/\p{Lu}[\p{L}\p{N}.&'-]*/gu)) names.add(m[0].replace(/[.'-]+$/u, ""));
+  return names;
+}
+
+export interface GroundingProblem {
+  sentence: string;
+  problem: "unsupported" | "unknown_name";
+  detail?: string;
+}
+
+/**
+ * Check each answer line against its citations. `[n]` markers bind a line to a citation; a line
+ * without one must be supported by some citation.
+ */
+export function checkGrounding(text: string, citations: readonly Citation[], names: ReadonlySet<string>): GroundingProblem[] {
+  const problems: GroundingProblem[] = [];
+  for (const rawLine of text.split("\n")) {
+    const line = rawLine.replace(/^\s*-\s*/u, "").trim();
+    if (!line) continue;
+    const markers = [...line.matchAll(/\[(\d+)\]/gu)].map((m) => Number(m[1]) - 1);
+    const body = line.replace(/\s*\[\d+\]/gu, "").replace(/^\*\*[^*]+\*\*(\s*\([^)]*\))?:\s*/u, "").trim();
+    const sources = markers.length > 0 ? markers.map((i) => citations[i]).filter((c): c is Citation => !!c) : [...citations];
+    for (const sentence of splitSentences(body)) {
+      const plain = sentence.replace(/\*\*/gu, "");
+      if (!sources.some((c) => supports(c.text, plain))) problems.push({ sentence: plain, problem: "unsupported" });
+      for (const m of plain.matchAll(/\p{Lu}[\p{L}\p{N}.&'-]*/gu)) {
+        const name = m[0].replace(/[.'-]+$/u, "");
+        if (!names.has(name)) problems.push({ sentence: plain, problem: "unknown_name", detail: name });
+      }
+    }
+  }
+  return problems;
+}
+
+/** A sentence is supported when the chunk contains it, or nearly all of its words. */
+function supports(chunkText: string, sentence: string): boolean {
+  if (chunkText.includes(sentence)) return true;
+  const words = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}$%]+/gu) ?? [];
+  const chunkWords = new Set(words(chunkText));
+  const sentenceWords = words(sentence);
+  if (sentenceWords.length === 0) return true;
+  const covered = sentenceWords.filter((w) => chunkWords.has(w)).length;
+  return covered / sentenceWords.length >= 0.9;
+}
