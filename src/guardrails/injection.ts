@@ -12,6 +12,14 @@ const PATTERNS: { name: string; pattern: RegExp }[] = [
     pattern:
       /\b(ignore|disregard|forget|override|overwrite|bypass|abandon|discard)\b[^.?!\n]{0,40}\b(all|any|every|previous|prior|preceding|above|earlier|initial|original|system|your|these|those)\b[^.?!\n]{0,30}\b(instructions?|rules?|prompts?|directives?|guidelines?|constraints?|polic(y|ies)|context|tasks?|programming|guardrails?|restrictions?|orders?|commands?|training|information|filters?)\b/u,
   },
+  { name: "all-previous", pattern: /\b(all|alle)\s+(the\s+|your\s+|of\s+the\s+)?(previous|prior|earlier|preceding|above|vorherigen|bisherigen|obigen)\s+(instructions|information|informationen|tasks|aufgaben|anweisungen|instruktionen|angaben|prompts|rules|regeln|context)\b/u },
+  { name: "leave-behind", pattern: /\b(leave|remove|drop|wipe|throw\s+away|set\s+aside|put\s+aside)\b[^.?!\n]{0,20}\b(all|previous|prior|earlier|your)\b[^.?!\n]{0,20}\b(instructions|information|tasks|rules|prompts|context)\b/u },
+  { name: "ignore-above", pattern: /\b(ignore|disregard|forget)\s+(the\s+)?(above|everything\s+above|all\s+above)\b|\b(obigen|vorherigen)\s+(ausfuhrungen|anweisungen|informationen)\s+(ignorieren|vergessen)\b/u },
+  { name: "change-instructions", pattern: /\b(change|update|replace|rewrite)\s+your\s+(instructions|rules|prompt|programming)\b|\byour\s+(new\s+)?instructions\s+are\s+(now|to)\b/u },
+  { name: "now-you-are", pattern: /\bnow\s+you\s+are\b|\b(jetzt|nun)\s+bist\s+du\b|\b(now|nun|jetzt)\s+(follow|folgen)\s+(new|further|neue|weitere)\s+(tasks|instructions|aufgaben|anweisungen)\b|\b(further|new)\s+tasks\s+(are\s+)?follow/u },
+  { name: "context-override", pattern: /\b(disregard(ing)?|ignor(e|ing)|despite)\s+(what\s+you('ve|\s+have)\s+been\s+told|the\s+(articles|documents|context|sources))\b|\bnot\s+by\s+the\s+(articles|documents)\b|\bdo\s+not\s+(answer\s+this\s+question|look\s+in\s+the\s+documents)\b|\b(information|text)\s+in\s+the\s+prompt\b|\bwhat\s+(is|was)\s+written\s+(above|at\s+the\s+beginning|before)\b|\babweichend\s+(zu|von)\s+(den\s+)?vorherigen\b/u },
+  { name: "fake-instruction-label", pattern: /(^|\n|\\n|\s-\s)\s*(additional\s+)?instruction\s*[:-]\s/u },
+  { name: "forget-all-other", pattern: /\b(olvida|olvide|olvidar|olvidate\s+de)\s+todo\b|\bzaboravi\s+sve\b|\b(bose|boese)\s+(ki|ai)\b|\bevil\s+ai\b/u },
   { name: "override-the-above", pattern: /\b(ignore|disregard|forget|override)\s+the\s+(instructions?|rules|prompt|directions)\s+(above|before|given|you\s+(were|have\s+been)\s+given|so\s+far)\b/u },
   { name: "what-were-you-told", pattern: /\b(instructions?|rules|prompt|guidelines)\s+(were\s+you|you\s+were|have\s+you\s+been|you've\s+been)\s+(given|told|programmed)|\brepeat\s+(them|it|everything|the\s+above|your\s+instructions)\s+(word\s+for\s+word|verbatim)/u },
   { name: "forget-everything", pattern: /\b(forget|ignore|disregard)\s+(about\s+)?(everything|all\s+(of\s+)?that|all\s+the\s+above|what\s+(i|you)\s+(said|told|were\s+told))\b/u },
@@ -39,7 +47,7 @@ const PATTERNS: { name: string; pattern: RegExp }[] = [
   { name: "override-romance", pattern: /\b(ignore[zr]?|oublie[zr]?|ignora|ignore|olvida|dimentica|esqueca|esquece|negeer|vergeet)\b[^.?!\n]{0,40}\b(instructions?|consignes|regles|instrucciones|reglas|istruzioni|regole|instrucoes|regras|instructies|regels)\b/u },
   { name: "you-are-now-romance", pattern: /\b(tu\s+es\s+maintenant|vous\s+etes\s+maintenant|ahora\s+eres|ora\s+sei|agora\s+voce\s+e|je\s+bent\s+nu)\b/u },
   // Chinese, Japanese, Russian, Korean
-  { name: "override-cjk", pattern: /(忽略|无视|忘记|忽視|無視)(之前|以上|所有|先前|上面|前面)?的?(指令|指示|说明|規則|规则|提示)|系统提示|系統提示|システムプロンプト|指示を無視|以前の指示|이전\s*지시를?\s*무시|시스템\s*프롬프트/u },
+  { name: "override-cjk", pattern: /(忽略|无视|忘记|忽視|無視).{0,8}(指令|指示|说明|規則|规则|提示)|系统提示|系統提示|システムプロンプト|指示を無視|以前の指示|이전\s*지시를?\s*무시|시스템\s*프롬프트/u },
   { name: "override-ru", pattern: /(игнорируй|забудь|не\s+обращай\s+внимания)[^.?!\n]{0,40}(инструкци|правил|указани)|системн(ый|ого)\s+промпт/u },
 ];
 
