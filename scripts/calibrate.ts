@@ -25,14 +25,14 @@ for (const row of rows) {
 }
 const { weights, bias } = fitLogistic(xs, ys);
 const prob = (x: number[]) => 1 / (1 + Math.exp(-(bias + x.reduce((s, v, j) => s + v * weights[j]!, 0))));
-// Answering an out-of-guide question is worse than one extra "the guide doesn't cover that",
-// so pick the threshold that maximises accuracy with false answers counted twice.
+// A wrong "the guide doesn't cover that" on an honest question costs the user as much as a
+// loosely related answer with its sources shown (which they can judge), so errors count equally.
 let best = { threshold: 0.5, cost: Infinity };
-for (let t = 0.2; t <= 0.8; t += 0.01) {
+for (let t = 0.3; t <= 0.7; t += 0.01) {
   let cost = 0;
   xs.forEach((x, i) => {
     const answer = prob(x) >= t;
-    if (answer && ys[i] === 0) cost += 2;
+    if (answer && ys[i] === 0) cost += 1;
     if (!answer && ys[i] === 1) cost += 1;
   });
   if (cost < best.cost) best = { threshold: Math.round(t * 100) / 100, cost };

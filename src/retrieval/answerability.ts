@@ -11,11 +11,15 @@ export interface Evidence {
   lexicalTop: number;
   /** Best cosine similarity from the HNSW index. */
   denseTop: number;
+  /** Rarity in everyday English of the rarest word the guide does not know (0 when none). */
+  maxUnknownRarity: number;
+  /** Best BM25 score divided by the IDF of the known terms only. */
+  lexicalKnown: number;
   /** Number of content terms in the question. */
   termCount: number;
 }
 
-export const FEATURE_NAMES = ["coverage", "topShare", "lexicalTop", "denseTop"] as const;
+export const FEATURE_NAMES = ["coverage", "topShare", "lexicalTop", "denseTop", "maxUnknownRarity", "lexicalKnown"] as const;
 
 export interface AnswerabilityModel {
   weights: number[];

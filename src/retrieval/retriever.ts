@@ -109,7 +109,8 @@ export class HybridRetriever {
     // A follow-up is judged together with the question it follows.
     const knownTerms = [...new Set([...question.terms.filter((t) => !unknown.has(t)), ...contextTerms])];
     const knownMass = knownTerms.reduce((sum, t) => sum + lexical.idf(t), 0);
-    const unknownMass = question.unknownWords.reduce((sum, w) => sum + maxIdf * englishRarity(w), 0);
+    const rarities = question.unknownWords.map((w) => englishRarity(w));
+    const unknownMass = rarities.reduce((sum, r) => sum + maxIdf * r, 0);
     const top = fused[0];
     const topTerms = new Set(top ? contentTerms(indexTextOf(top.chunk)) : []);
     const topMass = knownTerms.filter((t) => topTerms.has(t)).reduce((sum, t) => sum + lexical.idf(t), 0);
@@ -119,6 +120,8 @@ export class HybridRetriever {
       topShare: knownMass > 0 ? round(topMass / knownMass) : 0,
       lexicalTop: knownMass + unknownMass > 0 ? round(lexicalTop / (knownMass + unknownMass)) : 0,
       denseTop: round(Math.max(0, ...fused.map((r) => r.dense))),
+      maxUnknownRarity: round(Math.max(0, ...rarities)),
+      lexicalKnown: knownMass > 0 ? round(Math.min(2, lexicalTop / knownMass)) : 0,
       termCount: question.terms.length + contextTerms.length,
     };
   }

@@ -20,9 +20,9 @@ function load(): Map<string, number> {
   return ranks;
 }
 
-/** 0 for the ~300 commonest words, rising to 1 for words ranked past ~30,000 or not listed. */
+/** 0 for the ~1,000 commonest words, rising to 1 for words ranked past ~30,000 or not listed. */
 export function englishRarity(word: string): number {
   const rank = load().get(word.toLowerCase());
   if (rank === undefined) return 1;
-  return Math.min(1, Math.max(0, (Math.log10(rank) - 2.5) / 2));
+  return Math.min(1, Math.max(0, (Math.log10(rank) - 3) / 1.5));
 }

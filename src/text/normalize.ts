@@ -57,8 +57,11 @@ export function stripMarkup(text: string): string {
 
 /** "wich", "waht", "shoud": a misspelt filler word, not an unknown topic word. */
 export function isMisspeltStopword(word: string): boolean {
-  if (word.length < 4) return false;
-  for (const s of STOPWORDS) if (s.length >= 4 && Math.abs(s.length - word.length) <= 1 && editDistance(word, s, 1) <= 1) return true;
+  if (word.length < 3) return false;
+  for (const s of STOPWORDS) {
+    if (s.length < 4 || Math.abs(s.length - word.length) > 1 || (word.length === 3 && s[0] !== word[0])) continue;
+    if (editDistance(word, s, 1) <= 1) return true;
+  }
   return false;
 }
 
@@ -111,20 +114,26 @@ export function splitSentences(text: string): string[] {
   return sentences.filter((s) => s.length > 0);
 }
 
-/** Damerau-free Levenshtein distance with an early exit once `max` is exceeded. */
+/**
+ * Edit distance counting a swap of two neighbouring letters as one edit ("factroy" is one edit
+ * from "factory"), with an early exit once `max` is exceeded.
+ */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, beforePrevious[j - 2]! + 1);
       current.push(value);
       rowMin = Math.min(rowMin, value);
     }
     if (rowMin > max) return max + 1;
+    beforePrevious = previous;
     previous = current;
   }
   return previous[b.length]!;
