@@ -11,15 +11,16 @@ import { HybridRetriever } from "../src/retrieval/retriever.js";
 import { Glossary } from "../src/knowledge/glossary.js";
 import { featuresOf, fitLogistic, MODEL_PATH, type AnswerabilityModel } from "../src/retrieval/answerability.js";
 import { join } from "node:path";
+import type { HistoryMessage } from "../src/types.js";
 
 const DATA = "evals/calibration/answerability.jsonl";
 const config = loadConfig();
 const retriever = new HybridRetriever(await openIndex(config.knowledgeDir, config.dataDir, silentLogger), Glossary.fromFile(join(config.knowledgeDir, "glossary.json")));
-const rows = readFileSync(DATA, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { question: string; answerable: boolean });
+const rows = readFileSync(DATA, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { question: string; answerable: boolean; history?: HistoryMessage[] });
 const xs: number[][] = [];
 const ys: number[] = [];
 for (const row of rows) {
-  const r = await retriever.retrieve(row.question);
+  const r = await retriever.retrieve(row.question, row.history ?? []);
   xs.push(featuresOf(r.evidence));
   ys.push(row.answerable ? 1 : 0);
 }

@@ -15,11 +15,13 @@ export interface Evidence {
   maxUnknownRarity: number;
   /** Best BM25 score divided by the IDF of the known terms only. */
   lexicalKnown: number;
+  /** Share of the question's words the guide knows, each word counted once whatever its weight. */
+  knownWordShare: number;
   /** Number of content terms in the question. */
   termCount: number;
 }
 
-export const FEATURE_NAMES = ["coverage", "topShare", "lexicalTop", "denseTop", "maxUnknownRarity", "lexicalKnown"] as const;
+export const FEATURE_NAMES = ["coverage", "topShare", "lexicalTop", "denseTop", "maxUnknownRarity", "lexicalKnown", "knownWordShare"] as const;
 
 export interface AnswerabilityModel {
   weights: number[];

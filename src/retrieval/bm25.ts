@@ -42,6 +42,11 @@ export class Bm25Index {
     return this.state;
   }
 
+  /** True when some chunk contains the term. */
+  has(term: string): boolean {
+    return (this.state.df[term] ?? 0) > 0;
+  }
+
   get vocabulary(): Set<string> {
     return new Set(Object.keys(this.state.df));
   }

@@ -107,7 +107,9 @@ export class HybridRetriever {
     const unknown = new Set(question.unknownTerms);
     const maxIdf = lexical.idf("\u0000never-seen");
     // A follow-up is judged together with the question it follows.
-    const knownTerms = [...new Set([...question.terms.filter((t) => !unknown.has(t)), ...contextTerms])];
+    // Acronyms the glossary explains ("QC", "CV") count through their expansions, which are the
+    // words the guide actually uses.
+    const knownTerms = [...new Set([...question.terms.filter((t) => !unknown.has(t)), ...question.expansionTerms, ...contextTerms])].filter((t) => lexical.has(t));
     const knownMass = knownTerms.reduce((sum, t) => sum + lexical.idf(t), 0);
     const rarities = question.unknownWords.map((w) => englishRarity(w));
     const unknownMass = rarities.reduce((sum, r) => sum + maxIdf * r, 0);
@@ -121,6 +123,7 @@ export class HybridRetriever {
       lexicalTop: knownMass + unknownMass > 0 ? round(lexicalTop / (knownMass + unknownMass)) : 0,
       denseTop: round(Math.max(0, ...fused.map((r) => r.dense))),
       maxUnknownRarity: round(Math.max(0, ...rarities)),
+      knownWordShare: question.terms.length + contextTerms.length > 0 ? round(1 - question.unknownTerms.length / (question.terms.length + contextTerms.length)) : 0,
       lexicalKnown: knownMass > 0 ? round(Math.min(2, lexicalTop / knownMass)) : 0,
       termCount: question.terms.length + contextTerms.length,
     };
