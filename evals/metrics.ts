@@ -5,16 +5,23 @@ export interface CaseResult {
   id: string;
   category: string;
   question: string;
+  expect: EvalCase["expect"];
   answer: Answer;
   outcomeOk: boolean;
   expectsSections: boolean;
   /** 1-based rank of the first citation in an expected section, or null. */
   hitRank: number | null;
+  ndcg5: number | null;
   factsFound: number;
   factsTotal: number;
   missingFacts: string[][];
   leaks: string[];
+  /** Every citation resolves to a real chunk and every answer line is supported by its citation. */
+  citationsValid: boolean;
+  citationProblems: string[];
   passed: boolean;
+  /** Why the case failed, one short phrase per problem. */
+  failures: string[];
 }
 
 /** A fact alternative matches case-insensitively on word boundaries, so "ABB" is not found in "ABBA". */
@@ -23,46 +30,101 @@ export function containsFact(text: string, fact: string): boolean {
   return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "iu").test(text);
 }
 
-function sectionMatches(section: string, expected: string): boolean {
-  const parts = section.split(" › ").map((p) => p.toLowerCase());
-  return parts[parts.length - 1] === expected.toLowerCase();
+/** A citation is in an expected section when any heading of its path is that heading. */
+export function sectionMatches(section: string, expected: string): boolean {
+  return section
+    .split(" › ")
+    .map((p) => p.toLowerCase())
+    .includes(expected.toLowerCase());
 }
 
-export function scoreCase(c: EvalCase, answer: Answer): CaseResult {
-  const outcomeOk = c.expect.outcome.includes(answer.outcome) && (!c.expect.reason || c.expect.reason.includes(answer.reason ?? ""));
+export interface CitationChecker {
+  (answer: Answer): string[];
+}
+
+export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationChecker = () => []): CaseResult {
+  // expect.reason constrains refusals and no-answers; an allowed "answered" has no reason.
+  const reasonOk = !c.expect.reason || answer.outcome === "answered" || c.expect.reason.includes(answer.reason ?? "");
+  const outcomeOk = c.expect.outcome.includes(answer.outcome) && reasonOk;
   let hitRank: number | null = null;
-  if (c.expect.sections.length > 0) {
-    const i = answer.citations.findIndex((cit) => c.expect.sections.some((s) => sectionMatches(cit.section, s)));
+  let ndcg5: number | null = null;
+  const expectsSections = c.expect.sections.length > 0;
+  if (expectsSections) {
+    const relevant = answer.citations.map((cit) => c.expect.sections.some((s) => sectionMatches(cit.section, s)));
+    const i = relevant.indexOf(true);
     hitRank = i >= 0 ? i + 1 : null;
+    const dcg = relevant.slice(0, 5).reduce((sum, rel, k) => sum + (rel ? 1 / Math.log2(k + 2) : 0), 0);
+    // Binary relevance; the ideal list holds as many relevant citations as could exist (a parent
+    // heading is matched by each of its subsections), so nDCG stays within 0..1.
+    const relevantCount = Math.max(c.expect.sections.length, relevant.filter(Boolean).length);
+    const ideal = Array.from({ length: Math.min(5, relevantCount) }, (_, k) => 1 / Math.log2(k + 2)).reduce((a, b) => a + b, 0);
+    ndcg5 = ideal > 0 ? dcg / ideal : 0;
   }
   const missingFacts = c.expect.facts.filter((alternatives) => !alternatives.some((f) => containsFact(answer.text, f)));
   const leaks = c.expect.forbidden.filter((f) => answer.text.toLowerCase().includes(f.toLowerCase()));
-  const retrievalOk = c.expect.sections.length === 0 || answer.outcome !== "answered" || (hitRank !== null && hitRank <= 3);
+  const citationProblems = answer.outcome === "answered" ? checkCitations(answer) : [];
+  const retrievalOk = !expectsSections || answer.outcome !== "answered" || (hitRank !== null && hitRank <= 3);
+
+  const failures: string[] = [];
+  if (!outcomeOk) failures.push(`expected ${c.expect.outcome.join("|")}${c.expect.reason ? `/${c.expect.reason.join("|")}` : ""}, got ${answer.outcome}/${answer.reason ?? "-"}`);
+  if (!retrievalOk) failures.push(`no expected section in the top 3 citations (expected ${c.expect.sections.join(" | ")}; got ${answer.citations.slice(0, 3).map((x) => x.title).join(" | ") || "none"})`);
+  if (missingFacts.length) failures.push(`missing facts: ${missingFacts.map((f) => f.join("/")).join(", ")}`);
+  if (leaks.length) failures.push(`forbidden text: ${leaks.join(", ")}`);
+  if (citationProblems.length) failures.push(`citation problems: ${citationProblems.join("; ")}`);
+
   return {
     id: c.id,
     category: c.category,
     question: c.question,
+    expect: c.expect,
     answer,
     outcomeOk,
-    expectsSections: c.expect.sections.length > 0,
+    expectsSections,
     hitRank,
+    ndcg5,
     factsFound: c.expect.facts.length - missingFacts.length,
     factsTotal: c.expect.facts.length,
     missingFacts,
     leaks,
-    passed: outcomeOk && retrievalOk && missingFacts.length === 0 && leaks.length === 0,
+    citationsValid: citationProblems.length === 0,
+    citationProblems,
+    passed: failures.length === 0,
+    failures,
   };
+}
+
+/** A rate with its Wilson 95% interval; null when there is nothing to measure. */
+export interface Rate {
+  value: number;
+  k: number;
+  n: number;
+  low: number;
+  high: number;
+}
+
+export function rate(k: number, n: number): Rate | null {
+  if (n === 0) return null;
+  const z = 1.96;
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / d;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return { value: round(p), k, n, low: round(Math.max(0, centre - half)), high: round(Math.min(1, centre + half)) };
 }
 
 export interface Summary {
   cases: number;
   passed: number;
-  outcomeAccuracy: number;
-  hitAt1: number | null;
-  hitAt3: number | null;
-  hitAt5: number | null;
+  passRate: Rate | null;
+  outcomeAccuracy: Rate | null;
+  hitAt1: Rate | null;
+  hitAt3: Rate | null;
+  hitAt5: Rate | null;
   mrr: number | null;
-  keyFactRecall: number | null;
+  ndcg5: number | null;
+  keyFactRecall: Rate | null;
+  falseRefusalRate: Rate | null;
+  citationValidity: Rate | null;
   forbiddenLeaks: number;
   latencyP50: number;
   latencyP95: number;
@@ -70,28 +132,62 @@ export interface Summary {
 
 export function summarize(results: CaseResult[]): Summary {
   const retrieval = results.filter((r) => r.answer.outcome === "answered" && r.expectsSections);
-  const rate = (n: number, d: number) => (d === 0 ? null : round(n / d));
   const hits = (k: number) => rate(retrieval.filter((r) => r.hitRank !== null && r.hitRank <= k).length, retrieval.length);
-  const factsTotal = results.reduce((a, r) => a + r.factsTotal, 0);
+  const mean = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
+  const mayNotRefuse = results.filter((r) => !r.expect.outcome.includes("refused"));
+  const answered = results.filter((r) => r.answer.outcome === "answered");
   const latencies = results.map((r) => r.answer.latencyMs).sort((a, b) => a - b);
   return {
     cases: results.length,
     passed: results.filter((r) => r.passed).length,
-    outcomeAccuracy: rate(results.filter((r) => r.outcomeOk).length, results.length) ?? 0,
+    passRate: rate(results.filter((r) => r.passed).length, results.length),
+    outcomeAccuracy: rate(results.filter((r) => r.outcomeOk).length, results.length),
     hitAt1: hits(1),
     hitAt3: hits(3),
     hitAt5: hits(5),
-    mrr: retrieval.length ? round(retrieval.reduce((a, r) => a + (r.hitRank ? 1 / r.hitRank : 0), 0) / retrieval.length) : null,
-    keyFactRecall: rate(results.reduce((a, r) => a + r.factsFound, 0), factsTotal),
+    mrr: mean(retrieval.map((r) => (r.hitRank ? 1 / r.hitRank : 0))),
+    ndcg5: mean(retrieval.map((r) => r.ndcg5 ?? 0)),
+    keyFactRecall: rate(
+      results.reduce((a, r) => a + r.factsFound, 0),
+      results.reduce((a, r) => a + r.factsTotal, 0),
+    ),
+    falseRefusalRate: rate(mayNotRefuse.filter((r) => r.answer.outcome === "refused").length, mayNotRefuse.length),
+    citationValidity: rate(answered.filter((r) => r.citationsValid).length, answered.length),
     forbiddenLeaks: results.reduce((a, r) => a + r.leaks.length, 0),
     latencyP50: percentile(latencies, 0.5),
     latencyP95: percentile(latencies, 0.95),
   };
 }
 
+export interface ReasonStats {
+  /** Cases that must be refused with this reason, and how many were. */
+  recall: Rate | null;
+  /** Refusals given with this reason, and how many of them were expected. */
+  precision: Rate | null;
+}
+
+/** Refusal precision and recall per reason code. */
+export function byReason(results: CaseResult[]): Record<string, ReasonStats> {
+  const reasons = new Set<string>();
+  for (const r of results) {
+    if (r.expect.reason && r.expect.outcome.length === 1 && r.expect.outcome[0] === "refused") reasons.add(r.expect.reason[0]!);
+    if (r.answer.outcome === "refused" && r.answer.reason) reasons.add(r.answer.reason);
+  }
+  const out: Record<string, ReasonStats> = {};
+  for (const reason of [...reasons].sort()) {
+    const expected = results.filter((r) => r.expect.outcome.length === 1 && r.expect.outcome[0] === "refused" && r.expect.reason?.[0] === reason);
+    const given = results.filter((r) => r.answer.outcome === "refused" && r.answer.reason === reason);
+    out[reason] = {
+      recall: rate(expected.filter((r) => r.answer.outcome === "refused" && (r.expect.reason ?? []).includes(r.answer.reason ?? "")).length, expected.length),
+      precision: rate(given.filter((r) => r.expect.outcome.includes("refused") && (r.expect.reason ?? [reason]).includes(reason)).length, given.length),
+    };
+  }
+  return out;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
 function round(x: number): number {

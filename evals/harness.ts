@@ -1,0 +1,105 @@
+import type { Answer, Turn } from "../src/types.js";
+import type { Chunk } from "../src/types.js";
+import { checkGrounding, nameAllowlist } from "../src/guardrails/output.js";
+import type { EvalCase } from "./dataset.js";
+import { byReason, scoreCase, summarize, type CaseResult, type ReasonStats, type Summary, type Rate } from "./metrics.js";
+
+export type AskFn = (turn: Turn) => Promise<Answer>;
+
+export interface EvalReport {
+  generatedAt: string;
+  mode: string;
+  datasets: string[];
+  overall: Summary;
+  categories: Record<string, Summary>;
+  reasons: Record<string, ReasonStats>;
+  judge: { status: "skipped" | "ran"; note: string };
+  gate: { passed: boolean; misses: string[] };
+  cases: CaseResult[];
+}
+
+export interface Thresholds {
+  overall?: { min?: Record<string, number>; max?: Record<string, number> };
+  categories?: Record<string, { min?: Record<string, number>; max?: Record<string, number> }>;
+  /** Minimum refusal recall per reason code. */
+  refusalRecall?: Record<string, number>;
+}
+
+/**
+ * Citation validity: every citation must name a real chunk, and every answer line must be
+ * supported by the chunk it cites (the same check the output rail runs).
+ */
+export function citationChecker(chunks: readonly Chunk[]): (answer: Answer) => string[] {
+  const byId = new Map(chunks.map((c) => [c.id, c]));
+  const names = nameAllowlist(chunks);
+  return (answer) => {
+    const problems: string[] = [];
+    for (const c of answer.citations) {
+      const chunk = byId.get(c.id);
+      if (!chunk) problems.push(`citation ${c.id} is not a chunk of the knowledge`);
+      else if (chunk.text !== c.text) problems.push(`citation ${c.id} text differs from the chunk`);
+    }
+    for (const p of checkGrounding(answer.text, answer.citations, names)) problems.push(`${p.problem}${p.detail ? ` (${p.detail})` : ""}: "${p.sentence.slice(0, 80)}"`);
+    return problems;
+  };
+}
+
+export async function runCases(cases: EvalCase[], ask: AskFn, checkCitations: (a: Answer) => string[]): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    let answer: Answer;
+    try {
+      answer = await ask({ text: c.question, history: c.history, user: { id: `eval-${c.id}`, platform: "eval" }, conversationId: `eval-${c.id}` });
+    } catch (error) {
+      // An answerer that throws fails its case; the run goes on.
+      answer = { outcome: "refused", reason: "internal_error", text: `answerer threw: ${(error as Error).message}`, citations: [], followUps: [], mode: "extractive", latencyMs: 0 };
+    }
+    results.push(scoreCase(c, answer, checkCitations));
+  }
+  return results;
+}
+
+export function buildReport(results: CaseResult[], meta: { mode: string; datasets: string[]; judgeNote: string }, thresholds: Thresholds): EvalReport {
+  const categories: Record<string, Summary> = {};
+  for (const cat of [...new Set(results.map((r) => r.category))].sort()) categories[cat] = summarize(results.filter((r) => r.category === cat));
+  const overall = summarize(results);
+  const reasons = byReason(results);
+  const misses = checkGates(overall, categories, reasons, thresholds);
+  return {
+    generatedAt: new Date().toISOString(),
+    mode: meta.mode,
+    datasets: meta.datasets,
+    overall,
+    categories,
+    reasons,
+    judge: { status: "skipped", note: meta.judgeNote },
+    gate: { passed: misses.length === 0, misses },
+    cases: results,
+  };
+}
+
+function valueOf(x: Rate | number | null | undefined): number | null {
+  if (x === null || x === undefined) return null;
+  return typeof x === "number" ? x : x.value;
+}
+
+export function checkGates(overall: Summary, categories: Record<string, Summary>, reasons: Record<string, ReasonStats>, t: Thresholds): string[] {
+  const misses: string[] = [];
+  const check = (scope: string, summary: Summary, bounds?: { min?: Record<string, number>; max?: Record<string, number> }) => {
+    for (const [metric, min] of Object.entries(bounds?.min ?? {})) {
+      const v = valueOf(summary[metric as keyof Summary] as Rate | number | null);
+      if (v !== null && v < min) misses.push(`${scope} ${metric} ${v} < ${min}`);
+    }
+    for (const [metric, max] of Object.entries(bounds?.max ?? {})) {
+      const v = valueOf(summary[metric as keyof Summary] as Rate | number | null);
+      if (v !== null && v > max) misses.push(`${scope} ${metric} ${v} > ${max}`);
+    }
+  };
+  check("overall", overall, t.overall);
+  for (const [cat, bounds] of Object.entries(t.categories ?? {})) if (categories[cat]) check(`category ${cat}`, categories[cat], bounds);
+  for (const [reason, min] of Object.entries(t.refusalRecall ?? {})) {
+    const v = valueOf(reasons[reason]?.recall);
+    if (v !== null && v < min) misses.push(`refusal recall for ${reason} ${v} < ${min}`);
+  }
+  return misses;
+}
