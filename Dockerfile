@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build: compile the native HNSW addon and build the index into the image, so every replica
-# starts with the same read-only index and needs no network.
+# Build: install from the lockfile (compiling the HNSW native addon) and build the index into the
+# image, so every replica starts with the same read-only index and needs no network.
 FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -10,14 +10,16 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY knowledge ./knowledge
 ENV DATA_DIR=/app/data
-RUN npm run ingest && npm prune --omit=dev
+RUN npm run ingest
+RUN npm prune --omit=dev --no-audit --no-fund
 
+# Runtime: the same Node, no compilers, a non-root user.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production DATA_DIR=/app/data PORT=3978
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
 USER node
 EXPOSE 3978
-# The server (npm start) arrives with the server issue; until then the image answers on the CLI:
-#   docker run --rm coach npm run --silent ask -- "What is a digital twin?"
-CMD ["npm", "run", "--silent", "ask", "--", "--help"]
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3978)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "--import", "tsx", "src/server/main.ts"]

@@ -10,7 +10,8 @@ import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.
 import { composeExtractiveAnswer } from "./compose/extractive.js";
 import { emptyInputRail, inputLengthRail, rateLimitRail, safetyRail } from "./guardrails/input.js";
 import { injectionRail } from "./guardrails/injection.js";
-import { RateLimiter, type RateLimitStore } from "./guardrails/rate-limit.js";
+import { RateLimiter } from "./guardrails/rate-limit.js";
+import { MemoryStateStore, type StateStore } from "./state/store.js";
 import { allowedLinkHosts, checkGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
@@ -26,8 +27,8 @@ export interface Coach {
 }
 
 export interface CoachOptions {
-  /** Shared store for rate limits (Redis when scaled out); in-process by default. */
-  rateLimitStore?: RateLimitStore;
+  /** Shared state for rate limits (Redis when scaled out); in-process by default. */
+  state?: Pick<StateStore, "hit">;
 }
 
 interface CoachProfile {
@@ -52,7 +53,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   const inputRails: InputRail[] = [
     emptyInputRail,
     inputLengthRail(config.maxInputChars),
-    rateLimitRail(new RateLimiter(config.rateLimitPerMinute, options.rateLimitStore)),
+    rateLimitRail(new RateLimiter(config.rateLimitPerMinute, options.state ?? new MemoryStateStore())),
     safetyRail,
     injectionRail,
   ];
@@ -102,7 +103,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const log = logger.child({ conversationId: turn?.conversationId, platform: turn?.user?.platform });
 
     for (const rail of inputRails) {
-      const verdict = rail.check({ text, history, userKey });
+      const verdict = await rail.check({ text, history, userKey });
       if (verdict.kind === "refuse") {
         log.info({ rail: rail.name, reason: verdict.reason }, "input refused");
         return reply(started, "refused", verdict.reason, verdict.message);

@@ -16,6 +16,20 @@ export interface CoachConfig {
   maxInputChars: number;
   /** Questions per user per minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Unset: in-process state. Set: shared state across replicas. */
+  redisUrl: string | null;
+  slack: {
+    botToken: string | null;
+    signingSecret: string | null;
+    appToken: string | null;
+    apiUrl: string | null;
+  };
+  teams: {
+    appId: string;
+    appPassword: string;
+    tenantId: string;
+    appType: "MultiTenant" | "SingleTenant" | "UserAssignedMSI";
+  };
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -48,6 +62,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push(`EMBEDDINGS="${env.EMBEDDINGS}" is not available in this version: unset it (or set EMBEDDINGS=local).`);
   }
 
+  const redisUrl = read("REDIS_URL") ?? null;
+  if (redisUrl && !/^rediss?:\/\/[^\s]+$/u.test(redisUrl)) problems.push(`REDIS_URL must look like redis://host:6379 (or rediss:// for TLS); unset it for in-process state.`);
+
+  const slackBotToken = read("SLACK_BOT_TOKEN") ?? null;
+  const slackSigningSecret = read("SLACK_SIGNING_SECRET") ?? null;
+  const slackAppToken = read("SLACK_APP_TOKEN") ?? null;
+  const slackApiUrl = read("SLACK_API_URL") ?? null;
+  if (slackBotToken && !slackBotToken.startsWith("xoxb-")) problems.push("SLACK_BOT_TOKEN must be the bot token that starts with xoxb- (Slack app → OAuth & Permissions).");
+  if (slackAppToken && !slackAppToken.startsWith("xapp-")) problems.push("SLACK_APP_TOKEN must be an app-level token that starts with xapp- (Slack app → Basic Information → App-Level Tokens, scope connections:write).");
+  if (slackBotToken && !slackSigningSecret && !slackAppToken) problems.push("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode) is: set one of them.");
+  if (!slackBotToken && (slackSigningSecret || slackAppToken)) problems.push("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set without SLACK_BOT_TOKEN: set the xoxb- bot token too.");
+  if (slackApiUrl && !isHttpUrl(slackApiUrl)) problems.push(`SLACK_API_URL="${slackApiUrl}" is not an http(s) URL (e.g. https://slack.com/api/).`);
+
+  const appType = read("MicrosoftAppType") ?? "MultiTenant";
+  if (!["MultiTenant", "SingleTenant", "UserAssignedMSI"].includes(appType)) problems.push(`MicrosoftAppType="${appType}" must be MultiTenant, SingleTenant or UserAssignedMSI.`);
+  const appId = read("MicrosoftAppId") ?? "";
+  const appPassword = read("MicrosoftAppPassword") ?? "";
+  const tenantId = read("MicrosoftAppTenantId") ?? "";
+  if (appId && !appPassword && appType !== "UserAssignedMSI") problems.push("MicrosoftAppId is set without MicrosoftAppPassword: set the client secret of the Azure Bot's app registration.");
+  if (appType === "SingleTenant" && appId && !tenantId) problems.push("MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId.");
+
   if (problems.length > 0) throw new ConfigInvalidError(problems);
   return {
     port,
@@ -58,6 +93,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     embeddings: "local",
     maxInputChars,
     rateLimitPerMinute,
+    redisUrl,
+    slack: { botToken: slackBotToken, signingSecret: slackSigningSecret, appToken: slackAppToken, apiUrl: slackApiUrl },
+    teams: { appId, appPassword, tenantId, appType: appType as CoachConfig["teams"]["appType"] },
   };
 }
 
@@ -68,4 +106,13 @@ function parseInteger(raw: string, name: string, min: number, max: number, probl
     return min;
   }
   return value;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
 }

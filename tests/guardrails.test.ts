@@ -7,6 +7,7 @@ import { decodeBase64Runs, joinSpacedLetters, readingsOf } from "../src/guardrai
 import { redactPersonalData } from "../src/guardrails/privacy.js";
 import { checkGrounding, neutralizeControlSequences, stripDisallowedLinks } from "../src/guardrails/output.js";
 import { RateLimiter } from "../src/guardrails/rate-limit.js";
+import { MemoryStateStore } from "../src/state/store.js";
 import { createCoach, type Coach } from "../src/coach.js";
 import { loadConfig } from "../src/config.js";
 import { recordingLogger, tempWorkspace, testCoach, turn } from "./helpers.js";
@@ -117,13 +118,15 @@ describe("output hygiene", () => {
 });
 
 describe("rate limit", () => {
-  it("allows N per minute per user, then refuses until the window passes", () => {
+  it("allows N per minute per user, then refuses until the window passes", async () => {
     let now = 0;
-    const limiter = new RateLimiter(3, undefined, () => now);
-    expect([1, 2, 3, 4].map(() => limiter.allow("slack:U1"))).toEqual([true, true, true, false]);
-    expect(limiter.allow("slack:U2")).toBe(true);
+    const limiter = new RateLimiter(3, new MemoryStateStore(() => now));
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await limiter.allow("slack:U1"));
+    expect(results).toEqual([true, true, true, false]);
+    expect(await limiter.allow("slack:U2")).toBe(true);
     now = 61_000;
-    expect(limiter.allow("slack:U1")).toBe(true);
+    expect(await limiter.allow("slack:U1")).toBe(true);
   });
 });
 

@@ -44,3 +44,7 @@ export function recordingLogger(): { logger: Logger; lines: { msg: string; [k: s
     }) as unknown as Logger;
   return { logger: make(), lines };
 }
+
+// Test responses are asserted field by field; a loose type keeps those assertions readable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;

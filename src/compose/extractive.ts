@@ -61,9 +61,14 @@ export function composeExtractiveAnswer(retrieval: Retrieval, allChunks: readonl
   const lines: string[] = [];
   if (lead) lines.push(`**${topChunk.title}**${status}: ${lead.text} ${cite(lead)}`);
   if (bullets.length > 0) lines.push("");
-  for (const s of bullets.slice(0, MAX_BULLETS + MAX_OVERVIEW_CHILDREN)) {
-    const prefix = s.chunkIndex === 0 ? "" : `**${chosen[s.chunkIndex]!.chunk.title}**: `;
-    lines.push(`- ${prefix}${s.isList ? listText(s.text) : s.text} ${cite(s)}`);
+  // Bullets from the main section stand alone; a related section gets one bullet with its title,
+  // its list (if any) and its best sentence together.
+  const kept = bullets.slice(0, MAX_BULLETS + MAX_OVERVIEW_CHILDREN);
+  for (const s of kept.filter((b) => b.chunkIndex === 0)) lines.push(`- ${s.isList ? listText(s.text) : s.text} ${cite(s)}`);
+  for (let i = 1; i < chosen.length; i++) {
+    const parts = kept.filter((b) => b.chunkIndex === i);
+    if (parts.length === 0) continue;
+    lines.push(`- **${chosen[i]!.chunk.title}**: ${parts.map((p) => (p.isList ? listText(p.text) : p.text)).join(" — ")} [${i + 1}]`);
   }
   return { text: lines.join("\n"), citations, followUps: followUpsFor(chosen, allChunks) };
 }

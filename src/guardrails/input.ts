@@ -31,8 +31,8 @@ export function inputLengthRail(maxChars: number): InputRail {
 export function rateLimitRail(limiter: RateLimiter): InputRail {
   return {
     name: "rate_limited",
-    check({ userKey }) {
-      return limiter.allow(userKey)
+    async check({ userKey }) {
+      return (await limiter.allow(userKey))
         ? allow()
         : refuse("rate_limited", "You're asking faster than I can coach. Please wait a minute, then ask again.");
     },

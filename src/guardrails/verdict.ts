@@ -19,5 +19,5 @@ export interface RailInput {
 
 export interface InputRail {
   name: string;
-  check(input: RailInput): Verdict;
+  check(input: RailInput): Verdict | Promise<Verdict>;
 }

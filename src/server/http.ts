@@ -1,0 +1,136 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "../logger.js";
+import type { CoachService } from "../service.js";
+import type { HistoryMessage } from "../types.js";
+
+export interface PlatformStatus {
+  name: "slack" | "teams" | "web";
+  enabled: boolean;
+  ready: boolean;
+  /** Why the platform is off or not ready, in words an operator can act on. */
+  detail: string;
+}
+
+export interface HttpDeps {
+  service: CoachService;
+  logger: Logger;
+  platforms: () => PlatformStatus[];
+  /** Lets adapters add their routes (Slack events, Teams messages) before the fallbacks. */
+  mount?: (app: express.Express) => void;
+}
+
+const asset = (name: string) => readFileSync(new URL(`./playground/${name}`, import.meta.url), "utf8");
+const PAGE = { html: asset("index.html"), js: asset("playground.js"), css: asset("playground.css") };
+const BODY_LIMIT = "64kb";
+
+/**
+ * The one HTTP app: health, readiness, metrics, the web playground and its JSON API, and
+ * whatever the platform adapters mount.
+ */
+export function createHttpApp({ service, logger, platforms, mount }: HttpDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+
+  // Request ids on every response and log line.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const id = (req.headers["x-request-id"] as string | undefined)?.slice(0, 100) || randomUUID();
+    res.setHeader("x-request-id", id);
+    res.locals.log = logger.child({ requestId: id });
+    next();
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  app.get("/readyz", (_req, res) => {
+    const list = platforms();
+    const ready = list.every((p) => !p.enabled || p.ready);
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "starting", index: { chunks: service.coach.retriever.chunks.length }, state: service.state.kind, platforms: list });
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("content-type", service.metrics.registry.contentType);
+    res.send(await service.metrics.registry.metrics());
+  });
+
+  mount?.(app);
+
+  const page = (type: string, body: string) => (_req: Request, res: Response) => {
+    res.setHeader("content-type", type);
+    res.setHeader("content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'");
+    res.setHeader("x-content-type-options", "nosniff");
+    res.send(body);
+  };
+  app.get("/", page("text/html; charset=utf-8", PAGE.html));
+  app.get("/playground.js", page("text/javascript; charset=utf-8", PAGE.js));
+  app.get("/playground.css", page("text/css; charset=utf-8", PAGE.css));
+
+  const json = express.json({ limit: BODY_LIMIT, strict: true });
+
+  app.get("/api/samples", (_req, res) => {
+    res.json({ questions: service.coach.sampleQuestions });
+  });
+
+  app.post("/api/ask", json, async (req: Request, res: Response) => {
+    service.metrics.requests.inc({ surface: "web" });
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body.question !== "string") {
+      res.status(400).json({ error: 'Send JSON like {"question": "…"}.' });
+      return;
+    }
+    const history = Array.isArray(body.history) ? (body.history as HistoryMessage[]) : [];
+    const conversationId = typeof body.conversationId === "string" && body.conversationId ? `web:${body.conversationId.slice(0, 100)}` : `web:${randomUUID()}`;
+    const clientId = typeof body.clientId === "string" && body.clientId ? body.clientId.slice(0, 100) : (req.ip ?? "anonymous");
+    const { answerId, answer } = await service.ask({ text: body.question, history, user: { id: clientId, platform: "web" }, conversationId });
+    res.json({ answerId, ...answer });
+  });
+
+  app.post("/api/feedback", json, async (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body.answerId !== "string" || !body.answerId || (body.rating !== "up" && body.rating !== "down")) {
+      res.status(400).json({ error: 'Send JSON like {"answerId": "…", "rating": "up"|"down", "comment": "…"}.' });
+      return;
+    }
+    const comment = typeof body.comment === "string" ? body.comment.slice(0, 2_000) : undefined;
+    const clientId = typeof body.clientId === "string" ? body.clientId.slice(0, 100) : (req.ip ?? "anonymous");
+    await service.feedback({ answerId: body.answerId.slice(0, 100), rating: body.rating, comment, platform: "web", userKey: `web:${clientId}` });
+    res.status(202).json({ ok: true });
+  });
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: "Not found." });
+  });
+
+  // One catch-all: log the details, tell the caller one short sentence.
+  app.use((error: Error & { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    if (error.type === "entity.parse.failed") {
+      res.status(400).json({ error: "Malformed JSON body." });
+      return;
+    }
+    if (error.type === "entity.too.large") {
+      res.status(413).json({ error: `Request body too large (limit ${BODY_LIMIT}).` });
+      return;
+    }
+    (res.locals.log as Logger | undefined)?.error({ err: error }, "request failed");
+    if (!res.headersSent) res.status(error.status && error.status < 500 ? error.status : 500).json({ error: "Sorry, something went wrong on our side." });
+  });
+
+  return app;
+}
+
+/** An HTTP server with timeouts on every connection. */
+export function listen(app: express.Express, port: number, host = "0.0.0.0"): Promise<Server> {
+  const server = createServer(app);
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { CoachConfig } from "../config.js";
+import type { Logger } from "../logger.js";
+import { createCoach } from "../coach.js";
+import { CoachService } from "../service.js";
+import { MemoryStateStore, type StateStore } from "../state/store.js";
+import { RedisStateStore } from "../state/redis-store.js";
+import { FileEventLog, RedisEventLog, type EventLog } from "../state/feedback.js";
+import { CoachMetrics } from "./metrics.js";
+import { createHttpApp, listen, type PlatformStatus } from "./http.js";
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  service: CoachService;
+  /** Stop accepting, finish in-flight answers, flush, close state. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Build the coach, its state and the HTTP server. Platforms that are not configured stay off and
+ * say why; nothing that is missing stops the server from starting.
+ */
+export async function startCoachServer(config: CoachConfig, logger: Logger, options: { host?: string } = {}): Promise<RunningServer> {
+  const { state, events } = await openState(config, logger);
+  const coach = await createCoach(config, logger, { state });
+  const metrics = new CoachMetrics();
+  const service = new CoachService(coach, state, events, metrics, logger);
+
+  const platforms = (): PlatformStatus[] => [
+    { name: "web", enabled: true, ready: true, detail: "playground at /" },
+    {
+      name: "slack",
+      enabled: false,
+      ready: false,
+      detail: config.slack.botToken ? "the Slack adapter is not part of this version" : "off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)",
+    },
+    { name: "teams", enabled: false, ready: false, detail: "the Teams adapter is not part of this version" },
+  ];
+
+  const app = createHttpApp({ service, logger, platforms });
+  const server = await listen(app, config.port, options.host);
+  const { port } = server.address() as AddressInfo;
+  for (const p of platforms()) logger.info({ platform: p.name, enabled: p.enabled, detail: p.detail }, `platform ${p.name}: ${p.enabled ? "on" : "off"}`);
+  logger.info({ port, state: state.kind, events: events.kind }, `coach listening on http://localhost:${port}`);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await service.drain();
+      await state.close();
+    })());
+  return { server, url: `http://127.0.0.1:${port}`, service, stop };
+}
+
+async function openState(config: CoachConfig, logger: Logger): Promise<{ state: StateStore; events: EventLog }> {
+  const file = new FileEventLog(join(config.dataDir, "feedback.jsonl"), join(config.dataDir, "answers.jsonl"));
+  if (!config.redisUrl) return { state: new MemoryStateStore(), events: file };
+  const redis = await RedisStateStore.connect(config.redisUrl, logger);
+  return { state: redis, events: new RedisEventLog(redis.client, file, logger) };
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import type { Answer, Platform, Turn } from "./types.js";
+import type { Coach } from "./coach.js";
+import type { StateStore } from "./state/store.js";
+import type { EventLog, FeedbackRecord } from "./state/feedback.js";
+import type { CoachMetrics } from "./server/metrics.js";
+import type { Logger } from "./logger.js";
+
+export interface AskResult {
+  /** Identifies this answer for feedback. */
+  answerId: string;
+  answer: Answer;
+}
+
+const HISTORY_KEEP = 12;
+const HISTORY_TTL_MS = 24 * 3_600_000;
+
+/**
+ * What adapters call: `coach.ask` plus the per-request bookkeeping every surface needs —
+ * conversation memory from the shared store, metrics, the answer log and feedback. Adapters stay
+ * thin: translate, acknowledge, `ask`, render, send.
+ */
+export class CoachService {
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    readonly coach: Coach,
+    readonly state: StateStore,
+    readonly events: EventLog,
+    readonly metrics: CoachMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Answer a turn. When the platform gave no history (web, Teams), the conversation's history
+   * comes from the shared store, so a follow-up works on whichever replica receives it.
+   */
+  async ask(turn: Turn): Promise<AskResult> {
+    this.inFlight++;
+    const end = this.metrics.latency.startTimer({ surface: turn.user.platform });
+    try {
+      const history = turn.history.length > 0 ? turn.history : await this.state.getHistory(turn.conversationId);
+      const answer = await this.coach.ask({ ...turn, history });
+      const answerId = randomUUID();
+      this.metrics.answers.inc({ outcome: answer.outcome, reason: answer.reason ?? "none", surface: turn.user.platform });
+      if (answer.outcome === "answered") {
+        await this.state.appendHistory(
+          turn.conversationId,
+          [
+            { role: "user", content: turn.text.slice(0, 2_000) },
+            { role: "assistant", content: answer.text.slice(0, 1_000) },
+          ],
+          HISTORY_KEEP,
+          HISTORY_TTL_MS,
+        );
+      }
+      await this.events
+        .recordAnswer({
+          answerId,
+          question: turn.text.slice(0, 2_000),
+          outcome: answer.outcome,
+          reason: answer.reason,
+          sections: answer.citations.map((c) => c.section),
+          platform: turn.user.platform,
+          latencyMs: answer.latencyMs,
+          at: new Date().toISOString(),
+        })
+        .catch((error: unknown) => this.logger.error({ code: "coach_answer_log_failed", cause: (error as Error).message }, "could not log an answer"));
+      return { answerId, answer };
+    } finally {
+      end();
+      this.done();
+    }
+  }
+
+  /** Durable before it resolves: callers acknowledge the user only after this. */
+  async feedback(record: Omit<FeedbackRecord, "at">): Promise<void> {
+    await this.events.recordFeedback({ ...record, at: new Date().toISOString() });
+    this.metrics.feedback.inc({ rating: record.rating, surface: record.platform });
+  }
+
+  /** True the first time an event id is seen by any replica (within a day). */
+  async firstDelivery(surface: Platform, eventId: string): Promise<boolean> {
+    const first = await this.state.claimOnce(`event:${surface}:${eventId}`, 24 * 3_600_000);
+    if (!first) this.metrics.duplicates.inc({ surface });
+    return first;
+  }
+
+  /** Resolves once no answer is being composed (for graceful shutdown). */
+  drain(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private done(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+}

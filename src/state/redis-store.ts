@@ -1,0 +1,128 @@
+import { createClient } from "redis";
+import type { HistoryMessage } from "../types.js";
+import type { Logger } from "../logger.js";
+import { MemoryStateStore, type StateStore } from "./store.js";
+
+function newClient(url: string) {
+  return createClient({
+    url,
+    // Fail commands at once while disconnected (we fall back) instead of queueing them.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(200 * 2 ** retries, 5_000) },
+  });
+}
+
+export type RedisClient = ReturnType<typeof newClient>;
+
+/**
+ * Redis-backed state shared by every replica. When Redis is unreachable the store degrades to
+ * in-process state for each operation, logs the switch once (and the recovery once), and never
+ * fails a request because of it.
+ */
+export class RedisStateStore implements StateStore {
+  readonly kind = "redis" as const;
+  private readonly fallback = new MemoryStateStore();
+  private degraded = false;
+
+  private constructor(
+    readonly client: RedisClient,
+    private readonly logger: Logger,
+    private readonly prefix: string,
+  ) {}
+
+  static async connect(url: string, logger: Logger, prefix = "coach:"): Promise<RedisStateStore> {
+    const client = newClient(url);
+    const store = new RedisStateStore(client, logger, prefix);
+    client.on("error", (error: Error) => store.markDown(error));
+    client.on("ready", () => store.markUp());
+    try {
+      await client.connect();
+    } catch (error) {
+      store.markDown(error as Error);
+    }
+    return store;
+  }
+
+  get usingFallback(): boolean {
+    return this.degraded;
+  }
+
+  private markDown(error: Error): void {
+    if (this.degraded) return;
+    this.degraded = true;
+    this.logger.warn({ code: "coach_state_degraded", cause: error.message }, "Redis unavailable: using in-process state until it is back");
+  }
+
+  private markUp(): void {
+    if (!this.degraded) return;
+    this.degraded = false;
+    this.logger.info({ code: "coach_state_recovered" }, "Redis is back: shared state restored");
+  }
+
+  private async withFallback<T>(op: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    if (!this.client.isReady) {
+      this.markDown(new Error("not connected"));
+      return fallback();
+    }
+    try {
+      return await op();
+    } catch (error) {
+      this.markDown(error as Error);
+      return fallback();
+    }
+  }
+
+  claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    return this.withFallback(
+      async () => (await this.client.set(`${this.prefix}claim:${key}`, "1", { condition: "NX", expiration: { type: "PX", value: ttlMs } })) === "OK",
+      () => this.fallback.claimOnce(key, ttlMs),
+    );
+  }
+
+  hit(key: string, windowMs: number): Promise<number> {
+    return this.withFallback(
+      async () => {
+        const now = Date.now();
+        const bucket = `${this.prefix}rate:${key}:${now - (now % windowMs)}`;
+        const [count] = await this.client.multi().incr(bucket).pExpire(bucket, windowMs).exec();
+        return Number(count);
+      },
+      () => this.fallback.hit(key, windowMs),
+    );
+  }
+
+  getHistory(conversationId: string): Promise<HistoryMessage[]> {
+    return this.withFallback(
+      async () => (await this.client.lRange(`${this.prefix}history:${conversationId}`, 0, -1)).map((raw) => JSON.parse(raw) as HistoryMessage),
+      () => this.fallback.getHistory(conversationId),
+    );
+  }
+
+  appendHistory(conversationId: string, messages: HistoryMessage[], keep: number, ttlMs: number): Promise<void> {
+    const key = `${this.prefix}history:${conversationId}`;
+    return this.withFallback(
+      async () => {
+        await this.client
+          .multi()
+          .rPush(key, messages.map((m) => JSON.stringify(m)))
+          .lTrim(key, -keep, -1)
+          .pExpire(key, ttlMs)
+          .exec();
+      },
+      () => this.fallback.appendHistory(conversationId, messages, keep, ttlMs),
+    );
+  }
+
+  async close(): Promise<void> {
+    // A client that is reconnecting to a dead server would wait forever for QUIT.
+    if (!this.client.isReady) {
+      if (this.client.isOpen) this.client.destroy();
+      return;
+    }
+    try {
+      await this.client.close();
+    } catch {
+      this.client.destroy();
+    }
+  }
+}

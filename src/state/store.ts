@@ -1,0 +1,67 @@
+import type { HistoryMessage } from "../types.js";
+
+/**
+ * Shared state for everything that must agree across replicas: event de-duplication, rate
+ * limits and conversation memory. In-process by default; Redis when REDIS_URL is set.
+ */
+export interface StateStore {
+  readonly kind: "memory" | "redis";
+  /** True the first time `key` is claimed within `ttlMs`; false for every repeat. */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Count a hit for `key` and return the hits in the current window. */
+  hit(key: string, windowMs: number): Promise<number>;
+  getHistory(conversationId: string): Promise<HistoryMessage[]>;
+  appendHistory(conversationId: string, messages: HistoryMessage[], keep: number, ttlMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class MemoryStateStore implements StateStore {
+  readonly kind = "memory" as const;
+  private readonly claims = new Map<string, number>();
+  private readonly hits = new Map<string, { windowStart: number; count: number }>();
+  private readonly histories = new Map<string, { messages: HistoryMessage[]; expires: number }>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock();
+    this.sweep(now);
+    const until = this.claims.get(key);
+    if (until !== undefined && until > now) return false;
+    this.claims.set(key, now + ttlMs);
+    return true;
+  }
+
+  async hit(key: string, windowMs: number): Promise<number> {
+    const now = this.clock();
+    const windowStart = now - (now % windowMs);
+    const entry = this.hits.get(key);
+    if (!entry || entry.windowStart !== windowStart) {
+      this.hits.set(key, { windowStart, count: 1 });
+      return 1;
+    }
+    entry.count++;
+    return entry.count;
+  }
+
+  async getHistory(conversationId: string): Promise<HistoryMessage[]> {
+    const entry = this.histories.get(conversationId);
+    if (!entry || entry.expires <= this.clock()) return [];
+    return [...entry.messages];
+  }
+
+  async appendHistory(conversationId: string, messages: HistoryMessage[], keep: number, ttlMs: number): Promise<void> {
+    const existing = await this.getHistory(conversationId);
+    this.histories.set(conversationId, { messages: [...existing, ...messages].slice(-keep), expires: this.clock() + ttlMs });
+  }
+
+  async close(): Promise<void> {}
+
+  /** Bounded memory: expired claims and idle histories are dropped as we go. */
+  private sweep(now: number): void {
+    if (this.claims.size < 10_000) return;
+    for (const [k, until] of this.claims) if (until <= now) this.claims.delete(k);
+    for (const [k, h] of this.histories) if (h.expires <= now) this.histories.delete(k);
+    for (const [k, h] of this.hits) if (h.windowStart < now - 3_600_000) this.hits.delete(k);
+  }
+}
