@@ -63,5 +63,5 @@ describe("Dockerfile", () => {
     expect(server.logs()).not.toMatch(/rebuilding/u);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     await stopProcess(server.child);
-  });
+  }, 300_000);
 });
