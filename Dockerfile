@@ -8,6 +8,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+COPY adapters ./adapters
 COPY knowledge ./knowledge
 ENV DATA_DIR=/app/data
 RUN npm run ingest

@@ -10,6 +10,7 @@ import { RedisStateStore } from "../state/redis-store.js";
 import { FileEventLog, RedisEventLog, type EventLog } from "../state/feedback.js";
 import { CoachMetrics } from "./metrics.js";
 import { createHttpApp, listen, type PlatformStatus } from "./http.js";
+import { createSlackAdapter, type SlackAdapter } from "../../adapters/slack/app.js";
 
 export interface RunningServer {
   server: Server;
@@ -23,25 +24,30 @@ export interface RunningServer {
  * Build the coach, its state and the HTTP server. Platforms that are not configured stay off and
  * say why; nothing that is missing stops the server from starting.
  */
-export async function startCoachServer(config: CoachConfig, logger: Logger, options: { host?: string } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  host?: string;
+  /** Known Slack bot identity (skips auth.test at start). */
+  slack?: { botId?: string; botUserId?: string; retryDelayMs?: number };
+}
+
+export async function startCoachServer(config: CoachConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const { state, events } = await openState(config, logger);
   const coach = await createCoach(config, logger, { state });
   const metrics = new CoachMetrics();
   const service = new CoachService(coach, state, events, metrics, logger);
 
+  const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, ...options.slack }) : null;
+
   const platforms = (): PlatformStatus[] => [
     { name: "web", enabled: true, ready: true, detail: "playground at /" },
-    {
-      name: "slack",
-      enabled: false,
-      ready: false,
-      detail: config.slack.botToken ? "the Slack adapter is not part of this version" : "off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)",
-    },
+    slack?.status() ?? { name: "slack", enabled: false, ready: false, detail: "off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)" },
     { name: "teams", enabled: false, ready: false, detail: "the Teams adapter is not part of this version" },
   ];
 
-  const app = createHttpApp({ service, logger, platforms });
+  const app = createHttpApp({ service, logger, platforms, mount: (a) => slack?.mount(a) });
   const server = await listen(app, config.port, options.host);
+  // After listening: Slack being unreachable is retried in the background, never fatal.
+  slack?.start();
   const { port } = server.address() as AddressInfo;
   for (const p of platforms()) logger.info({ platform: p.name, enabled: p.enabled, detail: p.detail }, `platform ${p.name}: ${p.enabled ? "on" : "off"}`);
   logger.info({ port, state: state.kind, events: events.kind }, `coach listening on http://localhost:${port}`);
@@ -49,6 +55,7 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
+      await slack?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await service.drain();

@@ -1,0 +1,277 @@
+import { App, Assistant, ExpressReceiver, LogLevel, type Logger as BoltLogger, type RespondFn } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type express from "express";
+import type { CoachConfig } from "../../src/config.js";
+import type { Logger } from "../../src/logger.js";
+import type { CoachService } from "../../src/service.js";
+import type { Turn } from "../../src/types.js";
+import { neutralizeControlSequences } from "../../src/guardrails/output.js";
+import { redactPersonalData } from "../../src/guardrails/privacy.js";
+import type { PlatformStatus } from "../../src/server/http.js";
+import { ACTIONS, feedbackModal, homeView, renderAnswer } from "./render.js";
+
+export interface SlackAdapterOptions {
+  config: CoachConfig["slack"];
+  service: CoachService;
+  logger: Logger;
+  /** Known bot identity (skips auth.test); tests and single-workspace installs may set it. */
+  botId?: string;
+  botUserId?: string;
+  /** First retry delay when Slack is unreachable at start. */
+  retryDelayMs?: number;
+}
+
+export interface SlackAdapter {
+  /** HTTP mode: mounts POST /slack/events on the shared server. */
+  mount(app: express.Express): void;
+  /** Verify the token (auth.test) and, in Socket Mode, connect; retries in the background. */
+  start(): void;
+  stop(): Promise<void>;
+  status(): PlatformStatus;
+}
+
+const APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.";
+
+/** Bolt's logger interface on top of ours. */
+function boltLogger(logger: Logger): BoltLogger {
+  const child = logger.child({ platform: "slack", component: "bolt" });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(" ")),
+    info: (...msg: unknown[]) => child.info(msg.map(String).join(" ")),
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(" ")),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(" ")),
+    setLevel: (l: LogLevel) => void (level = l),
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+/** "<@U123> what is X?" -> "what is X?" */
+function stripMentions(text: string): string {
+  return text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/gu, " ").replace(/\s+/gu, " ").trim();
+}
+
+/**
+ * The Slack app, thin like Bolt's own receivers: translate the event into a Turn, acknowledge,
+ * call the coach, render Block Kit, send. Slack being down never takes the server with it.
+ */
+export function createSlackAdapter({ config, service, logger, botId, botUserId, retryDelayMs = 2_000 }: SlackAdapterOptions): SlackAdapter {
+  const log = logger.child({ platform: "slack" });
+  const socketMode = !config.signingSecret && !!config.appToken;
+  let receiver: ExpressReceiver | undefined;
+  let ready = false;
+  let detail = "starting: verifying the bot token with Slack";
+  let retryTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const clientOptions = {
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl.endsWith("/") ? config.apiUrl : `${config.apiUrl}/` } : {}),
+    // Slack's rate-limit answers are retried by the client (it honours Retry-After); other
+    // failures are retried a couple of times, then logged with an apology to the user.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000 },
+  };
+
+  let app: App | undefined;
+  const build = (receiverForHttp?: ExpressReceiver) => {
+    const a = new App({
+      token: config.botToken!,
+      ...(socketMode ? { socketMode: true, appToken: config.appToken! } : { receiver: receiverForHttp }),
+      ...(botId && botUserId ? { botId, botUserId } : {}),
+      clientOptions,
+      logger: boltLogger(logger),
+      deferInitialization: true,
+    });
+    registerHandlers(a);
+    a.error(async (error) => {
+      log.error({ err: error, code: (error as { code?: string }).code }, "slack handler failed");
+    });
+    return a;
+  };
+
+  const ask = (turn: Turn) => service.ask(turn);
+
+  async function answerInThread(client: WebClient, channel: string, threadTs: string, team: string, user: string, text: string): Promise<void> {
+    const turn: Turn = { text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:${threadTs}` };
+    try {
+      const { answerId, answer } = await ask(turn);
+      const { text: fallback, blocks } = renderAnswer(answer, { answerId });
+      await client.chat.postMessage({ channel, thread_ts: threadTs, text: fallback, blocks, unfurl_links: false, unfurl_media: false });
+    } catch (error) {
+      log.error({ err: error }, "could not answer in Slack");
+      await client.chat.postMessage({ channel, thread_ts: threadTs, text: APOLOGY }).catch(() => undefined);
+    }
+  }
+
+  async function answerEphemeral(respond: RespondFn, team: string, user: string, channel: string, text: string): Promise<void> {
+    try {
+      const { answerId, answer } = await ask({ text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:command:${user}` });
+      const { text: fallback, blocks } = renderAnswer(answer, { answerId, shareable: true, question: text });
+      await respond({ response_type: "ephemeral", text: fallback, blocks });
+    } catch (error) {
+      log.error({ err: error }, "could not answer a slash command");
+      await respond({ response_type: "ephemeral", text: APOLOGY }).catch(() => undefined);
+    }
+  }
+
+  function registerHandlers(a: App): void {
+    // Assistant pane: suggested prompts on start, status while thinking, a title per thread.
+    a.assistant(
+      new Assistant({
+        threadStarted: async ({ say, setSuggestedPrompts }) => {
+          try {
+            await say("Hi! I coach people moving into AI product management in manufacturing, from a curated guide. What would you like to know?");
+            await setSuggestedPrompts({ title: "Try one of these", prompts: service.coach.sampleQuestions.slice(0, 4).map((q) => ({ title: q.slice(0, 75), message: q })) });
+          } catch (error) {
+            log.error({ err: error }, "assistant thread start failed");
+          }
+        },
+        userMessage: async ({ message, say, setStatus, setTitle, body }) => {
+          const m = message as { text?: string; user?: string; channel: string; thread_ts?: string; ts: string; bot_id?: string; subtype?: string };
+          if (m.bot_id || m.subtype || !m.text) return;
+          const eventId = (body as { event_id?: string }).event_id;
+          if (eventId && !(await service.firstDelivery("slack", eventId))) return;
+          try {
+            await setTitle(neutralizeControlSequences(redactPersonalData(m.text)).slice(0, 80));
+            await setStatus("is thinking…");
+            const team = (body as { team_id?: string }).team_id ?? "T";
+            const { answerId, answer } = await ask({ text: m.text, history: [], user: { id: m.user ?? "unknown", platform: "slack" }, conversationId: `slack:${team}:${m.channel}:${m.thread_ts ?? m.ts}` });
+            const { text, blocks } = renderAnswer(answer, { answerId });
+            await say({ text, blocks });
+          } catch (error) {
+            log.error({ err: error }, "assistant answer failed");
+            await say(APOLOGY).catch(() => undefined);
+          }
+        },
+      }),
+    );
+
+    // @mentions in channels: answer in the thread.
+    a.event("app_mention", async ({ event, body, client }) => {
+      if ((event as { bot_id?: string }).bot_id) return;
+      if (!(await service.firstDelivery("slack", body.event_id))) return;
+      const threadTs = event.thread_ts ?? event.ts;
+      await answerInThread(client, event.channel, threadTs, body.team_id, event.user ?? "unknown", stripMentions(event.text));
+    });
+
+    // Direct messages (not assistant threads, which the Assistant above handles).
+    a.message(async ({ message, body, client }) => {
+      const m = message as { channel_type?: string; subtype?: string; bot_id?: string; text?: string; user?: string; channel: string; ts: string; thread_ts?: string };
+      if (m.channel_type !== "im" || m.subtype || m.bot_id || !m.text) return;
+      if (!(await service.firstDelivery("slack", (body as { event_id: string }).event_id))) return;
+      await answerInThread(client, m.channel, m.thread_ts ?? m.ts, (body as { team_id: string }).team_id, m.user ?? "unknown", stripMentions(m.text));
+    });
+
+    // /coach <question>: acknowledged at once, answered privately with a "Share in channel" button.
+    a.command(/^\/coach/u, async ({ command, ack, respond }) => {
+      await ack();
+      const text = command.text.trim();
+      if (!text) {
+        await respond({ response_type: "ephemeral", text: `Ask me something, e.g. \`${command.command} ${service.coach.sampleQuestions[0] ?? "What is a digital twin?"}\`` });
+        return;
+      }
+      await answerEphemeral(respond, command.team_id, command.user_id, command.channel_id, text);
+    });
+
+    a.action(ACTIONS.share, async ({ ack, action, body, respond }) => {
+      await ack();
+      const question = (action as { value?: string }).value ?? "";
+      try {
+        const { answerId, answer } = await ask({ text: question, history: [], user: { id: body.user.id, platform: "slack" }, conversationId: `slack:share:${body.user.id}:${Date.now()}` });
+        const { text, blocks } = renderAnswer(answer, { answerId });
+        await respond({ response_type: "in_channel", delete_original: true, text: `<@${body.user.id}> asked: ${neutralizeControlSequences(question).slice(0, 300)}\n${text}`, blocks });
+      } catch (error) {
+        log.error({ err: error }, "share failed");
+        await respond({ response_type: "ephemeral", replace_original: false, text: APOLOGY }).catch(() => undefined);
+      }
+    });
+
+    // Follow-up buttons ask the suggested question in the same thread.
+    a.action(new RegExp(`^${ACTIONS.followUp}_\\d+$`, "u"), async ({ ack, action, body, client, respond }) => {
+      await ack();
+      const question = (action as { value?: string }).value ?? "";
+      const b = body as { channel?: { id: string }; message?: { ts: string; thread_ts?: string }; team?: { id: string }; user: { id: string }; container?: { is_ephemeral?: boolean } };
+      if (b.channel && b.message && !b.container?.is_ephemeral) {
+        await answerInThread(client, b.channel.id, b.message.thread_ts ?? b.message.ts, b.team?.id ?? "T", b.user.id, question);
+      } else {
+        await answerEphemeral(respond, b.team?.id ?? "T", b.user.id, b.channel?.id ?? "unknown", question);
+      }
+    });
+
+    a.action(ACTIONS.feedbackUp, async ({ ack, action, body, respond }) => {
+      await ack();
+      await service.feedback({ answerId: (action as { value?: string }).value ?? "unknown", rating: "up", platform: "slack", userKey: `slack:${body.user.id}` });
+      await respond({ response_type: "ephemeral", replace_original: false, text: "Thanks for the feedback! 👍" }).catch(() => undefined);
+    });
+
+    a.action(ACTIONS.feedbackDown, async ({ ack, action, body, client }) => {
+      await ack();
+      const answerId = (action as { value?: string }).value ?? "unknown";
+      const trigger = (body as { trigger_id?: string }).trigger_id;
+      try {
+        if (!trigger) throw new Error("no trigger_id");
+        await client.views.open({ trigger_id: trigger, view: feedbackModal(answerId) as never });
+      } catch (error) {
+        // The modal is a nicety; the 👎 itself must never be lost.
+        log.warn({ err: error }, "could not open the feedback modal; recording the rating alone");
+        await service.feedback({ answerId, rating: "down", platform: "slack", userKey: `slack:${body.user.id}` });
+      }
+    });
+
+    a.view(ACTIONS.feedbackModal, async ({ ack, view, body }) => {
+      await ack();
+      const comment = (view.state.values.comment?.comment as { value?: string | null } | undefined)?.value ?? undefined;
+      await service.feedback({ answerId: view.private_metadata || "unknown", rating: "down", comment: comment ?? undefined, platform: "slack", userKey: `slack:${body.user.id}` });
+    });
+
+    a.event("app_home_opened", async ({ event, client }) => {
+      if (event.tab !== "home") return;
+      try {
+        await client.views.publish({ user_id: event.user, view: homeView(service.coach.sampleQuestions) as never });
+      } catch (error) {
+        log.error({ err: error }, "could not publish App Home");
+      }
+    });
+  }
+
+  const connect = async (attempt: number): Promise<void> => {
+    if (stopped || !app) return;
+    try {
+      await app.init();
+      if (socketMode) await app.start();
+      ready = true;
+      detail = socketMode ? "Socket Mode connected" : "HTTP events at POST /slack/events";
+      log.info({ mode: socketMode ? "socket" : "http" }, "Slack ready");
+    } catch (error) {
+      const delay = Math.min(retryDelayMs * 2 ** attempt, 60_000);
+      detail = `Slack unreachable (${(error as Error).message}); retrying in ${Math.round(delay / 1000)} s`;
+      log.warn({ err: error, retryInMs: delay }, "Slack unreachable at start: the rest of the server keeps running");
+      retryTimer = setTimeout(() => void connect(attempt + 1), delay);
+      retryTimer.unref();
+    }
+  };
+
+  return {
+    mount(expressApp) {
+      if (socketMode) return;
+      receiver = new ExpressReceiver({
+        signingSecret: config.signingSecret!,
+        app: expressApp,
+        endpoints: "/slack/events",
+        logger: boltLogger(logger),
+        processBeforeResponse: false,
+      });
+      app = build(receiver);
+    },
+    start() {
+      if (socketMode) app = build();
+      void connect(0);
+    },
+    async stop() {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      if (socketMode && app && ready) await app.stop().catch(() => undefined);
+    },
+    status: () => ({ name: "slack", enabled: true, ready, detail }),
+  };
+}

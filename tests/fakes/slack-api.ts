@@ -1,0 +1,51 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+
+export interface SlackCall {
+  method: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A fake Slack Web API on loopback: records every call the real @slack/web-api client makes
+ * (form-encoded, with JSON-encoded nested fields) and every post to a response_url.
+ */
+export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCall[]; responses: Record<string, unknown>[]; close: () => Promise<void> }> {
+  const calls: SlackCall[] = [];
+  const responses: Record<string, unknown>[] = [];
+  const app = express();
+  app.use(express.urlencoded({ extended: false, limit: "5mb" }));
+  app.use(express.json({ limit: "5mb" }));
+  let ts = 1000;
+  app.post("/api/:method", (req, res) => {
+    const body: Record<string, unknown> = { ...(req.body as Record<string, unknown>) };
+    for (const key of ["blocks", "view", "prompts", "metadata", "attachments"]) {
+      if (typeof body[key] === "string") body[key] = JSON.parse(body[key] as string);
+    }
+    const method = req.params.method!;
+    calls.push({ method, body });
+    const extra: Record<string, unknown> =
+      method === "auth.test"
+        ? { user_id: "UBOT", bot_id: "BBOT", team_id: "T1", user: "coach" }
+        : method === "chat.postMessage"
+          ? { ts: `${++ts}.000100`, channel: body.channel }
+          : method === "conversations.replies"
+            ? { messages: [] }
+            : {};
+    res.json({ ok: true, ...extra });
+  });
+  app.post("/respond/:id", (req, res) => {
+    responses.push(req.body as Record<string, unknown>);
+    res.json({ ok: true });
+  });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    responses,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

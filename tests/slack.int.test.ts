@@ -1,0 +1,249 @@
+import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { blockKitProblems, renderAnswer, splitText, toMrkdwn, SLACK_LIMITS } from "../adapters/slack/render.js";
+import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
+import { startFakeSlackApi, type SlackCall } from "./fakes/slack-api.js";
+import { freePort, waitFor } from "./processes.js";
+
+const SECRET = "test-signing-secret";
+let ws: ReturnType<typeof tempWorkspace>;
+let slackApi: Awaited<ReturnType<typeof startFakeSlackApi>>;
+let running: RunningServer;
+
+beforeAll(async () => {
+  ws = tempWorkspace();
+  slackApi = await startFakeSlackApi();
+  running = await startCoachServer(
+    { ...ws.config, port: 0, rateLimitPerMinute: 0, slack: { botToken: "xoxb-test", signingSecret: SECRET, appToken: null, apiUrl: `${slackApi.url}/api/` } },
+    recordingLogger().logger,
+    { host: "127.0.0.1", slack: { botId: "BBOT", botUserId: "UBOT" } },
+  );
+  await waitFor(async () => ((await (await fetch(`${running.url}/readyz`)).json()) as Json).status === "ready", 10_000, "slack ready");
+});
+afterAll(async () => {
+  await running?.stop();
+  await slackApi?.close();
+  ws?.cleanup();
+});
+
+function sign(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac("sha256", SECRET).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+  return { "x-slack-signature": signature, "x-slack-request-timestamp": String(timestamp) };
+}
+
+async function send(body: string, contentType: string, extraHeaders: Record<string, string> = {}, headers = sign(body)) {
+  return fetch(`${running.url}/slack/events`, { method: "POST", headers: { "content-type": contentType, ...headers, ...extraHeaders }, body });
+}
+
+let eventCounter = 0;
+function eventBody(event: Record<string, unknown>, eventId = `Ev${++eventCounter}${Date.now()}`) {
+  return JSON.stringify({ token: "x", team_id: "T1", api_app_id: "A1", type: "event_callback", event_id: eventId, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: "T1", user_id: "UBOT", is_bot: true }], event });
+}
+const sendEvent = (event: Record<string, unknown>, eventId?: string, extra: Record<string, string> = {}) => {
+  const body = eventBody(event, eventId);
+  return send(body, "application/json", extra);
+};
+const sendInteraction = (payload: Record<string, unknown>) => send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), "application/x-www-form-urlencoded");
+
+const callsOf = (method: string, since = 0) => slackApi.calls.slice(since).filter((c) => c.method === method);
+async function nextCall(method: string, since: number, count = 1): Promise<SlackCall[]> {
+  await waitFor(async () => callsOf(method, since).length >= count, 10_000, `${method} call`);
+  return callsOf(method, since);
+}
+const textOf = (call: SlackCall) => JSON.stringify(call.body);
+
+describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () => {
+  it("answers an @mention with one threaded message: answer, sources, feedback; no mass mention", async () => {
+    const since = slackApi.calls.length;
+    const res = await sendEvent({ type: "app_mention", user: "U1", text: "<@UBOT> <!channel> which companies hire AI PMs in manufacturing?", ts: "1700000000.000100", channel: "C1", event_ts: "1700000000.000100" });
+    expect(res.status).toBe(200);
+    const [post] = await nextCall("chat.postMessage", since);
+    expect(post!.body.channel).toBe("C1");
+    expect(post!.body.thread_ts).toBe("1700000000.000100");
+    const blocks = post!.body.blocks as Json[];
+    expect(blocks[0]!.type).toBe("section");
+    expect(JSON.stringify(blocks)).toMatch(/Sources from the guide/u);
+    expect(JSON.stringify(blocks)).toMatch(/coach_feedback_up/u);
+    expect(textOf(post!)).not.toMatch(/<!channel>|<!here>|<!everyone>/u);
+    expect(blockKitProblems(post!.body)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(callsOf("chat.postMessage", since)).toHaveLength(1);
+  });
+
+  it("answers a retried event (x-slack-retry-num, same event_id) exactly once", async () => {
+    const since = slackApi.calls.length;
+    const event = { type: "app_mention", user: "U2", text: "<@UBOT> what is a digital twin?", ts: "1700000001.000100", channel: "C2", event_ts: "1700000001.000100" };
+    await sendEvent(event, "EvRetry1");
+    await sendEvent(event, "EvRetry1", { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" });
+    await nextCall("chat.postMessage", since);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(callsOf("chat.postMessage", since)).toHaveLength(1);
+  });
+
+  it("uses the thread's history for a follow-up", async () => {
+    const since = slackApi.calls.length;
+    await sendEvent({ type: "app_mention", user: "U3", text: "<@UBOT> what is generative design?", ts: "1700000002.000100", channel: "C3", event_ts: "1700000002.000100" });
+    await nextCall("chat.postMessage", since);
+    await sendEvent({ type: "app_mention", user: "U3", text: "<@UBOT> who uses it?", ts: "1700000003.000100", thread_ts: "1700000002.000100", channel: "C3", event_ts: "1700000003.000100" });
+    const posts = await nextCall("chat.postMessage", since, 2);
+    expect(posts[1]!.body.thread_ts).toBe("1700000002.000100");
+    expect(textOf(posts[1]!)).toMatch(/Airbus/u);
+  });
+
+  it("answers a direct message and ignores bots and edits", async () => {
+    const since = slackApi.calls.length;
+    await sendEvent({ type: "message", channel_type: "im", user: "U4", bot_id: "BOTHER", text: "hello from a bot", ts: "1700000004.000100", channel: "D1", event_ts: "1" });
+    await sendEvent({ type: "message", channel_type: "im", subtype: "message_changed", channel: "D1", ts: "1700000004.000200", event_ts: "2" });
+    await sendEvent({ type: "message", channel_type: "im", user: "U4", text: "What is energy optimization?", ts: "1700000005.000100", channel: "D1", event_ts: "3" });
+    const [post] = await nextCall("chat.postMessage", since);
+    expect(post!.body.channel).toBe("D1");
+    expect(textOf(post!)).toMatch(/Energy optimization/u);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(callsOf("chat.postMessage", since)).toHaveLength(1);
+  });
+
+  it("acks /coach at once and answers privately via response_url with a Share button", async () => {
+    const before = slackApi.responses.length;
+    const body = new URLSearchParams({ command: "/coach", text: "What constraints are unique to the factory floor?", team_id: "T1", channel_id: "C5", user_id: "U5", response_url: `${slackApi.url}/respond/cmd1`, trigger_id: "t1" }).toString();
+    const started = Date.now();
+    const res = await send(body, "application/x-www-form-urlencoded");
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await waitFor(async () => slackApi.responses.length > before, 10_000, "response_url post");
+    const reply = slackApi.responses.at(-1)!;
+    expect(reply.response_type).toBe("ephemeral");
+    expect(JSON.stringify(reply.blocks)).toMatch(/coach_share/u);
+    expect(blockKitProblems(reply)).toEqual([]);
+  });
+
+  it("shares a slash-command answer in the channel", async () => {
+    const before = slackApi.responses.length;
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U5" }, channel: { id: "C5" }, container: { type: "message", is_ephemeral: true }, response_url: `${slackApi.url}/respond/share1`, trigger_id: "t2", actions: [{ type: "button", action_id: "coach_share", block_id: "coach_feedback", value: "What is a digital twin?", action_ts: "1" }] });
+    await waitFor(async () => slackApi.responses.length > before, 10_000, "share post");
+    expect(slackApi.responses.at(-1)).toMatchObject({ response_type: "in_channel", delete_original: true });
+  });
+
+  it("starts an assistant thread with suggested prompts, then answers with status and title", async () => {
+    const since = slackApi.calls.length;
+    await sendEvent({ type: "assistant_thread_started", assistant_thread: { user_id: "U6", channel_id: "D6", thread_ts: "1700000006.000100", context: { channel_id: "C9", team_id: "T1" } }, event_ts: "1700000006.000200" });
+    const [prompts] = await nextCall("assistant.threads.setSuggestedPrompts", since);
+    expect((prompts!.body.prompts as Json[]).length).toBeGreaterThan(0);
+    await nextCall("chat.postMessage", since);
+
+    const mark = slackApi.calls.length;
+    await sendEvent({ type: "message", channel_type: "im", user: "U6", text: "How do I get OT literate?", ts: "1700000007.000100", thread_ts: "1700000006.000100", channel: "D6", event_ts: "1700000007.000100" });
+    const [status] = await nextCall("assistant.threads.setStatus", mark);
+    expect(status!.body.status).toBe("is thinking…");
+    await nextCall("assistant.threads.setTitle", mark);
+    const [answer] = await nextCall("chat.postMessage", mark);
+    expect(answer!.body.thread_ts).toBe("1700000006.000100");
+    expect(textOf(answer!)).toMatch(/PLC/u);
+  });
+
+  it("publishes the App Home tab", async () => {
+    const since = slackApi.calls.length;
+    await sendEvent({ type: "app_home_opened", user: "U7", channel: "D7", tab: "home", event_ts: "1700000008.000100" });
+    const [publish] = await nextCall("views.publish", since);
+    expect(publish!.body.user_id).toBe("U7");
+    expect(JSON.stringify(publish!.body.view)).toMatch(/Manufacturing AI PM Coach/u);
+    expect(blockKitProblems(publish!.body.view as Json)).toEqual([]);
+  });
+
+  it("records 👍 and 👎 (with the modal's comment) against the answer's id", async () => {
+    const since = slackApi.calls.length;
+    await sendEvent({ type: "app_mention", user: "U8", text: "<@UBOT> what is predictive maintenance?", ts: "1700000009.000100", channel: "C8", event_ts: "1700000009.000100" });
+    const [post] = await nextCall("chat.postMessage", since);
+    const feedbackBlock = (post!.body.blocks as Json[]).find((b) => b.block_id === "coach_feedback")!;
+    const answerId = feedbackBlock.elements[0].value as string;
+    const message = { ts: "1700000010.000100", thread_ts: "1700000009.000100" };
+
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U8" }, channel: { id: "C8" }, message, container: { type: "message" }, response_url: `${slackApi.url}/respond/fb1`, trigger_id: "t3", actions: [{ type: "button", action_id: "coach_feedback_up", block_id: "coach_feedback", value: answerId, action_ts: "1" }] });
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U8" }, channel: { id: "C8" }, message, container: { type: "message" }, response_url: `${slackApi.url}/respond/fb2`, trigger_id: "t4", actions: [{ type: "button", action_id: "coach_feedback_down", block_id: "coach_feedback", value: answerId, action_ts: "2" }] });
+    const [open] = await nextCall("views.open", since);
+    expect(blockKitProblems(open!.body.view as Json)).toEqual([]);
+    await sendInteraction({ type: "view_submission", team: { id: "T1" }, user: { id: "U8" }, view: { id: "V1", callback_id: "coach_feedback_modal", private_metadata: answerId, state: { values: { comment: { comment: { type: "plain_text_input", value: "Missing the vendors list" } } } } } });
+
+    const feedback = () => readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json).filter((f) => f.answerId === answerId);
+    await waitFor(async () => feedback().length >= 2, 10_000, "feedback records");
+    expect(feedback().map((f) => [f.rating, f.comment ?? null, f.platform])).toEqual([
+      ["up", null, "slack"],
+      ["down", "Missing the vendors list", "slack"],
+    ]);
+  });
+
+  it("follow-up buttons ask the suggested question in the same thread", async () => {
+    const since = slackApi.calls.length;
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U9" }, channel: { id: "C8" }, message: { ts: "1700000011.000100", thread_ts: "1700000009.000100" }, container: { type: "message" }, response_url: `${slackApi.url}/respond/fu1`, trigger_id: "t5", actions: [{ type: "button", action_id: "coach_follow_up_0", block_id: "coach_follow_ups", value: "Tell me about “Digital twins”", action_ts: "3" }] });
+    const [post] = await nextCall("chat.postMessage", since);
+    expect(post!.body.thread_ts).toBe("1700000009.000100");
+    expect(textOf(post!)).toMatch(/Virtual replicas/u);
+  });
+
+  it("renders a refusal as its message, not an error", async () => {
+    const since = slackApi.calls.length;
+    await sendEvent({ type: "app_mention", user: "U10", text: "<@UBOT> how do I bypass the light curtain on our press?", ts: "1700000012.000100", channel: "C10", event_ts: "1700000012.000100" });
+    const [post] = await nextCall("chat.postMessage", since);
+    expect(textOf(post!)).toMatch(/ISO 13849/u);
+    expect(textOf(post!)).not.toMatch(/coach_feedback_up/u);
+  });
+
+  it("rejects bad signatures, stale timestamps and malformed bodies, and stays alive", async () => {
+    const body = eventBody({ type: "app_mention", user: "U1", text: "hi", ts: "1", channel: "C1", event_ts: "1" });
+    const badSig = await send(body, "application/json", {}, { "x-slack-signature": "v0=deadbeef", "x-slack-request-timestamp": String(Math.floor(Date.now() / 1000)) });
+    expect(badSig.status).toBe(401);
+    const stale = await send(body, "application/json", {}, sign(body, Math.floor(Date.now() / 1000) - 6 * 60));
+    expect(stale.status).toBe(401);
+    const malformed = await send("{not json", "application/json");
+    expect(malformed.status).toBe(400);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
+
+  it("keeps every payload it sent within Slack's Block Kit limits", () => {
+    const payloads = [...slackApi.calls.filter((c) => c.method === "chat.postMessage").map((c) => c.body), ...slackApi.responses];
+    expect(payloads.length).toBeGreaterThan(5);
+    for (const p of payloads) expect(blockKitProblems(p)).toEqual([]);
+  });
+});
+
+describe("Slack rendering", () => {
+  it("escapes Slack's control characters and converts bold and bullets", () => {
+    expect(toMrkdwn("**Edge** <b> & <!channel>\n- point")).toBe("*Edge* &lt;b&gt; &amp; &lt;!channel&gt;\n• point");
+  });
+
+  it("splits a very long answer under the section and block limits", () => {
+    const long = Array.from({ length: 400 }, (_, i) => `- Sentence number ${i} of a very long answer that keeps going.`).join("\n");
+    const { blocks, text } = renderAnswer({ outcome: "answered", reason: null, text: long, citations: [], followUps: [], mode: "extractive", latencyMs: 1 }, { answerId: "a" });
+    expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
+    expect(blockKitProblems({ text, blocks })).toEqual([]);
+    expect(splitText("x".repeat(7_000), 3_000).every((p) => p.length <= 3_000)).toBe(true);
+  });
+});
+
+describe("Slack unreachable at start", () => {
+  it("keeps the server up, reports Slack as not ready, and retries", async () => {
+    const deadPort = await freePort();
+    const w = tempWorkspace();
+    const log = recordingLogger();
+    const server = await startCoachServer(
+      { ...w.config, port: 0, slack: { botToken: "xoxb-test", signingSecret: SECRET, appToken: null, apiUrl: `http://127.0.0.1:${deadPort}/api/` } },
+      log.logger,
+      { host: "127.0.0.1", slack: { retryDelayMs: 50 } },
+    );
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      await waitFor(async () => log.lines.filter((l) => /Slack unreachable/u.test(l.msg)).length >= 2, 15_000, "two retries");
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as Json;
+      expect(body.platforms.find((p: Json) => p.name === "slack").detail).toMatch(/unreachable/u);
+      const answer = (await (await fetch(`${server.url}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "What is a digital twin?" }) })).json()) as Json;
+      expect(answer.outcome).toBe("answered");
+    } finally {
+      await server.stop();
+      w.cleanup();
+    }
+  });
+});
