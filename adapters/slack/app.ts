@@ -167,7 +167,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       await ack();
       const text = command.text.trim();
       if (!text) {
-        await respond({ response_type: "ephemeral", text: `Ask me something, e.g. \`${command.command} ${service.coach.sampleQuestions[0] ?? "What is a digital twin?"}\`` });
+        await respond({ response_type: "ephemeral", text: `Ask me something, e.g. \`${command.command} ${service.coach.sampleQuestions[0] ?? "your question"}\`` });
         return;
       }
       await answerEphemeral(respond, command.team_id, command.user_id, command.channel_id, text);
