@@ -9,6 +9,7 @@ import { neutralizeControlSequences } from "../../src/guardrails/output.js";
 import { redactPersonalData } from "../../src/guardrails/privacy.js";
 import type { PlatformStatus } from "../../src/server/http.js";
 import { ACTIONS, feedbackModal, homeView, renderAnswer } from "./render.js";
+import { WorkQueue } from "../../src/work-queue.js";
 
 export interface SlackAdapterOptions {
   config: CoachConfig["slack"];
@@ -19,6 +20,8 @@ export interface SlackAdapterOptions {
   botUserId?: string;
   /** First retry delay when Slack is unreachable at start. */
   retryDelayMs?: number;
+  /** True while HTTP requests are waiting: answers then yield to acknowledgements. */
+  busy?: () => boolean;
 }
 
 export interface SlackAdapter {
@@ -56,7 +59,7 @@ function stripMentions(text: string): string {
  * The Slack app, thin like Bolt's own receivers: translate the event into a Turn, acknowledge,
  * call the coach, render Block Kit, send. Slack being down never takes the server with it.
  */
-export function createSlackAdapter({ config, service, logger, botId, botUserId, retryDelayMs = 2_000 }: SlackAdapterOptions): SlackAdapter {
+export function createSlackAdapter({ config, service, logger, botId, botUserId, retryDelayMs = 2_000, busy }: SlackAdapterOptions): SlackAdapter {
   const log = logger.child({ platform: "slack" });
   const socketMode = !config.signingSecret && !!config.appToken;
   let receiver: ExpressReceiver | undefined;
@@ -81,6 +84,8 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       clientOptions,
       logger: boltLogger(logger),
       deferInitialization: true,
+      // Conversation memory lives in our state store (shared across replicas), not in Bolt's.
+      convoStore: false,
     });
     registerHandlers(a);
     a.error(async (error) => {
@@ -90,6 +95,12 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   };
 
   const ask = (turn: Turn) => service.ask(turn);
+  // Events are acknowledged by Bolt at once; answers are composed and sent from this queue so a
+  // burst of events never delays the acknowledgements.
+  const work = new WorkQueue(8, 20_000, (error) => log.error({ err: error }, "background Slack job failed"), busy);
+  const later = (job: () => Promise<void>) => {
+    if (!work.push(job)) log.warn({ code: "coach_slack_backlog_full" }, "answer backlog full: dropping an event");
+  };
 
   async function answerInThread(client: WebClient, channel: string, threadTs: string, team: string, user: string, text: string): Promise<void> {
     const turn: Turn = { text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:${threadTs}` };
@@ -151,7 +162,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       if ((event as { bot_id?: string }).bot_id) return;
       if (!(await service.firstDelivery("slack", body.event_id))) return;
       const threadTs = event.thread_ts ?? event.ts;
-      await answerInThread(client, event.channel, threadTs, body.team_id, event.user ?? "unknown", stripMentions(event.text));
+      later(() => answerInThread(client, event.channel, threadTs, body.team_id, event.user ?? "unknown", stripMentions(event.text)));
     });
 
     // Direct messages (not assistant threads, which the Assistant above handles).
@@ -159,7 +170,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       const m = message as { channel_type?: string; subtype?: string; bot_id?: string; text?: string; user?: string; channel: string; ts: string; thread_ts?: string };
       if (m.channel_type !== "im" || m.subtype || m.bot_id || !m.text) return;
       if (!(await service.firstDelivery("slack", (body as { event_id: string }).event_id))) return;
-      await answerInThread(client, m.channel, m.thread_ts ?? m.ts, (body as { team_id: string }).team_id, m.user ?? "unknown", stripMentions(m.text));
+      later(() => answerInThread(client, m.channel, m.thread_ts ?? m.ts, (body as { team_id: string }).team_id, m.user ?? "unknown", stripMentions(m.text!)));
     });
 
     // /coach <question>: acknowledged at once, answered privately with a "Share in channel" button.
@@ -270,6 +281,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
     async stop() {
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);
+      await work.drain();
       if (socketMode && app && ready) await app.stop().catch(() => undefined);
     },
     status: () => ({ name: "slack", enabled: true, ready, detail }),

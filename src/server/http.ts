@@ -14,7 +14,13 @@ export interface PlatformStatus {
   detail: string;
 }
 
+/** Requests received and not yet answered: background work yields while this is above one. */
+export class InFlightGauge {
+  count = 0;
+}
+
 export interface HttpDeps {
+  inFlight?: InFlightGauge;
   service: CoachService;
   logger: Logger;
   platforms: () => PlatformStatus[];
@@ -30,8 +36,15 @@ const BODY_LIMIT = "64kb";
  * The one HTTP app: health, readiness, metrics, the web playground and its JSON API, and
  * whatever the platform adapters mount.
  */
-export function createHttpApp({ service, logger, platforms, mount }: HttpDeps): express.Express {
+export function createHttpApp({ service, logger, platforms, mount, inFlight }: HttpDeps): express.Express {
   const app = express();
+  if (inFlight) {
+    app.use((_req: Request, res: Response, next: NextFunction) => {
+      inFlight.count++;
+      res.once("close", () => inFlight.count--);
+      next();
+    });
+  }
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
 

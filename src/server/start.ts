@@ -9,7 +9,7 @@ import { MemoryStateStore, type StateStore } from "../state/store.js";
 import { RedisStateStore } from "../state/redis-store.js";
 import { FileEventLog, RedisEventLog, type EventLog } from "../state/feedback.js";
 import { CoachMetrics } from "./metrics.js";
-import { createHttpApp, listen, type PlatformStatus } from "./http.js";
+import { createHttpApp, InFlightGauge, listen, type PlatformStatus } from "./http.js";
 import { createSlackAdapter, type SlackAdapter } from "../../adapters/slack/app.js";
 
 export interface RunningServer {
@@ -36,7 +36,8 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
   const metrics = new CoachMetrics();
   const service = new CoachService(coach, state, events, metrics, logger);
 
-  const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, ...options.slack }) : null;
+  const inFlight = new InFlightGauge();
+  const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, busy: () => inFlight.count > 1, ...options.slack }) : null;
 
   const platforms = (): PlatformStatus[] => [
     { name: "web", enabled: true, ready: true, detail: "playground at /" },
@@ -44,7 +45,7 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
     { name: "teams", enabled: false, ready: false, detail: "the Teams adapter is not part of this version" },
   ];
 
-  const app = createHttpApp({ service, logger, platforms, mount: (a) => slack?.mount(a) });
+  const app = createHttpApp({ service, logger, platforms, inFlight, mount: (a) => slack?.mount(a) });
   const server = await listen(app, config.port, options.host);
   // After listening: Slack being unreachable is retried in the background, never fatal.
   slack?.start();

@@ -21,7 +21,14 @@ export class MemoryStateStore implements StateStore {
   private readonly hits = new Map<string, { windowStart: number; count: number }>();
   private readonly histories = new Map<string, { messages: HistoryMessage[]; expires: number }>();
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  /**
+   * @param maxConversations in-process memory keeps at most this many conversations (least
+   *   recently used go first): one process must not grow without bound under load
+   */
+  constructor(
+    private readonly clock: () => number = Date.now,
+    private readonly maxConversations = 5_000,
+  ) {}
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     const now = this.clock();
@@ -52,7 +59,10 @@ export class MemoryStateStore implements StateStore {
 
   async appendHistory(conversationId: string, messages: HistoryMessage[], keep: number, ttlMs: number): Promise<void> {
     const existing = await this.getHistory(conversationId);
+    // Re-inserting moves the conversation to the newest end of the Map's order.
+    this.histories.delete(conversationId);
     this.histories.set(conversationId, { messages: [...existing, ...messages].slice(-keep), expires: this.clock() + ttlMs });
+    while (this.histories.size > this.maxConversations) this.histories.delete(this.histories.keys().next().value!);
   }
 
   async close(): Promise<void> {}
