@@ -50,7 +50,11 @@ const dataDir = mkdtempSync(join(tmpdir(), "coach-load-"));
 const port = await freePort();
 // LOAD_PROFILE=DIR writes a V8 CPU profile of the server to DIR (open it in Chrome DevTools).
 const profile = process.env.LOAD_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.LOAD_PROFILE}`] : [];
-const server = spawn(process.execPath, [...profile, "--import", "tsx", join(repo, "src/server/main.ts")], {
+if (process.env.LOAD_HEAP_SNAPSHOT) profile.push("--heapsnapshot-signal=SIGUSR2");
+// The server runs exactly as `npm start` runs it (same Node flags), unless LOAD_NODE_FLAGS says otherwise.
+const startScript = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(" ");
+const nodeFlags = process.env.LOAD_NODE_FLAGS !== undefined ? process.env.LOAD_NODE_FLAGS.split(" ").filter(Boolean) : startScript.slice(1).filter((a) => a.startsWith("--max-"));
+const server = spawn(process.execPath, [...nodeFlags, ...profile, "--import", "tsx", join(repo, "src/server/main.ts")], {
   cwd: repo,
   env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0", SLACK_BOT_TOKEN: "xoxb-bench", SLACK_SIGNING_SECRET: SECRET, SLACK_APP_TOKEN: "", SLACK_API_URL: `${slackApi.url}/api/`, REDIS_URL: "" },
   stdio: ["ignore", "ignore", "inherit"],
@@ -124,6 +128,7 @@ const rssAfter = rss();
 latencies.sort((a, b) => a - b);
 
 const out = (label: string, value: string) => process.stdout.write(`${label.padEnd(30)} ${value}\n`);
+out("server node flags", nodeFlags.join(" ") || "(none)");
 out("requests", `${TOTAL} signed app_mention events (${TOTAL - uniqueEvents} redelivered with x-slack-retry-num), ${CONCURRENCY} concurrent`);
 out("throughput", `${(TOTAL / seconds).toFixed(0)} req/s`);
 out("ack latency", `p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
@@ -132,6 +137,10 @@ out("CPU during the run", `server ${((100 * serverCpuUsed) / seconds).toFixed(0)
 out("answers posted", `${answers} for ${uniqueEvents} distinct events (threads answered twice: ${duplicated}, missing: ${Math.max(0, uniqueEvents - answers)})`);
 out("server RSS", `${rssBefore.toFixed(0)} MB after warm-up → ${rssAfter.toFixed(0)} MB after the run (growth ${(rssAfter - rssBefore).toFixed(1)} MB)`);
 
+if (process.env.LOAD_HEAP_SNAPSHOT) {
+  server.kill("SIGUSR2");
+  await new Promise((r) => setTimeout(r, 8_000));
+}
 const metrics = await (await fetch(`${url}/metrics`)).text();
 const heap = Number(/^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)/mu.exec(metrics)?.[1] ?? 0) / 1024 / 1024;
 out("server heap used", `${heap.toFixed(0)} MB at the end (RSS also holds memory V8 has not returned to the OS)`);

@@ -55,7 +55,8 @@ export class CoachService {
           HISTORY_TTL_MS,
         );
       }
-      await this.events
+      // Not awaited: the answer log must never hold an answer back.
+      void this.events
         .recordAnswer({
           answerId,
           question: turn.text.slice(0, 2_000),

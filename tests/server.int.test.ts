@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoachServer, type RunningServer } from "../src/server/start.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
+import { waitFor } from "./processes.js";
 
 let ws: ReturnType<typeof tempWorkspace>;
 let running: RunningServer;
@@ -85,8 +86,10 @@ describe("the coach server", () => {
 
   it("logs the answers for `npm run report` with personal data redacted", async () => {
     await post("/api/ask", JSON.stringify({ question: "call me on +1 415 555 0133 about kanban boards" }));
-    const answers = readFileSync(join(ws.dataDir, "answers.jsonl"), "utf8");
-    expect(answers).toContain('"outcome":"no_answer"');
+    const answersLog = () => (existsSync(join(ws.dataDir, "answers.jsonl")) ? readFileSync(join(ws.dataDir, "answers.jsonl"), "utf8") : "");
+    // The answer log is written through a buffered stream, after the reply.
+    await waitFor(async () => answersLog().includes('"outcome":"no_answer"'), 5_000, "answer log line");
+    const answers = answersLog();
     expect(answers).not.toContain("555 0133");
   });
 

@@ -1,4 +1,4 @@
-import { App, Assistant, ExpressReceiver, LogLevel, type Logger as BoltLogger, type RespondFn } from "@slack/bolt";
+import { App, Assistant, LogLevel, type Logger as BoltLogger, type RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type express from "express";
 import type { CoachConfig } from "../../src/config.js";
@@ -10,6 +10,7 @@ import { redactPersonalData } from "../../src/guardrails/privacy.js";
 import type { PlatformStatus } from "../../src/server/http.js";
 import { ACTIONS, feedbackModal, homeView, renderAnswer } from "./render.js";
 import { WorkQueue } from "../../src/work-queue.js";
+import { SlackHttpReceiver } from "./receiver.js";
 
 export interface SlackAdapterOptions {
   config: CoachConfig["slack"];
@@ -62,7 +63,6 @@ function stripMentions(text: string): string {
 export function createSlackAdapter({ config, service, logger, botId, botUserId, retryDelayMs = 2_000, busy }: SlackAdapterOptions): SlackAdapter {
   const log = logger.child({ platform: "slack" });
   const socketMode = !config.signingSecret && !!config.appToken;
-  let receiver: ExpressReceiver | undefined;
   let ready = false;
   let detail = "starting: verifying the bot token with Slack";
   let retryTimer: NodeJS.Timeout | undefined;
@@ -76,7 +76,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   };
 
   let app: App | undefined;
-  const build = (receiverForHttp?: ExpressReceiver) => {
+  const build = (receiverForHttp?: SlackHttpReceiver) => {
     const a = new App({
       token: config.botToken!,
       ...(socketMode ? { socketMode: true, appToken: config.appToken! } : { receiver: receiverForHttp }),
@@ -95,11 +95,11 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   };
 
   const ask = (turn: Turn) => service.ask(turn);
-  // Events are acknowledged by Bolt at once; answers are composed and sent from this queue so a
-  // burst of events never delays the acknowledgements.
+  // HTTP mode: events are acknowledged by the receiver at once and processed from this queue,
+  // so a burst of events never delays the acknowledgements.
   const work = new WorkQueue(8, 20_000, (error) => log.error({ err: error }, "background Slack job failed"), busy);
   const later = (job: () => Promise<void>) => {
-    if (!work.push(job)) log.warn({ code: "coach_slack_backlog_full" }, "answer backlog full: dropping an event");
+    if (!work.push(job)) log.warn({ code: "coach_slack_backlog_full" }, "event backlog full: dropping an event");
   };
 
   async function answerInThread(client: WebClient, channel: string, threadTs: string, team: string, user: string, text: string): Promise<void> {
@@ -162,7 +162,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       if ((event as { bot_id?: string }).bot_id) return;
       if (!(await service.firstDelivery("slack", body.event_id))) return;
       const threadTs = event.thread_ts ?? event.ts;
-      later(() => answerInThread(client, event.channel, threadTs, body.team_id, event.user ?? "unknown", stripMentions(event.text)));
+      await answerInThread(client, event.channel, threadTs, body.team_id, event.user ?? "unknown", stripMentions(event.text));
     });
 
     // Direct messages (not assistant threads, which the Assistant above handles).
@@ -170,7 +170,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       const m = message as { channel_type?: string; subtype?: string; bot_id?: string; text?: string; user?: string; channel: string; ts: string; thread_ts?: string };
       if (m.channel_type !== "im" || m.subtype || m.bot_id || !m.text) return;
       if (!(await service.firstDelivery("slack", (body as { event_id: string }).event_id))) return;
-      later(() => answerInThread(client, m.channel, m.thread_ts ?? m.ts, (body as { team_id: string }).team_id, m.user ?? "unknown", stripMentions(m.text!)));
+      await answerInThread(client, m.channel, m.thread_ts ?? m.ts, (body as { team_id: string }).team_id, m.user ?? "unknown", stripMentions(m.text));
     });
 
     // /coach <question>: acknowledged at once, answered privately with a "Share in channel" button.
@@ -265,13 +265,8 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   return {
     mount(expressApp) {
       if (socketMode) return;
-      receiver = new ExpressReceiver({
-        signingSecret: config.signingSecret!,
-        app: expressApp,
-        endpoints: "/slack/events",
-        logger: boltLogger(logger),
-        processBeforeResponse: false,
-      });
+      const receiver = new SlackHttpReceiver({ signingSecret: config.signingSecret!, logger, defer: later });
+      expressApp.use(receiver.router);
       app = build(receiver);
     },
     start() {

@@ -31,7 +31,7 @@ export interface StartOptions {
 }
 
 export async function startCoachServer(config: CoachConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
-  const { state, events } = await openState(config, logger);
+  const { state, events, file } = await openState(config, logger);
   const coach = await createCoach(config, logger, { state });
   const metrics = new CoachMetrics();
   const service = new CoachService(coach, state, events, metrics, logger);
@@ -61,13 +61,14 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
       server.closeIdleConnections();
       await service.drain();
       await state.close();
+      await file.close();
     })());
   return { server, url: `http://127.0.0.1:${port}`, service, stop };
 }
 
-async function openState(config: CoachConfig, logger: Logger): Promise<{ state: StateStore; events: EventLog }> {
+async function openState(config: CoachConfig, logger: Logger): Promise<{ state: StateStore; events: EventLog; file: FileEventLog }> {
   const file = new FileEventLog(join(config.dataDir, "feedback.jsonl"), join(config.dataDir, "answers.jsonl"));
-  if (!config.redisUrl) return { state: new MemoryStateStore(), events: file };
+  if (!config.redisUrl) return { state: new MemoryStateStore(), events: file, file };
   const redis = await RedisStateStore.connect(config.redisUrl, logger);
-  return { state: redis, events: new RedisEventLog(redis.client, file, logger) };
+  return { state: redis, events: new RedisEventLog(redis.client, file, logger), file };
 }

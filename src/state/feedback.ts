@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { RedisClient } from "./redis-store.js";
@@ -40,6 +40,7 @@ export interface EventLog {
 export class FileEventLog implements EventLog {
   readonly kind = "file" as const;
   private queue: Promise<void> = Promise.resolve();
+  private answers: WriteStream | undefined;
 
   constructor(
     readonly feedbackPath: string,
@@ -53,8 +54,21 @@ export class FileEventLog implements EventLog {
     return this.append(this.feedbackPath, { ...record, comment: record.comment === undefined ? undefined : redactPersonalData(record.comment) });
   }
 
+  /**
+   * The answer log is for reports, not a promise to a user: it is appended through a buffered
+   * stream (no fsync per line), so logging never slows answering down.
+   */
   recordAnswer(record: AnswerRecord): Promise<void> {
-    return this.append(this.answersPath, { ...record, question: redactPersonalData(record.question) });
+    this.answers ??= createWriteStream(this.answersPath, { flags: "a" });
+    const line = `${JSON.stringify({ ...record, question: redactPersonalData(record.question) })}\n`;
+    return new Promise((resolve, reject) => this.answers!.write(line, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Flush and close the answer stream (shutdown). */
+  close(): Promise<void> {
+    const stream = this.answers;
+    this.answers = undefined;
+    return stream ? new Promise((resolve) => stream.end(() => resolve())) : Promise.resolve();
   }
 
   /** Writes are serialised so lines never interleave. */
