@@ -105,6 +105,8 @@ describe("npm run report", () => {
   it("summarises outcomes, the guide's gaps and feedback from the logs", async () => {
     const { spawnSync } = await import("node:child_process");
     for (let i = 0; i < 2; i++) await post("/api/ask", JSON.stringify({ question: "What OEE should a bottling plant target?" }));
+    const logged = () => readFileSync(join(ws.dataDir, "answers.jsonl"), "utf8").split("What OEE should a bottling plant target?").length - 1;
+    await waitFor(async () => logged() >= 2, 5_000, "both questions in the answer log");
     const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/report.ts"], {
       cwd: join(import.meta.dirname, ".."),
       env: { ...process.env, DATA_DIR: ws.dataDir, KNOWLEDGE_DIR: ws.knowledgeDir, REDIS_URL: "" },
