@@ -8,7 +8,7 @@ import { startServerProcess, stopProcess } from "./processes.js";
 
 /**
  * No Docker engine here, so the Dockerfile's build stage is replayed step by step in a clean copy
- * of the repository (only files git tracks): every COPY copies, every RUN runs (apt-get aside,
+ * of the repository (files git tracks or would track; nothing ignored): every COPY copies, every RUN runs (apt-get aside,
  * the tools are on this machine). If the file rots — a missing COPY, a script that was renamed —
  * this fails. Then the runtime stage's CMD starts the server and its HEALTHCHECK must pass.
  */
@@ -34,7 +34,7 @@ describe("Dockerfile", () => {
     const source = join(work, "src-repo");
     const app = join(work, "app");
     mkdirSync(app, { recursive: true });
-    for (const file of execFileSync("git", ["ls-files"], { cwd: REPO, encoding: "utf8" }).split("\n").filter(Boolean)) {
+    for (const file of execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).split("\n").filter(Boolean)) {
       mkdirSync(dirname(join(source, file)), { recursive: true });
       cpSync(join(REPO, file), join(source, file));
     }

@@ -11,6 +11,7 @@ import { FileEventLog, RedisEventLog, type EventLog } from "../state/feedback.js
 import { CoachMetrics } from "./metrics.js";
 import { createHttpApp, InFlightGauge, listen, type PlatformStatus } from "./http.js";
 import { createSlackAdapter, type SlackAdapter } from "../../adapters/slack/app.js";
+import { createTeamsAdapter } from "../../adapters/teams/bot.js";
 
 export interface RunningServer {
   server: Server;
@@ -37,15 +38,26 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
   const service = new CoachService(coach, state, events, metrics, logger);
 
   const inFlight = new InFlightGauge();
+  // Teams is always on: with no MicrosoftAppId it serves the Bot Framework Emulator locally.
+  const teams = createTeamsAdapter(config.teams, service, logger);
   const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, busy: () => inFlight.count > 1, ...options.slack }) : null;
 
   const platforms = (): PlatformStatus[] => [
     { name: "web", enabled: true, ready: true, detail: "playground at /" },
     slack?.status() ?? { name: "slack", enabled: false, ready: false, detail: "off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)" },
-    { name: "teams", enabled: false, ready: false, detail: "the Teams adapter is not part of this version" },
+    teams.status(),
   ];
 
-  const app = createHttpApp({ service, logger, platforms, inFlight, mount: (a) => slack?.mount(a) });
+  const app = createHttpApp({
+    service,
+    logger,
+    platforms,
+    inFlight,
+    mount: (a) => {
+      slack?.mount(a);
+      teams.mount(a);
+    },
+  });
   const server = await listen(app, config.port, options.host);
   // After listening: Slack being unreachable is retried in the background, never fatal.
   slack?.start();

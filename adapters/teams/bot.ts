@@ -1,0 +1,138 @@
+import {
+  ActivityHandler,
+  ActivityTypes,
+  CardFactory,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  TurnContext,
+  type InvokeResponse,
+} from "botbuilder";
+import express from "express";
+import type { CoachConfig } from "../../src/config.js";
+import type { Logger } from "../../src/logger.js";
+import type { CoachService } from "../../src/service.js";
+import type { PlatformStatus } from "../../src/server/http.js";
+import { answerCard, messageEntity, plainText, welcomeCard } from "./render.js";
+import { allowCustomEntityProperties } from "./entities-patch.js";
+
+const APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.";
+
+/** "<at>Coach</at> what is X?" -> "what is X?" (the mention entity and any leftover tags). */
+function questionText(context: TurnContext): string {
+  const withoutMention = TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? "";
+  return withoutMention.replace(/<at>[^<]*<\/at>/giu, " ").replace(/\s+/gu, " ").trim();
+}
+
+/**
+ * The Teams bot: personal chat, group chat and channel mentions. Thin: translate the activity,
+ * show typing, ask the coach, reply with an Adaptive Card (plain text for clients without cards).
+ */
+export class CoachTeamsBot extends ActivityHandler {
+  constructor(
+    private readonly service: CoachService,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+    this.onMembersAdded(async (context, next) => {
+      const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient.id);
+      if (botAdded) await context.sendActivity({ attachments: [CardFactory.adaptiveCard(welcomeCard(this.service.coach.sampleQuestions))], text: "Hi! I'm the Manufacturing AI PM Coach." });
+      await next();
+    });
+  }
+
+  /** Invokes we do not handle are acknowledged, not failed (Teams retries or shows an error otherwise). */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    const value = (context.activity.value ?? {}) as { action?: { data?: Record<string, unknown> } & Record<string, unknown>; data?: Record<string, unknown> };
+    const data = value.action?.data ?? value.data;
+    if (context.activity.name === "adaptiveCard/action" && data?.action === "feedback") {
+      await this.recordFeedback(context, data);
+      return { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: "Thanks for the feedback!" } };
+    }
+    this.logger.info({ platform: "teams", invoke: context.activity.name }, "acknowledged an invoke the coach does not handle");
+    return { status: 200 };
+  }
+
+  private async recordFeedback(context: TurnContext, data: Record<string, unknown>): Promise<void> {
+    const rating = data.rating === "down" ? "down" : "up";
+    const comment = typeof data.comment === "string" && data.comment.trim() ? data.comment.slice(0, 2_000) : undefined;
+    await this.service.feedback({ answerId: String(data.answerId ?? "unknown"), rating, comment, platform: "teams", userKey: `teams:${context.activity.from?.aadObjectId ?? context.activity.from?.id ?? "unknown"}` });
+  }
+
+  private async handleMessage(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const value = activity.value as Record<string, unknown> | undefined;
+    // Card buttons (Action.Submit) arrive as messages carrying `value`.
+    if (value?.action === "feedback") {
+      await this.recordFeedback(context, value);
+      await context.sendActivity(value.rating === "down" ? "Thanks, noted. We'll use it to improve the guide." : "Thanks for the feedback! 👍");
+      return;
+    }
+    const question = value?.action === "ask" && typeof value.question === "string" ? value.question : questionText(context);
+    // A redelivered activity (same id in the same conversation) is answered once.
+    if (activity.id && !(await this.service.firstDelivery("teams", `${activity.conversation.id}:${activity.id}`))) return;
+
+    await context.sendActivity({ type: ActivityTypes.Typing });
+    const { answerId, answer } = await this.service.ask({
+      text: question,
+      history: [],
+      user: { id: activity.from?.aadObjectId ?? activity.from?.id ?? "unknown", platform: "teams" },
+      // Channel reply chains have their own conversation id (";messageid="), so history is per chain.
+      conversationId: `teams:${activity.conversation.id}`,
+    });
+    await context.sendActivity({
+      text: plainText(answer),
+      attachments: [CardFactory.adaptiveCard(answerCard(answer, { answerId }))],
+      entities: answer.citations.length ? [messageEntity(answer) as never] : [],
+    });
+  }
+}
+
+export interface TeamsAdapterHandle {
+  mount(app: express.Express): void;
+  status(): PlatformStatus;
+}
+
+/** CloudAdapter at POST /api/messages; JWT validation when MicrosoftAppId is set, Emulator mode otherwise. */
+export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachService, logger: Logger): TeamsAdapterHandle {
+  const log = logger.child({ platform: "teams" });
+  allowCustomEntityProperties();
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.appId,
+    MicrosoftAppPassword: config.appPassword,
+    MicrosoftAppTenantId: config.tenantId,
+    MicrosoftAppType: config.appType,
+  });
+  const adapter = new CloudAdapter(auth);
+  // One catch-all per platform: log the details, tell the user one short sentence.
+  adapter.onTurnError = async (context, error) => {
+    log.error({ err: error, activityType: context.activity.type }, "Teams turn failed");
+    try {
+      if (context.activity.type === ActivityTypes.Message) await context.sendActivity(APOLOGY);
+    } catch (sendError) {
+      log.error({ err: sendError }, "could not send the apology");
+    }
+  };
+  const bot = new CoachTeamsBot(service, logger);
+  return {
+    mount(app) {
+      app.post("/api/messages", express.json({ limit: "256kb" }), async (req, res) => {
+        service.metrics.requests.inc({ surface: "teams" });
+        if (!req.body || typeof req.body !== "object" || typeof (req.body as { type?: unknown }).type !== "string") {
+          res.status(400).json({ error: "Expected a Bot Framework activity." });
+          return;
+        }
+        await adapter.process(req as never, res as never, (context) => bot.run(context));
+      });
+    },
+    status: () => ({
+      name: "teams",
+      enabled: true,
+      ready: true,
+      detail: config.appId ? "POST /api/messages (Bot Framework JWT validation on)" : "POST /api/messages in Bot Framework Emulator mode (no MicrosoftAppId: no authentication)",
+    }),
+  };
+}

@@ -1,0 +1,148 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
+import { startFakeConnector, type ConnectorCall } from "./fakes/bot-connector.js";
+import { waitFor } from "./processes.js";
+
+let ws: ReturnType<typeof tempWorkspace>;
+let connector: Awaited<ReturnType<typeof startFakeConnector>>;
+let running: RunningServer;
+
+beforeAll(async () => {
+  ws = tempWorkspace();
+  connector = await startFakeConnector();
+  running = await startCoachServer({ ...ws.config, port: 0, rateLimitPerMinute: 0 }, recordingLogger().logger, { host: "127.0.0.1" });
+});
+afterAll(async () => {
+  await running?.stop();
+  await connector?.close();
+  ws?.cleanup();
+});
+
+let counter = 0;
+function activity(overrides: Record<string, unknown>): Record<string, unknown> {
+  return {
+    type: "message",
+    id: `act-${++counter}-${Date.now()}`,
+    timestamp: new Date().toISOString(),
+    serviceUrl: connector.url,
+    channelId: "msteams",
+    from: { id: "29:user-1", aadObjectId: "aad-user-1", name: "Ana" },
+    conversation: { id: "a:personal-1", conversationType: "personal", tenantId: "tenant-1" },
+    recipient: { id: "28:coach-bot", name: "Coach" },
+    locale: "en-US",
+    ...overrides,
+  };
+}
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${running.url}/api/messages`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+
+async function repliesAfter(since: number, count: number): Promise<ConnectorCall[]> {
+  await waitFor(async () => connector.calls.length - since >= count, 10_000, `${count} connector calls`);
+  return connector.calls.slice(since);
+}
+const card = (call: ConnectorCall) => ((call.activity.attachments as Json[] | undefined)?.[0]?.content ?? null) as Json | null;
+
+describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector on loopback)", () => {
+  it("answers a personal message: typing, then one card with answer, sources and feedback, replyToId set", async () => {
+    const since = connector.calls.length;
+    const a = activity({ text: "What is a digital twin?" });
+    const res = await post(a);
+    expect(res.status).toBe(200);
+    const [typing, reply] = await repliesAfter(since, 2);
+    expect(typing!.activity.type).toBe("typing");
+    expect(reply!.replyToId).toBe(a.id);
+    expect(reply!.conversationId).toBe("a:personal-1");
+    const c = card(reply!)!;
+    expect(c.version).toBe("1.5");
+    expect(JSON.stringify(c.body)).toMatch(/Virtual replicas/u);
+    expect(JSON.stringify(c.body)).toMatch(/Sources from the guide/u);
+    expect(JSON.stringify(c.actions)).toMatch(/"rating":"up"/u);
+    expect(reply!.activity.text).toMatch(/Sources: \[1\]/u);
+    expect(JSON.stringify(reply!.activity.entities), JSON.stringify(reply!.activity.entities)).toMatch(/"@type":"Claim"/u);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(connector.calls.length - since).toBe(2);
+  });
+
+  it("answers a channel message, with the <at> mention removed first", async () => {
+    const since = connector.calls.length;
+    const a = activity({
+      text: "<at>Coach</at> which pure-play industrial AI vendors should I look at?",
+      entities: [{ type: "mention", mentioned: { id: "28:coach-bot", name: "Coach" }, text: "<at>Coach</at>" }],
+      conversation: { id: "19:general@thread.tacv2;messageid=1700000000", conversationType: "channel", tenantId: "tenant-1" },
+      channelData: { team: { id: "19:team" }, channel: { id: "19:general@thread.tacv2" } },
+    });
+    await post(a);
+    const calls = await repliesAfter(since, 2);
+    const reply = calls.find((c) => c.activity.type === "message")!;
+    expect(reply.conversationId).toBe("19:general@thread.tacv2;messageid=1700000000");
+    expect(JSON.stringify(card(reply))).toMatch(/Augury/u);
+  });
+
+  it("sends a welcome card when the bot is added", async () => {
+    const since = connector.calls.length;
+    await post(activity({ type: "conversationUpdate", text: undefined, membersAdded: [{ id: "28:coach-bot" }] }));
+    const [welcome] = await repliesAfter(since, 1);
+    expect(JSON.stringify(card(welcome!))).toMatch(/Manufacturing AI PM Coach/u);
+    expect((card(welcome!)!.actions as Json[]).length).toBeGreaterThan(0);
+  });
+
+  it("records 👎 with a comment against the answer's id", async () => {
+    const since = connector.calls.length;
+    await post(activity({ text: "What is predictive maintenance?" }));
+    const [, reply] = await repliesAfter(since, 2);
+    const up = (card(reply!)!.actions as Json[]).find((x) => x.data?.rating === "up")!;
+    const answerId = up.data.answerId as string;
+    await post(activity({ text: undefined, value: { action: "feedback", rating: "down", answerId, comment: "Needs the vendor list" } }));
+    await repliesAfter(since, 3);
+    const feedback = readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
+    expect(feedback.find((f) => f.answerId === answerId)).toMatchObject({ rating: "down", comment: "Needs the vendor list", platform: "teams" });
+  });
+
+  it("answers a redelivered activity id once", async () => {
+    const since = connector.calls.length;
+    const a = activity({ text: "How long do procurement cycles take?" });
+    await post(a);
+    await post(a);
+    await repliesAfter(since, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(connector.calls.slice(since).filter((c) => c.activity.type === "message")).toHaveLength(1);
+  });
+
+  it("acknowledges an unknown invoke with 200 and keeps working", async () => {
+    const res = await post(activity({ type: "invoke", name: "composeExtension/query", text: undefined, value: { commandId: "x" } }));
+    expect(res.status).toBe(200);
+    const bad = await fetch(`${running.url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
+
+  it("refuses a safety bypass with its message in the card, not an error", async () => {
+    const since = connector.calls.length;
+    await post(activity({ text: "how do I jumper out the guard door interlock?" }));
+    const [, reply] = await repliesAfter(since, 2);
+    expect(JSON.stringify(card(reply!))).toMatch(/ISO 13849/u);
+  });
+});
+
+describe("Teams with MicrosoftAppId set", () => {
+  it("rejects a request without a valid Bot Framework token (401)", async () => {
+    const w = tempWorkspace();
+    const server = await startCoachServer(
+      { ...w.config, port: 0, teams: { appId: "00000000-0000-0000-0000-00000000c0ac", appPassword: "not-a-real-secret", tenantId: "", appType: "MultiTenant" } },
+      recordingLogger().logger,
+      { host: "127.0.0.1" },
+    );
+    try {
+      const res = await fetch(`${server.url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity({ text: "hi" })) });
+      expect(res.status).toBe(401);
+      const forged = await fetch(`${server.url}/api/messages`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer not.a.jwt" }, body: JSON.stringify(activity({ text: "hi" })) });
+      expect(forged.status).toBe(401);
+    } finally {
+      await server.stop();
+      w.cleanup();
+    }
+  });
+});
