@@ -10,6 +10,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY adapters ./adapters
 COPY knowledge ./knowledge
+COPY prompts ./prompts
 ENV DATA_DIR=/app/data
 RUN npm run ingest
 RUN npm prune --omit=dev --no-audit --no-fund

@@ -15,11 +15,21 @@ import { MemoryStateStore, type StateStore } from "./state/store.js";
 import { allowedLinkHosts, checkGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
+import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
+import { composeLlmAnswer, DraftRejected, loadPrompts } from "./compose/llm.js";
+import { fileURLToPath } from "node:url";
 import { normalizeText, splitSentences } from "./text/normalize.js";
 import { englishRarity } from "./text/english.js";
 
+export interface AskOptions {
+  /** Streaming (LLM mode): called with each piece of the model's text as it arrives. The answer
+   * of record is still the final, checked one: if the draft fails its checks, the returned
+   * Answer is the extractive one. */
+  onToken?: (token: string) => void;
+}
+
 export interface Coach {
-  ask(turn: Turn): Promise<Answer>;
+  ask(turn: Turn, options?: AskOptions): Promise<Answer>;
   /** The loaded index, for renderers and evals that resolve citations. */
   readonly retriever: HybridRetriever;
   /** What the coach suggests asking (welcome screens, no-answer replies). */
@@ -29,6 +39,10 @@ export interface Coach {
 export interface CoachOptions {
   /** Shared state for rate limits (Redis when scaled out); in-process by default. */
   state?: Pick<StateStore, "hit">;
+  /** The chat model for LLM mode; by default built from config (none when LLM_PROVIDER=none). */
+  chatModel?: ChatModel | null;
+  /** Told each time a model draft is not used (for metrics). */
+  onModelFallback?: (cause: string) => void;
 }
 
 interface CoachProfile {
@@ -47,6 +61,13 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   const names = nameAllowlist(index.chunks);
   const linkHosts = allowedLinkHosts(index.chunks);
   englishRarity("warm"); // load the word list now, not during the first question
+  const chatModel =
+    options.chatModel !== undefined
+      ? options.chatModel
+      : config.llmProvider === "none"
+        ? null
+        : new ResilientChatModel(new LangChainChatModel(config), { timeoutMs: config.llm.timeoutMs });
+  const prompts = chatModel ? loadPrompts(fileURLToPath(new URL("../prompts", import.meta.url))) : null;
 
   // Cheap structural checks first, then policy: safety before injection, so a jailbreak that
   // asks for a bypass is answered with the safety explanation.
@@ -95,7 +116,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
           profile.sampleQuestions.slice(0, 3),
         );
 
-  async function ask(turn: Turn): Promise<Answer> {
+  async function ask(turn: Turn, askOptions: AskOptions = {}): Promise<Answer> {
     const started = performance.now();
     const text = typeof turn?.text === "string" ? turn.text : "";
     const history = sanitizeHistory(turn?.history);
@@ -117,9 +138,24 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
         log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
         return answer;
       }
-      const composed = composeExtractiveAnswer(retrieval, retriever.chunks);
+      const extractive = composeExtractiveAnswer(retrieval, retriever.chunks);
+      let composed = extractive;
+      let mode: Answer["mode"] = "extractive";
+      if (chatModel && prompts) {
+        try {
+          const drafted = await composeLlmAnswer({ question: focusOf(text), history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken });
+          composed = { ...drafted, followUps: extractive.followUps };
+          mode = "llm";
+          log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");
+        } catch (error) {
+          // Any model failure or rejected draft: the user still gets the grounded extractive answer.
+          const cause = error instanceof ModelCallError ? error.failure : error instanceof DraftRejected ? `draft_${error.cause_}` : "unexpected";
+          log.warn({ model: chatModel.id, cause, detail: (error as Error).message.slice(0, 300) }, "model answer not used: answering extractively");
+          options.onModelFallback?.(cause);
+        }
+      }
       const clean = stripDisallowedLinks(neutralizeControlSequences(composed.text), linkHosts);
-      const problems = checkGrounding(clean, composed.citations, names);
+      const problems = mode === "extractive" ? checkGrounding(clean, composed.citations, names) : [];
       if (problems.length > 0) {
         // Extractive answers are grounded by construction; if one is not, the knowledge or the
         // composer is broken, and the user gets an honest no-answer rather than the draft.
@@ -127,7 +163,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
         return noAnswer(started, text);
       }
       log.info({ outcome: "answered", sections: composed.citations.map((c) => c.id) }, "answered");
-      return { outcome: "answered", reason: null, ...composed, text: clean, mode: "extractive", latencyMs: elapsed(started) };
+      return { outcome: "answered", reason: null, ...composed, text: clean, mode, latencyMs: elapsed(started) };
     } catch (error) {
       const coachError = asCoachError(error);
       log.error({ code: coachError.code, err: coachError }, "answer failed");

@@ -10,8 +10,19 @@ export interface CoachConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   dataDir: string;
   knowledgeDir: string;
-  llmProvider: "none";
+  llmProvider: "none" | "openai" | "azure";
   embeddings: "local";
+  llm: {
+    apiKey: string | null;
+    baseUrl: string | null;
+    model: string;
+    timeoutMs: number;
+    maxTokens: number;
+    /** Azure OpenAI: resource endpoint, deployment and API version. */
+    azureEndpoint: string | null;
+    azureDeployment: string | null;
+    azureApiVersion: string;
+  };
   /** Longest question accepted, in characters; longer ones get `input_too_long`. */
   maxInputChars: number;
   /** Questions per user per minute; 0 turns the limit off. */
@@ -52,11 +63,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
 
   const llmProvider = (read("LLM_PROVIDER") ?? "none").toLowerCase();
-  if (llmProvider !== "none") {
-    problems.push(
-      `LLM_PROVIDER="${env.LLM_PROVIDER}" is not available in this version: unset it (or set LLM_PROVIDER=none) to use the offline extractive coach.`,
-    );
+  if (!["none", "openai", "azure"].includes(llmProvider)) problems.push(`LLM_PROVIDER="${env.LLM_PROVIDER}" must be none, openai (OpenAI or any OpenAI-compatible server such as Ollama or vLLM) or azure.`);
+  const llmApiKey = read("OPENAI_API_KEY") ?? null;
+  const llmBaseUrl = read("OPENAI_BASE_URL") ?? null;
+  if (llmBaseUrl && !isHttpUrl(llmBaseUrl)) problems.push(`OPENAI_BASE_URL="${llmBaseUrl}" is not an http(s) URL (e.g. http://localhost:11434/v1 for Ollama).`);
+  // A local OpenAI-compatible server needs no key; OpenAI itself does.
+  if (llmProvider === "openai" && !llmApiKey && !llmBaseUrl) problems.push("LLM_PROVIDER=openai needs OPENAI_API_KEY (Missing credentials: set OPENAI_API_KEY), or OPENAI_BASE_URL for a local OpenAI-compatible server.");
+  const azureEndpoint = read("AZURE_OPENAI_ENDPOINT") ?? null;
+  const azureDeployment = read("AZURE_OPENAI_DEPLOYMENT") ?? null;
+  const azureKey = read("AZURE_OPENAI_API_KEY") ?? llmApiKey;
+  if (llmProvider === "azure") {
+    if (!azureEndpoint || !isHttpUrl(azureEndpoint)) problems.push("LLM_PROVIDER=azure needs AZURE_OPENAI_ENDPOINT, e.g. https://YOUR-RESOURCE.openai.azure.com.");
+    if (!azureDeployment) problems.push("LLM_PROVIDER=azure needs AZURE_OPENAI_DEPLOYMENT (the deployment name of your chat model).");
+    if (!azureKey) problems.push("LLM_PROVIDER=azure needs AZURE_OPENAI_API_KEY.");
   }
+  const llmTimeoutMs = parseInteger(read("LLM_TIMEOUT_MS") ?? "12000", "LLM_TIMEOUT_MS", 100, 120_000, problems);
+  const llmMaxTokens = parseInteger(read("LLM_MAX_TOKENS") ?? "600", "LLM_MAX_TOKENS", 16, 16_000, problems);
   const embeddings = (read("EMBEDDINGS") ?? "local").toLowerCase();
   if (embeddings !== "local") {
     problems.push(`EMBEDDINGS="${env.EMBEDDINGS}" is not available in this version: unset it (or set EMBEDDINGS=local).`);
@@ -89,8 +111,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: logLevel as CoachConfig["logLevel"],
     dataDir: resolve(cwd, read("DATA_DIR") ?? "data"),
     knowledgeDir: resolve(cwd, read("KNOWLEDGE_DIR") ?? "knowledge"),
-    llmProvider: "none",
+    llmProvider: llmProvider as CoachConfig["llmProvider"],
     embeddings: "local",
+    llm: {
+      apiKey: llmProvider === "azure" ? azureKey : llmApiKey,
+      baseUrl: llmBaseUrl,
+      model: read("OPENAI_MODEL") ?? "gpt-4o-mini",
+      timeoutMs: llmTimeoutMs,
+      maxTokens: llmMaxTokens,
+      azureEndpoint,
+      azureDeployment,
+      azureApiVersion: read("AZURE_OPENAI_API_VERSION") ?? "2024-10-21",
+    },
     maxInputChars,
     rateLimitPerMinute,
     redisUrl,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Answer, Platform, Turn } from "./types.js";
-import type { Coach } from "./coach.js";
+import type { AskOptions, Coach } from "./coach.js";
 import type { StateStore } from "./state/store.js";
 import type { EventLog, FeedbackRecord } from "./state/feedback.js";
 import type { CoachMetrics } from "./server/metrics.js";
@@ -36,12 +36,12 @@ export class CoachService {
    * Answer a turn. When the platform gave no history (web, Teams), the conversation's history
    * comes from the shared store, so a follow-up works on whichever replica receives it.
    */
-  async ask(turn: Turn): Promise<AskResult> {
+  async ask(turn: Turn, options: AskOptions = {}): Promise<AskResult> {
     this.inFlight++;
     const end = this.metrics.latency.startTimer({ surface: turn.user.platform });
     try {
       const history = turn.history.length > 0 ? turn.history : await this.state.getHistory(turn.conversationId);
-      const answer = await this.coach.ask({ ...turn, history });
+      const answer = await this.coach.ask({ ...turn, history }, options);
       const answerId = randomUUID();
       this.metrics.answers.inc({ outcome: answer.outcome, reason: answer.reason ?? "none", surface: turn.user.platform });
       if (answer.outcome === "answered") {

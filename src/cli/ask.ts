@@ -30,8 +30,21 @@ async function main(argv: string[]): Promise<number> {
     await runBatch(coach);
     return 0;
   }
-  const answer = await coach.ask(cliTurn(question, []));
-  process.stdout.write(flags.has("--json") ? `${JSON.stringify(answer)}\n` : formatForTerminal(answer));
+  if (flags.has("--json")) {
+    process.stdout.write(`${JSON.stringify(await coach.ask(cliTurn(question, [])))}\n`);
+    return 0;
+  }
+  // With a model configured, print its tokens as they come; the checked answer of record follows.
+  let streamed = false;
+  const answer = await coach.ask(cliTurn(question, []), {
+    onToken: config.llmProvider === "none" ? undefined : (t) => {
+      streamed = true;
+      process.stdout.write(t);
+    },
+  });
+  if (streamed && answer.mode === "llm") process.stdout.write(`\n\n${formatForTerminal({ ...answer, text: "" }).trimStart()}`);
+  else if (streamed) process.stdout.write(`\n\n(That draft did not pass the checks against the guide; here is the answer from the guide.)\n\n${formatForTerminal(answer)}`);
+  else process.stdout.write(formatForTerminal(answer));
   return 0;
 }
 

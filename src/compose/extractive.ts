@@ -73,7 +73,8 @@ export function composeExtractiveAnswer(retrieval: Retrieval, allChunks: readonl
   return { text: lines.join("\n"), citations, followUps: followUpsFor(chosen, allChunks) };
 }
 
-function chooseChunks(results: RetrievedChunk[], allChunks: readonly Chunk[]): RetrievedChunk[] {
+/** The chunks an answer should draw on: the best match, and its subsections when it is an overview. */
+export function chooseChunks(results: RetrievedChunk[], allChunks: readonly Chunk[]): RetrievedChunk[] {
   const usable = results.filter((r) => r.chunk.metadata.Kind !== "promotion");
   const pool = usable.length > 0 ? usable : results;
   const [first, ...rest] = pool;

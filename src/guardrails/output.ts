@@ -1,5 +1,5 @@
 import type { Chunk, Citation } from "../types.js";
-import { splitSentences } from "../text/normalize.js";
+import { contentTerms, splitSentences } from "../text/normalize.js";
 
 /**
  * Output hygiene and grounding, applied to every answer before it leaves the core.
@@ -75,4 +75,43 @@ function supports(chunkText: string, sentence: string): boolean {
   if (sentenceWords.length === 0) return true;
   const covered = sentenceWords.filter((w) => chunkWords.has(w)).length;
   return covered / sentenceWords.length >= 0.9;
+}
+
+/**
+ * Grounding for model-written text, which paraphrases: every sentence of six words or more must
+ * carry a [n] marker; the cited passages must contain most of its content words and every number
+ * it states; every capitalised name must be one the knowledge uses.
+ */
+export function checkLlmGrounding(text: string, citations: readonly Citation[], names: ReadonlySet<string>): GroundingProblem[] {
+  const problems: GroundingProblem[] = [];
+  for (const rawLine of text.split("\n")) {
+    const line = rawLine.replace(/^\s*[-*•]\s*/u, "").trim();
+    if (!line) continue;
+    for (const sentence of splitSentences(line)) {
+      const markers = [...sentence.matchAll(/\[(\d+)\]/gu)].map((m) => citations[Number(m[1]) - 1]);
+      const plain = sentence.replace(/\s*\[\d+\]/gu, "").replace(/\*\*/gu, "").trim();
+      const wordsOf = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}$%.-]+/gu)?.map((w) => w.replace(/[.-]+$/u, "")) ?? [];
+      const sentenceWords = wordsOf(plain);
+      if (markers.length === 0) {
+        if (sentenceWords.length >= 6) problems.push({ sentence: plain, problem: "unsupported", detail: "no citation" });
+      } else {
+        // A passage's headings are part of what it says ("**Digital twins**: …").
+        const sourceText = markers.map((c) => (c ? `${c.section} ${c.text}` : "")).join(" ");
+        const sourceTerms = new Set(contentTerms(sourceText));
+        const terms = contentTerms(plain);
+        const covered = terms.filter((t) => sourceTerms.has(t)).length;
+        if (terms.length > 0 && covered / terms.length < 0.5) problems.push({ sentence: plain, problem: "unsupported", detail: `${covered}/${terms.length} words in the cited passage` });
+        const sourceLower = sourceText.toLowerCase();
+        for (const number of plain.match(/\$?\d[\d,.]*(?:[kmbt%+]|\s?(?:million|billion|trillion))?/giu) ?? []) {
+          if (!sourceLower.includes(number.toLowerCase().replace(/[.,]$/u, ""))) problems.push({ sentence: plain, problem: "unsupported", detail: `number ${number}` });
+        }
+      }
+      // Sentence-initial words are capitalised anyway; names are checked everywhere else.
+      for (const m of plain.matchAll(/(?<=\s)\p{Lu}[\p{L}\p{N}.&'-]*/gu)) {
+        const name = m[0].replace(/[.'-]+$/u, "");
+        if (!names.has(name)) problems.push({ sentence: plain, problem: "unknown_name", detail: name });
+      }
+    }
+  }
+  return problems;
 }

@@ -33,8 +33,8 @@ export interface StartOptions {
 
 export async function startCoachServer(config: CoachConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const { state, events, file } = await openState(config, logger);
-  const coach = await createCoach(config, logger, { state });
   const metrics = new CoachMetrics();
+  const coach = await createCoach(config, logger, { state, onModelFallback: (cause) => metrics.modelFallbacks.inc({ cause }) });
   const service = new CoachService(coach, state, events, metrics, logger);
 
   const inFlight = new InFlightGauge();

@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import type { Chunk, Citation, HistoryMessage } from "../types.js";
+import type { Retrieval } from "../retrieval/retriever.js";
+import type { ChatModel, Completion } from "../llm/model.js";
+import { checkLlmGrounding } from "../guardrails/output.js";
+import { chooseChunks, type ComposedAnswer } from "./extractive.js";
+
+export interface Prompts {
+  system: string;
+  answer: string;
+}
+
+/** Prompts live as text files (prompts/*.txt) so they can be reviewed and edited without code. */
+export function loadPrompts(dir: string): Prompts {
+  return { system: readFileSync(`${dir}/system.txt`, "utf8"), answer: readFileSync(`${dir}/answer.txt`, "utf8") };
+}
+
+/** Why a model draft was not used; the user then gets the extractive answer. */
+export class DraftRejected extends Error {
+  constructor(
+    readonly cause_: "not_in_guide" | "ungrounded" | "no_citations" | "empty",
+    readonly detail: string,
+  ) {
+    super(`${cause_}: ${detail}`);
+    this.name = "DraftRejected";
+  }
+}
+
+const CONTEXT_CHUNKS = 4;
+
+export interface LlmComposeInput {
+  question: string;
+  history: HistoryMessage[];
+  retrieval: Retrieval;
+  model: ChatModel;
+  prompts: Prompts;
+  names: ReadonlySet<string>;
+  allChunks: readonly Chunk[];
+  onToken?: (token: string) => void;
+}
+
+/**
+ * A fluent answer from the model, held to the same standard as the extractive one: every
+ * sentence cites a context passage that supports it, names come from the guide, and a draft that
+ * fails is rejected (the caller then answers extractively), never sent.
+ */
+export async function composeLlmAnswer(input: LlmComposeInput): Promise<ComposedAnswer & { usage: Completion["usage"] }> {
+  // The same passages the extractive answer would use (an overview brings its subsections),
+  // then the next best matches, so the model sees what a careful reader would.
+  const chosen = chooseChunks(input.retrieval.results, input.allChunks);
+  const rest = input.retrieval.results.filter((r) => r.chunk.metadata.Kind !== "promotion" && !chosen.some((c) => c.chunk.id === r.chunk.id));
+  const context = [...chosen, ...rest].slice(0, Math.max(CONTEXT_CHUNKS, chosen.length));
+  const contextText = context.map((r, i) => `[${i + 1}] ${r.chunk.section}\n${r.chunk.text}`).join("\n\n");
+  const history = input.history.slice(-6).map((m) => `${m.role === "user" ? "User" : "Coach"}: ${m.content.slice(0, 500)}`).join("\n") || "(none)";
+  const user = input.prompts.answer.replace("{{context}}", contextText).replace("{{history}}", history).replace("{{question}}", input.question);
+  const completion = await input.model.complete(
+    [
+      { role: "system", content: input.prompts.system },
+      { role: "user", content: user },
+    ],
+    { onToken: input.onToken },
+  );
+  const draft = completion.text.trim();
+  if (!draft) throw new DraftRejected("empty", "the model returned no text");
+  if (draft.includes("NOT_IN_GUIDE")) throw new DraftRejected("not_in_guide", "the model found no answer in the context");
+
+  // Renumber citations in order of first use, keeping only passages the draft actually cites.
+  const order: number[] = [];
+  for (const m of draft.matchAll(/\[(\d+)\]/gu)) {
+    const n = Number(m[1]);
+    if (!order.includes(n)) order.push(n);
+  }
+  if (order.length === 0) throw new DraftRejected("no_citations", "the draft cites no passage");
+  const unknown = order.filter((n) => n < 1 || n > context.length);
+  if (unknown.length) throw new DraftRejected("ungrounded", `cites passages that were not given: ${unknown.join(", ")}`);
+  const chunks: Chunk[] = order.map((n) => context[n - 1]!.chunk);
+  const text = draft.replace(/\[(\d+)\]/gu, (_, n: string) => `[${order.indexOf(Number(n)) + 1}]`);
+  const citations: Citation[] = order.map((n, i) => {
+    const r = context[n - 1]!;
+    return { id: r.chunk.id, title: r.chunk.title, section: r.chunk.section, score: r.score, text: chunks[i]!.text };
+  });
+  const problems = checkLlmGrounding(text, citations, input.names);
+  if (problems.length) throw new DraftRejected("ungrounded", problems.slice(0, 3).map((p) => `${p.problem}${p.detail ? ` ${p.detail}` : ""}: "${p.sentence.slice(0, 60)}"`).join("; "));
+  return { text, citations, followUps: [], usage: completion.usage };
+}

@@ -1,0 +1,186 @@
+import { ChatOpenAI, AzureChatOpenAI } from "@langchain/openai";
+import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import type { CoachConfig } from "../config.js";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface Completion {
+  text: string;
+  usage: { inputTokens?: number; outputTokens?: number };
+}
+
+export interface CompleteOptions {
+  signal?: AbortSignal;
+  /** Streaming: called with each piece of text as it arrives. */
+  onToken?: (token: string) => void;
+}
+
+/** What the coach needs from a chat model; scripted fakes implement it in unit tests. */
+export interface ChatModel {
+  readonly id: string;
+  complete(messages: ChatMessage[], options?: CompleteOptions): Promise<Completion>;
+}
+
+/** Why a model call failed, as a stable code for logs and metrics. */
+export type ModelFailure = "timeout" | "rate_limited" | "server_error" | "network" | "circuit_open" | "bad_response" | "client_error";
+
+export class ModelCallError extends Error {
+  constructor(
+    readonly failure: ModelFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ModelCallError";
+  }
+
+  get retryable(): boolean {
+    return this.failure === "rate_limited" || this.failure === "server_error" || this.failure === "network";
+  }
+}
+
+function toLangChain(messages: ChatMessage[]): BaseMessage[] {
+  return messages.map((m) => (m.role === "system" ? new SystemMessage(m.content) : m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content)));
+}
+
+/** Classify whatever the OpenAI/LangChain client threw. */
+export function classifyModelError(error: unknown, signal?: AbortSignal): ModelCallError {
+  if (error instanceof ModelCallError) return error;
+  const e = error as { status?: number; name?: string; message?: string; code?: string; cause?: { status?: number } };
+  const status = e?.status ?? e?.cause?.status;
+  const message = e?.message ?? String(error);
+  if (signal?.aborted || e?.name === "AbortError" || e?.name === "TimeoutError" || /aborted|timed? ?out/iu.test(message)) return new ModelCallError("timeout", message, { cause: error });
+  if (status === 429) return new ModelCallError("rate_limited", message, { cause: error });
+  if (status !== undefined && status >= 500) return new ModelCallError("server_error", message, { cause: error });
+  if (status !== undefined && status >= 400) return new ModelCallError("client_error", message, { cause: error });
+  if (/ECONNREFUSED|ECONNRESET|fetch failed|socket|network|Connection error/iu.test(message)) return new ModelCallError("network", message, { cause: error });
+  return new ModelCallError("bad_response", message, { cause: error });
+}
+
+/**
+ * Chat through LangChain's OpenAI clients: ChatOpenAI with a base URL (OpenAI, Ollama, vLLM,
+ * LM Studio…) or AzureChatOpenAI. Retries are ours (see ResilientChatModel), so the client's are off.
+ */
+export class LangChainChatModel implements ChatModel {
+  readonly id: string;
+  private readonly model: ChatOpenAI;
+
+  constructor(config: CoachConfig) {
+    const { llm } = config;
+    if (config.llmProvider === "azure") {
+      this.model = new AzureChatOpenAI({
+        azureOpenAIApiKey: llm.apiKey ?? undefined,
+        azureOpenAIEndpoint: llm.azureEndpoint ?? undefined,
+        azureOpenAIApiDeploymentName: llm.azureDeployment ?? undefined,
+        azureOpenAIApiVersion: llm.azureApiVersion,
+        maxTokens: llm.maxTokens,
+        temperature: 0.2,
+        maxRetries: 0,
+      });
+      this.id = `azure:${llm.azureDeployment}`;
+    } else {
+      this.model = new ChatOpenAI({
+        model: llm.model,
+        // Local OpenAI-compatible servers ignore the key but the client insists on one.
+        apiKey: llm.apiKey ?? "not-needed",
+        configuration: llm.baseUrl ? { baseURL: llm.baseUrl } : {},
+        maxTokens: llm.maxTokens,
+        temperature: 0.2,
+        maxRetries: 0,
+        streamUsage: true,
+      });
+      this.id = `openai:${llm.model}`;
+    }
+  }
+
+  async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<Completion> {
+    const input = toLangChain(messages);
+    if (options.onToken) {
+      let text = "";
+      let usage: Completion["usage"] = {};
+      const stream = await this.model.stream(input, { signal: options.signal });
+      for await (const chunk of stream) {
+        const piece = typeof chunk.content === "string" ? chunk.content : "";
+        if (piece) {
+          text += piece;
+          options.onToken(piece);
+        }
+        if (chunk.usage_metadata) usage = { inputTokens: chunk.usage_metadata.input_tokens, outputTokens: chunk.usage_metadata.output_tokens };
+      }
+      return { text, usage };
+    }
+    const result = await this.model.invoke(input, { signal: options.signal });
+    const text = typeof result.content === "string" ? result.content : "";
+    return { text, usage: { inputTokens: result.usage_metadata?.input_tokens, outputTokens: result.usage_metadata?.output_tokens } };
+  }
+}
+
+export interface ResilienceOptions {
+  timeoutMs: number;
+  retries?: number;
+  backoffMs?: number;
+  /** Consecutive failed calls that open the circuit. */
+  breakerThreshold?: number;
+  /** How long an open circuit fails fast before one trial call is let through. */
+  breakerCooldownMs?: number;
+  clock?: () => number;
+}
+
+/**
+ * Per-request timeout, retries with backoff on 429/5xx/network errors, and a circuit breaker so
+ * a dead model server costs one fast failure per question instead of a timeout each.
+ */
+export class ResilientChatModel implements ChatModel {
+  private consecutiveFailures = 0;
+  private openUntil = 0;
+
+  constructor(
+    private readonly inner: ChatModel,
+    private readonly options: ResilienceOptions,
+  ) {}
+
+  get id(): string {
+    return this.inner.id;
+  }
+
+  get circuitOpen(): boolean {
+    return (this.options.clock ?? Date.now)() < this.openUntil;
+  }
+
+  async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<Completion> {
+    if (this.circuitOpen) throw new ModelCallError("circuit_open", "model circuit is open after repeated failures");
+    const retries = this.options.retries ?? 2;
+    let last: ModelCallError | undefined;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      const signal = AbortSignal.timeout(this.options.timeoutMs);
+      let streamed = false;
+      try {
+        const result = await this.inner.complete(messages, {
+          signal,
+          onToken: options.onToken
+            ? (t) => {
+                streamed = true;
+                options.onToken!(t);
+              }
+            : undefined,
+        });
+        this.consecutiveFailures = 0;
+        return result;
+      } catch (error) {
+        last = classifyModelError(error, signal);
+        // Tokens already shown cannot be taken back: no retry after a stream has started.
+        if (!last.retryable || streamed || attempt === retries) break;
+        await new Promise((r) => setTimeout(r, (this.options.backoffMs ?? 200) * 2 ** attempt));
+      }
+    }
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures >= (this.options.breakerThreshold ?? 3)) {
+      this.openUntil = (this.options.clock ?? Date.now)() + (this.options.breakerCooldownMs ?? 30_000);
+      this.consecutiveFailures = 0;
+    }
+    throw last!;
+  }
+}
