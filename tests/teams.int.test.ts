@@ -60,7 +60,9 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     expect(JSON.stringify(c.body)).toMatch(/Virtual replicas/u);
     expect(JSON.stringify(c.body)).toMatch(/Sources from the guide/u);
     expect(JSON.stringify(c.actions)).toMatch(/"rating":"up"/u);
-    expect(reply!.activity.text).toMatch(/Sources: \[1\]/u);
+    expect(c.fallbackText).toMatch(/Sources: \[1\]/u); // for clients without cards
+    expect(reply!.activity.summary).toMatch(/Digital twins/u); // for notifications
+    expect(reply!.activity.text).toBeFalsy(); // no second copy above the card
     expect(JSON.stringify(reply!.activity.entities), JSON.stringify(reply!.activity.entities)).toMatch(/"@type":"Claim"/u);
     await new Promise((r) => setTimeout(r, 200));
     expect(connector.calls.length - since).toBe(2);

@@ -83,9 +83,13 @@ export class CoachTeamsBot extends ActivityHandler {
       // Channel reply chains have their own conversation id (";messageid="), so history is per chain.
       conversationId: `teams:${activity.conversation.id}`,
     });
+    // The card carries the answer; Teams would show activity text above it as a second copy, so
+    // the plain text goes where card-less clients and notifications look: the card's fallbackText
+    // and the activity's summary.
+    const plain = plainText(answer);
     await context.sendActivity({
-      text: plainText(answer),
-      attachments: [CardFactory.adaptiveCard(answerCard(answer, { answerId }))],
+      summary: plain.split("\n")[0]!.slice(0, 200),
+      attachments: [CardFactory.adaptiveCard({ ...answerCard(answer, { answerId }), fallbackText: plain })],
       entities: answer.citations.length ? [messageEntity(answer) as never] : [],
     });
   }
