@@ -4,7 +4,7 @@ import type { Answer, HistoryMessage, ReasonCode, Turn } from "./types.js";
 import type { CoachConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { Glossary } from "./knowledge/glossary.js";
-import { openIndex } from "./retrieval/index-store.js";
+import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
 import { composeExtractiveAnswer } from "./compose/extractive.js";
@@ -55,8 +55,14 @@ const MAX_HISTORY = 20;
 export async function createCoach(config: CoachConfig, logger: Logger, options: CoachOptions = {}): Promise<Coach> {
   const glossary = Glossary.fromFile(join(config.knowledgeDir, "glossary.json"));
   const profile = JSON.parse(readFileSync(join(config.knowledgeDir, "coach.json"), "utf8")) as CoachProfile;
-  const index = await openIndex(config.knowledgeDir, config.dataDir, logger);
+  const index = await openIndex(config.knowledgeDir, config.dataDir, logger, embedderSpecOf(config));
   const retriever = new HybridRetriever(index, glossary);
+  let lastDenseWarning = 0;
+  retriever.onDenseFailure = (error) => {
+    if (Date.now() - lastDenseWarning < 60_000) return;
+    lastDenseWarning = Date.now();
+    logger.warn({ code: "coach_embeddings_unavailable", cause: error.message, embedder: index.manifest.embedder.id }, "embedding model unreachable: retrieving lexically until it is back");
+  };
   const answerability = loadAnswerabilityModel();
   const names = nameAllowlist(index.chunks);
   const linkHosts = allowedLinkHosts(index.chunks);

@@ -11,8 +11,10 @@ export interface CoachConfig {
   dataDir: string;
   knowledgeDir: string;
   llmProvider: "none" | "openai" | "azure";
-  embeddings: "local";
+  embeddings: "local" | "openai";
   llm: {
+    /** Embedding model when EMBEDDINGS=openai (served by OPENAI_BASE_URL or OpenAI). */
+    embeddingsModel: string;
     apiKey: string | null;
     baseUrl: string | null;
     model: string;
@@ -80,9 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const llmTimeoutMs = parseInteger(read("LLM_TIMEOUT_MS") ?? "12000", "LLM_TIMEOUT_MS", 100, 120_000, problems);
   const llmMaxTokens = parseInteger(read("LLM_MAX_TOKENS") ?? "600", "LLM_MAX_TOKENS", 16, 16_000, problems);
   const embeddings = (read("EMBEDDINGS") ?? "local").toLowerCase();
-  if (embeddings !== "local") {
-    problems.push(`EMBEDDINGS="${env.EMBEDDINGS}" is not available in this version: unset it (or set EMBEDDINGS=local).`);
-  }
+  if (!["local", "openai"].includes(embeddings)) problems.push(`EMBEDDINGS="${env.EMBEDDINGS}" must be local (offline, the default) or openai (an OpenAI-compatible embeddings endpoint).`);
+  if (embeddings === "openai" && !llmApiKey && !llmBaseUrl) problems.push("EMBEDDINGS=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server.");
 
   const redisUrl = read("REDIS_URL") ?? null;
   if (redisUrl && !/^rediss?:\/\/[^\s]+$/u.test(redisUrl)) problems.push(`REDIS_URL must look like redis://host:6379 (or rediss:// for TLS); unset it for in-process state.`);
@@ -112,8 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: resolve(cwd, read("DATA_DIR") ?? "data"),
     knowledgeDir: resolve(cwd, read("KNOWLEDGE_DIR") ?? "knowledge"),
     llmProvider: llmProvider as CoachConfig["llmProvider"],
-    embeddings: "local",
+    embeddings: embeddings as CoachConfig["embeddings"],
     llm: {
+      embeddingsModel: read("OPENAI_EMBEDDINGS_MODEL") ?? "text-embedding-3-small",
       apiKey: llmProvider === "azure" ? azureKey : llmApiKey,
       baseUrl: llmBaseUrl,
       model: read("OPENAI_MODEL") ?? "gpt-4o-mini",

@@ -122,3 +122,42 @@ describe("LLM mode with the real LangChain/openai clients against a fake OpenAI-
     expect(fake.requests.at(-1)!.body.encoding_format).toBe("base64");
   });
 });
+
+describe("EMBEDDINGS=openai", () => {
+  it("builds the index with the model's embeddings, records the embedder, and rebuilds when switching back", async () => {
+    const w = tempWorkspace();
+    const lines = recordingLogger();
+    try {
+      const env = { DATA_DIR: w.dataDir, KNOWLEDGE_DIR: w.knowledgeDir, RATE_LIMIT_PER_MINUTE: "0", OPENAI_BASE_URL: fake.url, OPENAI_EMBEDDINGS_MODEL: "fake-embed" };
+      const before = fake.requests.filter((r) => r.path.endsWith("/embeddings")).length;
+      const withModel = await createCoach(loadConfig({ ...env, EMBEDDINGS: "openai" }, w.root), lines.logger, { chatModel: null });
+      expect(withModel.retriever.chunks.length).toBeGreaterThan(20);
+      const a = await withModel.ask(turn("What is a digital twin?"));
+      expect(a.outcome).toBe("answered");
+      expect(fake.requests.filter((r) => r.path.endsWith("/embeddings")).length).toBeGreaterThan(before + 1); // documents, then the query
+      const manifests = lines.lines.filter((l) => l.msg.includes("rebuilding"));
+      expect(manifests.at(-1)).toMatchObject({ embedder: "openai:fake-embed" });
+
+      await createCoach(loadConfig({ ...env, EMBEDDINGS: "local" }, w.root), lines.logger, { chatModel: null });
+      expect(lines.lines.filter((l) => l.msg.includes("rebuilding")).at(-1)).toMatchObject({ embedder: "hashing-ngram-v1" });
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it("answers lexically, logging it, when the embedding server goes away", async () => {
+    const w = tempWorkspace();
+    const own = await startFakeOpenAi();
+    const lines = recordingLogger();
+    try {
+      const c = await createCoach(loadConfig({ DATA_DIR: w.dataDir, KNOWLEDGE_DIR: w.knowledgeDir, RATE_LIMIT_PER_MINUTE: "0", EMBEDDINGS: "openai", OPENAI_BASE_URL: own.url }, w.root), lines.logger, { chatModel: null });
+      await own.close();
+      const a = await c.ask(turn("Which functional safety standards apply to AI products in factories?"));
+      expect(a.outcome).toBe("answered");
+      expect(a.text).toMatch(/ISO 13849/u);
+      expect(lines.lines.filter((l) => l.code === "coach_embeddings_unavailable")).toHaveLength(1);
+    } finally {
+      w.cleanup();
+    }
+  });
+});

@@ -1,12 +1,12 @@
 /** `npm run ingest`: (re)build the index from knowledge/ and print what was built. */
 import { loadConfig } from "../config.js";
-import { buildIndex } from "../retrieval/index-store.js";
+import { buildIndex, embedderSpecOf } from "../retrieval/index-store.js";
 import { asCoachError } from "../errors.js";
 
 const started = performance.now();
 try {
   const config = loadConfig();
-  const index = await buildIndex(config.knowledgeDir, config.dataDir);
+  const index = await buildIndex(config.knowledgeDir, config.dataDir, embedderSpecOf(config));
   const ms = Math.round(performance.now() - started);
   process.stdout.write(
     `Indexed ${index.manifest.chunkCount} chunks from ${config.knowledgeDir}\n` +

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { HNSWLib } from "@langchain/community/vectorstores/hnswlib";
+import { OpenAIEmbeddings } from "@langchain/openai";
+import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { Document } from "@langchain/core/documents";
 import type { Chunk } from "../types.js";
 import { IndexBuildFailedError, IndexCorruptError } from "../errors.js";
@@ -28,9 +30,31 @@ export interface LoadedIndex {
   dir: string;
   manifest: IndexManifest;
   chunks: Chunk[];
+  /** The offline embedder; always built, since its IDF table also serves typo-tolerant queries. */
   embedder: HashingEmbedder;
+  /** Dense query vector from whichever embedder built the index. */
+  embedQuery(text: string, extraTerms: string[]): Promise<number[]>;
   vectors: HNSWLib;
   lexical: Bm25Index;
+}
+
+/** Which embedder builds the dense index: the offline default, or an OpenAI-compatible model. */
+export type EmbedderSpec = { kind: "local" } | { kind: "openai"; model: string; baseUrl: string | null; apiKey: string | null };
+
+export const LOCAL_EMBEDDER: EmbedderSpec = { kind: "local" };
+
+function embedderId(spec: EmbedderSpec): string {
+  return spec.kind === "local" ? HASHING_EMBEDDER_ID : `openai:${spec.model}`;
+}
+
+function modelEmbeddings(spec: Extract<EmbedderSpec, { kind: "openai" }>): OpenAIEmbeddings {
+  return new OpenAIEmbeddings({ model: spec.model, apiKey: spec.apiKey ?? "not-needed", configuration: spec.baseUrl ? { baseURL: spec.baseUrl } : {}, maxRetries: 2, timeout: 30_000 });
+}
+
+function queryEmbedder(spec: EmbedderSpec, hashing: HashingEmbedder, model?: EmbeddingsInterface): LoadedIndex["embedQuery"] {
+  if (spec.kind === "local" || !model) return (text, extra) => Promise.resolve(hashing.vectorize(text, extra));
+  // Expansions are plain words: appended, they steer the model's vector the same way.
+  return (text, extra) => model.embedQuery(extra.length ? `${text} (${extra.join(" ")})` : text);
 }
 
 /** Text that represents a chunk to both indexes: its headings (twice: they name the topic) and body. */
@@ -46,15 +70,15 @@ function indexRoot(dataDir: string): string {
   return join(dataDir, "index");
 }
 
-function expectedKey(contentHash: string): string {
-  return createHash("sha256").update(`${contentHash}:${HASHING_EMBEDDER_ID}:${DIMENSIONS}:${INDEX_FORMAT}:${ANALYZER_VERSION}`).digest("hex").slice(0, 16);
+function expectedKey(contentHash: string, spec: EmbedderSpec): string {
+  return createHash("sha256").update(`${contentHash}:${embedderId(spec)}:${DIMENSIONS}:${INDEX_FORMAT}:${ANALYZER_VERSION}`).digest("hex").slice(0, 16);
 }
 
 /**
  * Build the index from knowledge/ into a temp dir and rename it into place, so a reader never
  * sees a half-written index. Older indexes are removed afterwards.
  */
-export async function buildIndex(knowledgeDir: string, dataDir: string): Promise<LoadedIndex> {
+export async function buildIndex(knowledgeDir: string, dataDir: string, spec: EmbedderSpec = LOCAL_EMBEDDER): Promise<LoadedIndex> {
   const contentHash = knowledgeHash(knowledgeDir, "");
   const chunks = loadKnowledge(knowledgeDir).flatMap((d) => d.chunks);
   const texts = chunks.map(indexTextOf);
@@ -63,9 +87,12 @@ export async function buildIndex(knowledgeDir: string, dataDir: string): Promise
   const tmp = mkdtempSync(join(root, ".tmp-"));
   try {
     const embedder = HashingEmbedder.fit(texts, DIMENSIONS);
-    const vectors = new HNSWLib(embedder, { space: "cosine", numDimensions: DIMENSIONS });
+    const model = spec.kind === "openai" ? modelEmbeddings(spec) : undefined;
+    const documentVectors = model ? await model.embedDocuments(texts) : await embedder.embedDocuments(texts);
+    const dimensions = documentVectors[0]?.length ?? DIMENSIONS;
+    const vectors = new HNSWLib(model ?? embedder, { space: "cosine", numDimensions: dimensions });
     await vectors.addVectors(
-      await embedder.embedDocuments(texts),
+      documentVectors,
       chunks.map((c, i) => new Document({ pageContent: texts[i]!, metadata: { chunkId: c.id } })),
     );
     await vectors.save(tmp);
@@ -78,20 +105,20 @@ export async function buildIndex(knowledgeDir: string, dataDir: string): Promise
     const manifest: IndexManifest = {
       format: INDEX_FORMAT,
       contentHash,
-      embedder: { id: embedder.id, dimensions: DIMENSIONS },
+      embedder: { id: embedderId(spec), dimensions },
       chunkCount: chunks.length,
       builtAt: new Date().toISOString(),
       files,
     };
     // The manifest is written last: an index without one is never loaded.
     writeFileSync(join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2));
-    const finalDir = join(root, expectedKey(contentHash));
+    const finalDir = join(root, expectedKey(contentHash, spec));
     rmSync(finalDir, { recursive: true, force: true });
     renameSync(tmp, finalDir);
     for (const name of readdirSync(root)) {
-      if (name !== expectedKey(contentHash) && !name.startsWith(".tmp-")) rmSync(join(root, name), { recursive: true, force: true });
+      if (name !== expectedKey(contentHash, spec) && !name.startsWith(".tmp-")) rmSync(join(root, name), { recursive: true, force: true });
     }
-    return { dir: finalDir, manifest, chunks, embedder, vectors, lexical };
+    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical };
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
     throw new IndexBuildFailedError(`Building the index in ${root} failed: ${(error as Error).message}`, { cause: error });
@@ -99,9 +126,9 @@ export async function buildIndex(knowledgeDir: string, dataDir: string): Promise
 }
 
 /** Load the index that matches the current knowledge and embedder; throws IndexCorruptError otherwise. */
-export async function loadBuiltIndex(knowledgeDir: string, dataDir: string): Promise<LoadedIndex> {
+export async function loadBuiltIndex(knowledgeDir: string, dataDir: string, spec: EmbedderSpec = LOCAL_EMBEDDER): Promise<LoadedIndex> {
   const contentHash = knowledgeHash(knowledgeDir, "");
-  const dir = join(indexRoot(dataDir), expectedKey(contentHash));
+  const dir = join(indexRoot(dataDir), expectedKey(contentHash, spec));
   const manifestPath = join(dir, "manifest.json");
   if (!existsSync(manifestPath)) throw new IndexCorruptError(`No built index for the current knowledge in ${dir}`);
   let manifest: IndexManifest;
@@ -113,8 +140,8 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string): Pro
   if (
     manifest.format !== INDEX_FORMAT ||
     manifest.contentHash !== contentHash ||
-    manifest.embedder?.id !== HASHING_EMBEDDER_ID ||
-    manifest.embedder?.dimensions !== DIMENSIONS
+    manifest.embedder?.id !== embedderId(spec) ||
+    !Number.isInteger(manifest.embedder?.dimensions)
   ) {
     throw new IndexCorruptError(`The index in ${dir} was built for other knowledge or another embedder`);
   }
@@ -127,11 +154,12 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string): Pro
     const embedder = HashingEmbedder.fromState(JSON.parse(readFileSync(join(dir, "embedder.json"), "utf8")) as HashingEmbedderState);
     const chunks = JSON.parse(readFileSync(join(dir, "chunks.json"), "utf8")) as Chunk[];
     const lexical = Bm25Index.fromState(JSON.parse(readFileSync(join(dir, "lexical.json"), "utf8")) as Bm25State);
-    const vectors = await HNSWLib.load(dir, embedder);
+    const model = spec.kind === "openai" ? modelEmbeddings(spec) : undefined;
+    const vectors = await HNSWLib.load(dir, model ?? embedder);
     if (chunks.length !== manifest.chunkCount || vectors.index.getCurrentCount() !== chunks.length) {
       throw new Error("chunk count does not match the manifest");
     }
-    return { dir, manifest, chunks, embedder, vectors, lexical };
+    return { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical };
   } catch (error) {
     throw new IndexCorruptError(`The index in ${dir} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }
@@ -141,14 +169,18 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string): Pro
  * What the answer path calls: load the built index, or rebuild it (with one log line saying why)
  * when it is missing, stale or damaged.
  */
-export async function openIndex(knowledgeDir: string, dataDir: string, logger: Logger): Promise<LoadedIndex> {
+export async function openIndex(knowledgeDir: string, dataDir: string, logger: Logger, spec: EmbedderSpec = LOCAL_EMBEDDER): Promise<LoadedIndex> {
   try {
-    return await loadBuiltIndex(knowledgeDir, dataDir);
+    return await loadBuiltIndex(knowledgeDir, dataDir, spec);
   } catch (error) {
     if (!(error instanceof IndexCorruptError)) throw error;
-    logger.info({ code: error.code, cause: error.message }, "index missing, stale or damaged: rebuilding");
-    return buildIndex(knowledgeDir, dataDir);
+    logger.info({ code: error.code, cause: error.message, embedder: embedderId(spec) }, "index missing, stale or damaged: rebuilding");
+    return buildIndex(knowledgeDir, dataDir, spec);
   }
+}
+
+export function embedderSpecOf(config: { embeddings: string; llm: { apiKey: string | null; baseUrl: string | null; embeddingsModel: string } }): EmbedderSpec {
+  return config.embeddings === "openai" ? { kind: "openai", model: config.llm.embeddingsModel, baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey } : LOCAL_EMBEDDER;
 }
 
 function sha256File(path: string): string {

@@ -45,6 +45,9 @@ export class HybridRetriever {
   /** Headings alone: a question that names a section's topic should find that section first. */
   private readonly headings: Bm25Index;
 
+  /** Told when dense search fails (a model embedder that is unreachable). */
+  onDenseFailure?: (error: Error) => void;
+
   constructor(
     private readonly index: LoadedIndex,
     glossary: Glossary,
@@ -79,8 +82,14 @@ export class HybridRetriever {
     const headingScores = this.headings.scoreAll(weighted);
 
     const n = this.index.chunks.length;
-    const vector = this.index.embedder.vectorize(text, extra);
-    const denseHits = await this.index.vectors.similaritySearchVectorWithScore(vector, Math.min(n, Math.max(k * 4, 20)));
+    let denseHits: Awaited<ReturnType<LoadedIndex["vectors"]["similaritySearchVectorWithScore"]>> = [];
+    try {
+      const vector = await this.index.embedQuery(text, extra);
+      denseHits = await this.index.vectors.similaritySearchVectorWithScore(vector, Math.min(n, Math.max(k * 4, 20)));
+    } catch (error) {
+      // A model embedder that is down leaves the lexical rankers: worse recall, still an answer.
+      this.onDenseFailure?.(error as Error);
+    }
     const dense = new Map<string, number>();
     for (const [doc, distance] of denseHits) dense.set(String(doc.metadata.chunkId), 1 - distance);
 
