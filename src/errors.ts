@@ -9,7 +9,6 @@ export type CoachErrorCode =
   | "coach_knowledge_invalid"
   | "coach_index_corrupt"
   | "coach_index_build_failed"
-  | "coach_bad_input"
   | "coach_unknown";
 
 export abstract class CoachError extends Error {
@@ -44,15 +43,6 @@ export class IndexCorruptError extends CoachError {
 
 export class IndexBuildFailedError extends CoachError {
   readonly code = "coach_index_build_failed" as const;
-}
-
-export class BadInputError extends CoachError {
-  readonly code = "coach_bad_input" as const;
-  override readonly userMessage: string;
-  constructor(message: string) {
-    super(message);
-    this.userMessage = message;
-  }
 }
 
 export class UnknownCoachError extends CoachError {

@@ -20,10 +20,6 @@ export function redactPersonalData(text: string): string {
   return out;
 }
 
-export function containsPersonalData(text: string): boolean {
-  return redactPersonalData(text) !== text;
-}
-
 function luhn(digits: string): boolean {
   if (digits.length < 13) return false;
   let sum = 0;

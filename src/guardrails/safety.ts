@@ -19,7 +19,7 @@ const NEAR = 60;
 const VERB_THEN_OBJECT = new RegExp(`\\b${DEFEAT}\\b[^.?!\\n]{0,${NEAR}}\\b${SAFETY_FUNCTION}`, "u");
 const OBJECT_THEN_VERB = new RegExp(`\\b${SAFETY_FUNCTION}[^.?!\\n]{0,${NEAR}}\\b(bypass(ed)?|jumper(ed)?|defeat(ed)?|disabled|muted|forced|overridden|override|deactivated|turned\\s+off|switched\\s+off|taped|tied\\s+off|removed|blocked|tamper|workaround|spoof(ed)?|cheat(ed)?|hack(ed)?)\\b`, "u");
 /** "run the press with the guard open", "keep running while the e-stop is pressed" */
-const RUN_WITHOUT_STRICT = new RegExp(`\\b(run|running|operate|operating|keep\\s+(it\\s+)?(running|going)|start|restart)\\b[^.?!\\n]{0,50}\\b(without\\b[^.?!\\n]{0,20}${SAFETY_FUNCTION}|with\\b[^.?!\\n]{0,20}${SAFETY_FUNCTION}[^.?!\\n]{0,20}\\b(open|removed|off|disabled|bypassed|pressed|tripped|missing))`, "u");
+const RUN_WITHOUT_GUARD = new RegExp(`\\b(run|running|operate|operating|keep\\s+(it\\s+)?(running|going)|start|restart)\\b[^.?!\\n]{0,50}\\b(without\\b[^.?!\\n]{0,20}${SAFETY_FUNCTION}|with\\b[^.?!\\n]{0,20}${SAFETY_FUNCTION}[^.?!\\n]{0,20}\\b(open|removed|off|disabled|bypassed|pressed|tripped|missing))`, "u");
 /** Skipping lockout/tagout or a safety check is a bypass whatever the reason. */
 const SKIP_SAFETY = /\b(skip|skipping|avoid|cut\s+corners\s+on|(don't|do\s+not|no)\s+(need|bother)|workaround\s+for|work\s+around|get\s+around|shortcut|without)\b[^.?!\n]{0,30}\b(lock-?\s?out|tag-?\s?out|loto|safety\s+(checks?|inspections?|walk-?downs?)|pre-?start\s+(safety\s+)?checks?|proof\s+tests?|hot\s+work\s+permits?|permit\s+to\s+work)\b/u;
 /** A safety function placed "in bypass". */
@@ -36,7 +36,7 @@ export function detectSafetyBypass(text: string, history: HistoryMessage[] = [])
   const readings = readingsOf(text);
   for (const r of readings) {
     if (VERB_THEN_OBJECT.test(r) || OBJECT_THEN_VERB.test(r)) return "defeat_safety_function";
-    if (RUN_WITHOUT_STRICT.test(r)) return "run_without_safety_function";
+    if (RUN_WITHOUT_GUARD.test(r)) return "run_without_safety_function";
     if (SKIP_SAFETY.test(r)) return "skip_safety_check";
     if (IN_BYPASS.test(r) && TRIP_OR_SAFETY.test(r)) return "put_in_bypass";
     if (SQUASHED.test(r.replace(/[^a-z]/gu, ""))) return "defeat_safety_function";

@@ -53,11 +53,6 @@ export class Glossary {
     }
     return found;
   }
-
-  /** A stable fingerprint so a glossary edit rebuilds the index. */
-  toJSON(): GlossaryEntry[] {
-    return this.entries;
-  }
 }
 
 function escapeRegExp(text: string): string {

@@ -10,8 +10,6 @@ export interface AnalyzedQuery {
   unknownTerms: string[];
   /** The same, as the words were typed (for English-frequency weighting). */
   unknownWords: string[];
-  /** Question words as typed, for char n-gram features. */
-  rawWords: string[];
 }
 
 const DERIVATIONAL_SUFFIXES = ["ations", "ation", "ions", "ion", "ives", "ive", "ments", "ment", "ers", "er", "ities", "ity", "ally", "al", "ness", "ors", "or"];
@@ -82,7 +80,6 @@ export class QueryAnalyzer {
       expansionTerms,
       unknownTerms: unknownTerms.filter((_, i) => !explained[i]),
       unknownWords: unknownWords.filter((_, i) => !explained[i]),
-      rawWords: words(text),
     };
   }
 
