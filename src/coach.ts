@@ -16,7 +16,7 @@ import { allowedLinkHosts, checkGrounding, nameAllowlist, neutralizeControlSeque
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
 import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
-import { composeLlmAnswer, DraftRejected, loadPrompts } from "./compose/llm.js";
+import { composeLlmAnswer, DraftRejected, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
 import { fileURLToPath } from "node:url";
 import { normalizeText, splitSentences } from "./text/normalize.js";
 import { englishRarity } from "./text/english.js";
@@ -137,7 +137,21 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       }
     }
     try {
-      const retrieval = await retriever.retrieve(focusOf(text), history, 12);
+      let question = focusOf(text);
+      let retrievalHistory = history;
+      if (chatModel && prompts && history.some((m) => m.role === "user")) {
+        try {
+          const standalone = await rewriteFollowUp(question, history, chatModel, prompts);
+          if (standalone) {
+            question = standalone;
+            // The rewrite carries the context; lexical follow-up handling would count it twice.
+            retrievalHistory = [];
+          }
+        } catch (error) {
+          log.warn({ model: chatModel.id, cause: error instanceof ModelCallError ? error.failure : "unexpected" }, "follow-up rewrite failed: using the conversation's words instead");
+        }
+      }
+      const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
       // Calibrated evidence, not keywords, decides whether the guide covers the question.
       if (retrieval.results.length === 0 || !isAnswerable(answerability, retrieval.evidence)) {
         const answer = noAnswer(started, text);
@@ -149,7 +163,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       let mode: Answer["mode"] = "extractive";
       if (chatModel && prompts) {
         try {
-          const drafted = await composeLlmAnswer({ question: focusOf(text), history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken });
+          const drafted = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken });
           composed = { ...drafted, followUps: extractive.followUps };
           mode = "llm";
           log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");

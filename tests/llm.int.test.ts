@@ -67,6 +67,21 @@ describe("LLM mode with the real LangChain/openai clients against a fake OpenAI-
     expect(lastLog()!.cause).toMatch(/^draft_/u);
   });
 
+  it("rewrites a follow-up into a standalone question before retrieval", async () => {
+    fake.script.push({ kind: "text", text: "Which companies use generative design?" }, { kind: "grounded" });
+    const count = fake.requests.length;
+    const history = [
+      { role: "user" as const, content: "Tell me about generative design" },
+      { role: "assistant" as const, content: "AI generates component designs that meet structural requirements." },
+    ];
+    const a = await coach.ask(turn("and which ones use it?", history));
+    const [rewrite, answer] = fake.requests.slice(count);
+    expect(JSON.stringify(rewrite!.body)).toMatch(/Rewrite the user's last message/u);
+    expect(JSON.stringify(answer!.body)).toMatch(/Question: Which companies use generative design\?/u);
+    expect(a.citations[0]!.title).toBe("Generative design");
+    expect(a.text).toMatch(/Airbus/u);
+  });
+
   it("times out, then answers extractively with the cause logged", async () => {
     fake.script.push({ kind: "delay", ms: 3_000 }, { kind: "delay", ms: 3_000 }, { kind: "delay", ms: 3_000 });
     const a = await coach.ask(turn("What is generative design?"));

@@ -8,11 +8,27 @@ import { chooseChunks, type ComposedAnswer } from "./extractive.js";
 export interface Prompts {
   system: string;
   answer: string;
+  rewrite: string;
 }
 
 /** Prompts live as text files (prompts/*.txt) so they can be reviewed and edited without code. */
 export function loadPrompts(dir: string): Prompts {
-  return { system: readFileSync(`${dir}/system.txt`, "utf8"), answer: readFileSync(`${dir}/answer.txt`, "utf8") };
+  const read = (name: string) => readFileSync(`${dir}/${name}.txt`, "utf8");
+  return { system: read("system"), answer: read("answer"), rewrite: read("rewrite") };
+}
+
+/**
+ * History-aware rewriting: a follow-up ("and who uses it?") becomes a standalone question before
+ * retrieval. Returns null when the model's reply is unusable; the caller then keeps the lexical
+ * follow-up handling.
+ */
+export async function rewriteFollowUp(question: string, history: HistoryMessage[], model: ChatModel, prompts: Prompts): Promise<string | null> {
+  const transcript = history.slice(-6).map((m) => `${m.role === "user" ? "User" : "Coach"}: ${m.content.slice(0, 300)}`).join("\n");
+  const { text } = await model.complete([{ role: "user", content: prompts.rewrite.replace("{{history}}", transcript).replace("{{question}}", question) }]);
+  const rewritten = text.trim().split("\n")[0]!.replace(/^["']|["']$/gu, "").trim();
+  // A rewrite is a short question, not an answer or an essay.
+  if (!rewritten || rewritten.length > 300 || rewritten.includes("NOT_IN_GUIDE")) return null;
+  return rewritten;
 }
 
 /** Why a model draft was not used; the user then gets the extractive answer. */
