@@ -18,7 +18,7 @@ export function loadPrompts(dir: string): Prompts {
 }
 
 /**
- * History-aware rewriting: a follow-up ("and who uses it?") becomes a standalone question before
+ * History-aware rewriting: a follow-up ("and which of them…?") becomes a standalone question before
  * retrieval. Returns null when the model's reply is unusable; the caller then keeps the lexical
  * follow-up handling.
  */
