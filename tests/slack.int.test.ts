@@ -239,10 +239,57 @@ describe("Slack unreachable at start", () => {
       expect(ready.status).toBe(503);
       const body = (await ready.json()) as Json;
       expect(body.platforms.find((p: Json) => p.name === "slack").detail).toMatch(/unreachable/u);
+      // An event that cannot be processed yet is not acknowledged: 503 makes Slack redeliver it.
+      const early = eventBody({ type: "app_mention", user: "U1", text: "<@UBOT> hi", ts: "1", channel: "C1", event_ts: "1" });
+      const res = await fetch(`${server.url}/slack/events`, { method: "POST", headers: { "content-type": "application/json", ...sign(early) }, body: early });
+      expect(res.status).toBe(503);
       const answer = (await (await fetch(`${server.url}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "What is a digital twin?" }) })).json()) as Json;
       expect(answer.outcome).toBe("answered");
     } finally {
       await server.stop();
+      w.cleanup();
+    }
+  });
+});
+
+describe("Slack in LLM mode", () => {
+  it("streams the model's text into the thread, then replaces it with the checked answer", async () => {
+    const { startFakeOpenAi } = await import("./fakes/openai.js");
+    const model = await startFakeOpenAi();
+    const api = await startFakeSlackApi();
+    const w = tempWorkspace();
+    const server = await startCoachServer(
+      {
+        ...w.config,
+        port: 0,
+        rateLimitPerMinute: 0,
+        llmProvider: "openai",
+        llm: { ...w.config.llm, baseUrl: model.url, apiKey: null, model: "fake-model" },
+        slack: { botToken: "xoxb-test", signingSecret: SECRET, appToken: null, apiUrl: `${api.url}/api/` },
+      },
+      recordingLogger().logger,
+      { host: "127.0.0.1", slack: { botId: "BBOT", botUserId: "UBOT" } },
+    );
+    try {
+      await waitFor(async () => ((await (await fetch(`${server.url}/readyz`)).json()) as Json).status === "ready", 10_000, "slack ready");
+      const body = eventBody({ type: "app_mention", user: "U1", text: "<@UBOT> what is a digital twin?", ts: "1700000100.000100", channel: "C100", event_ts: "1700000100.000100" });
+      const signed = sign(body);
+      await fetch(`${server.url}/slack/events`, { method: "POST", headers: { "content-type": "application/json", ...signed }, body });
+      await waitFor(async () => api.calls.filter((c) => c.method === "chat.update" && JSON.stringify(c.body).includes("Sources from the guide")).length === 1, 10_000, "final update");
+      const posts = api.calls.filter((c) => c.method === "chat.postMessage" && c.body.channel === "C100" && c.body.thread_ts === "1700000100.000100");
+      const updates = api.calls.filter((c) => c.method === "chat.update");
+      expect(posts).toHaveLength(1);
+      expect(posts[0]!.body.text).toMatch(/Thinking/u);
+      expect(updates.length).toBeGreaterThanOrEqual(2); // at least one partial, then the answer of record
+      expect(JSON.stringify(updates[0]!.body.blocks)).toMatch(/▍/u);
+      const final = updates.at(-1)!;
+      expect(updates.every((u) => u.body.ts === final.body.ts)).toBe(true); // one message, edited in place
+      expect(JSON.stringify(final.body.blocks)).toMatch(/AI-written from the curated guide/u);
+      expect(blockKitProblems(final.body)).toEqual([]);
+    } finally {
+      await server.stop();
+      await api.close();
+      await model.close();
       w.cleanup();
     }
   });

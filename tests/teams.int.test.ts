@@ -148,3 +148,40 @@ describe("Teams with MicrosoftAppId set", () => {
     }
   });
 });
+
+describe("Teams in LLM mode", () => {
+  it("streams in a personal chat (informative, streaming, final with the card) and not in channels", async () => {
+    const { startFakeOpenAi } = await import("./fakes/openai.js");
+    const model = await startFakeOpenAi();
+    const w = tempWorkspace();
+    const server = await startCoachServer(
+      { ...w.config, port: 0, rateLimitPerMinute: 0, llmProvider: "openai", llm: { ...w.config.llm, baseUrl: model.url, apiKey: null, model: "fake-model" } },
+      recordingLogger().logger,
+      { host: "127.0.0.1" },
+    );
+    const send = (body: unknown) => fetch(`${server.url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    try {
+      const since = connector.calls.length;
+      await send(activity({ text: "What is a digital twin?", conversation: { id: "a:stream-1", conversationType: "personal" } }));
+      await waitFor(async () => connector.calls.slice(since).some((c) => c.activity.type === "message"), 10_000, "final message");
+      const calls = connector.calls.slice(since);
+      const info = (c: ConnectorCall) => ((c.activity.entities as Json[] | undefined) ?? []).find((e) => e.type === "streaminfo");
+      expect(info(calls[0]!)).toMatchObject({ streamType: "informative", streamSequence: 1 });
+      const streaming = calls.find((c) => info(c)?.streamType === "streaming");
+      expect(streaming).toBeTruthy();
+      expect(String(streaming!.activity.text)).toMatch(/\S/u);
+      const final = calls.find((c) => c.activity.type === "message")!;
+      expect(info(final)).toMatchObject({ streamType: "final", streamId: info(streaming!)!.streamId });
+      expect(JSON.stringify(card(final))).toMatch(/AI-written from the curated guide/u);
+
+      const before = connector.calls.length;
+      await send(activity({ text: "What is generative design?", conversation: { id: "19:chan@thread.tacv2;messageid=9", conversationType: "channel" } }));
+      await waitFor(async () => connector.calls.slice(before).some((c) => c.activity.type === "message"), 10_000, "channel answer");
+      expect(connector.calls.slice(before).some((c) => info(c))).toBe(false);
+    } finally {
+      await server.stop();
+      await model.close();
+      w.cleanup();
+    }
+  });
+});

@@ -8,7 +8,7 @@ import type { Turn } from "../../src/types.js";
 import { neutralizeControlSequences } from "../../src/guardrails/output.js";
 import { redactPersonalData } from "../../src/guardrails/privacy.js";
 import type { PlatformStatus } from "../../src/server/http.js";
-import { ACTIONS, feedbackModal, homeView, renderAnswer } from "./render.js";
+import { ACTIONS, feedbackModal, homeView, renderAnswer, SLACK_LIMITS, toMrkdwn } from "./render.js";
 import { WorkQueue } from "../../src/work-queue.js";
 import { SlackHttpReceiver } from "./receiver.js";
 
@@ -23,6 +23,8 @@ export interface SlackAdapterOptions {
   retryDelayMs?: number;
   /** True while HTTP requests are waiting: answers then yield to acknowledgements. */
   busy?: () => boolean;
+  /** LLM mode: stream the model's text into the thread while it is written. */
+  streaming?: boolean;
 }
 
 export interface SlackAdapter {
@@ -35,6 +37,8 @@ export interface SlackAdapter {
 }
 
 const APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.";
+/** Slack allows about one chat.update per second per message. */
+const STREAM_UPDATE_MS = 1_000;
 
 /** Bolt's logger interface on top of ours. */
 function boltLogger(logger: Logger): BoltLogger {
@@ -60,7 +64,7 @@ function stripMentions(text: string): string {
  * The Slack app, thin like Bolt's own receivers: translate the event into a Turn, acknowledge,
  * call the coach, render Block Kit, send. Slack being down never takes the server with it.
  */
-export function createSlackAdapter({ config, service, logger, botId, botUserId, retryDelayMs = 2_000, busy }: SlackAdapterOptions): SlackAdapter {
+export function createSlackAdapter({ config, service, logger, botId, botUserId, retryDelayMs = 2_000, busy, streaming = false }: SlackAdapterOptions): SlackAdapter {
   const log = logger.child({ platform: "slack" });
   const socketMode = !config.signingSecret && !!config.appToken;
   let ready = false;
@@ -105,6 +109,10 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   async function answerInThread(client: WebClient, channel: string, threadTs: string, team: string, user: string, text: string): Promise<void> {
     const turn: Turn = { text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:${threadTs}` };
     try {
+      if (streaming) {
+        await answerStreaming(client, channel, threadTs, turn);
+        return;
+      }
       const { answerId, answer } = await ask(turn);
       const { text: fallback, blocks } = renderAnswer(answer, { answerId });
       await client.chat.postMessage({ channel, thread_ts: threadTs, text: fallback, blocks, unfurl_links: false, unfurl_media: false });
@@ -112,6 +120,33 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       log.error({ err: error }, "could not answer in Slack");
       await client.chat.postMessage({ channel, thread_ts: threadTs, text: APOLOGY }).catch(() => undefined);
     }
+  }
+
+  /**
+   * LLM mode: post a placeholder, update it with the model's text as it arrives (throttled to
+   * Slack's chat.update pace), then replace it with the answer of record — which is the extractive
+   * one if the draft failed its checks, so an unchecked draft never stays in the thread.
+   */
+  async function answerStreaming(client: WebClient, channel: string, threadTs: string, turn: Turn): Promise<void> {
+    const placeholder = await client.chat.postMessage({ channel, thread_ts: threadTs, text: "_Thinking…_" });
+    const ts = placeholder.ts as string;
+    let draft = "";
+    let lastUpdate = 0;
+    let pending: Promise<unknown> = Promise.resolve();
+    const push = () => {
+      lastUpdate = Date.now();
+      const partial = toMrkdwn(draft).slice(0, SLACK_LIMITS.sectionText - 2);
+      pending = pending.then(() => client.chat.update({ channel, ts, text: partial, blocks: [{ type: "section", text: { type: "mrkdwn", text: `${partial} ▍` } }] }).catch(() => undefined));
+    };
+    const { answerId, answer } = await service.ask(turn, {
+      onToken: (token) => {
+        draft += token;
+        if (Date.now() - lastUpdate >= STREAM_UPDATE_MS) push();
+      },
+    });
+    await pending;
+    const { text: fallback, blocks } = renderAnswer(answer, { answerId });
+    await client.chat.update({ channel, ts, text: fallback, blocks });
   }
 
   async function answerEphemeral(respond: RespondFn, team: string, user: string, channel: string, text: string): Promise<void> {
@@ -265,7 +300,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   return {
     mount(expressApp) {
       if (socketMode) return;
-      const receiver = new SlackHttpReceiver({ signingSecret: config.signingSecret!, logger, defer: later });
+      const receiver = new SlackHttpReceiver({ signingSecret: config.signingSecret!, logger, defer: later, isReady: () => ready });
       expressApp.use(receiver.router);
       app = build(receiver);
     },

@@ -11,6 +11,8 @@ export interface SlackHttpReceiverOptions {
   logger: Logger;
   /** Where Events API deliveries are processed once acknowledged (the adapter's work queue). */
   defer: (job: () => Promise<void>) => void;
+  /** False until the bot token is verified; Slack then gets a 503 and redelivers later. */
+  isReady: () => boolean;
 }
 
 /**
@@ -86,7 +88,8 @@ export class SlackHttpReceiver implements Receiver {
       return;
     }
     const app = this.app;
-    if (!app) {
+    if (!app || !this.options.isReady()) {
+      // Acknowledging now would lose the event: Bolt cannot process it before initialisation.
       res.status(503).send();
       return;
     }

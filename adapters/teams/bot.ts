@@ -27,10 +27,15 @@ function questionText(context: TurnContext): string {
  * The Teams bot: personal chat, group chat and channel mentions. Thin: translate the activity,
  * show typing, ask the coach, reply with an Adaptive Card (plain text for clients without cards).
  */
+/** Teams accepts about one streaming update per second. */
+const STREAM_UPDATE_MS = 1_000;
+
 export class CoachTeamsBot extends ActivityHandler {
   constructor(
     private readonly service: CoachService,
     private readonly logger: Logger,
+    /** LLM mode: stream the model's text in personal chats (Teams streams only there). */
+    private readonly streaming = false,
   ) {
     super();
     this.onMessage(async (context, next) => {
@@ -75,23 +80,69 @@ export class CoachTeamsBot extends ActivityHandler {
     // A redelivered activity (same id in the same conversation) is answered once.
     if (activity.id && !(await this.service.firstDelivery("teams", `${activity.conversation.id}:${activity.id}`))) return;
 
-    await context.sendActivity({ type: ActivityTypes.Typing });
-    const { answerId, answer } = await this.service.ask({
-      text: question,
-      history: [],
-      user: { id: activity.from?.aadObjectId ?? activity.from?.id ?? "unknown", platform: "teams" },
-      // Channel reply chains have their own conversation id (";messageid="), so history is per chain.
-      conversationId: `teams:${activity.conversation.id}`,
-    });
+    const personal = activity.conversation.conversationType === "personal";
+    const stream = this.streaming && personal ? await this.startStream(context) : null;
+    if (!stream) await context.sendActivity({ type: ActivityTypes.Typing });
+    const { answerId, answer } = await this.service.ask(
+      {
+        text: question,
+        history: [],
+        user: { id: activity.from?.aadObjectId ?? activity.from?.id ?? "unknown", platform: "teams" },
+        // Channel reply chains have their own conversation id (";messageid="), so history is per chain.
+        conversationId: `teams:${activity.conversation.id}`,
+      },
+      stream ? { onToken: stream.onToken } : {},
+    );
+    await stream?.flushed();
     // The card carries the answer; Teams would show activity text above it as a second copy, so
     // the plain text goes where card-less clients and notifications look: the card's fallbackText
     // and the activity's summary.
     const plain = plainText(answer);
+    const entities: Record<string, unknown>[] = answer.citations.length ? [messageEntity(answer)] : [];
+    // The final message closes the stream; it replaces the streamed draft with the checked answer.
+    if (stream?.streamId) entities.push({ type: "streaminfo", streamId: stream.streamId, streamType: "final" });
     await context.sendActivity({
       summary: plain.split("\n")[0]!.slice(0, 200),
       attachments: [CardFactory.adaptiveCard({ ...answerCard(answer, { answerId }), fallbackText: plain })],
-      entities: answer.citations.length ? [messageEntity(answer) as never] : [],
+      entities: entities as never[],
     });
+  }
+
+  /**
+   * Teams streaming (personal chats): an informative update, then the growing text as streaming
+   * updates at most once a second. Each update carries the stream id Teams returned for the first.
+   */
+  private async startStream(context: TurnContext): Promise<{ streamId: string | undefined; onToken: (t: string) => void; flushed: () => Promise<void> } | null> {
+    let sequence = 1;
+    try {
+      const first = await context.sendActivity({ type: ActivityTypes.Typing, text: "Looking in the guide…", entities: [{ type: "streaminfo", streamType: "informative", streamSequence: sequence } as never] });
+      const streamId = first?.id;
+      if (!streamId) return null;
+      let text = "";
+      let last = 0;
+      let pending: Promise<unknown> = Promise.resolve();
+      return {
+        streamId,
+        onToken: (token) => {
+          text += token;
+          if (Date.now() - last < STREAM_UPDATE_MS) return;
+          last = Date.now();
+          const snapshot = text;
+          const seq = ++sequence;
+          pending = pending.then(() =>
+            context
+              .sendActivity({ type: ActivityTypes.Typing, text: snapshot, entities: [{ type: "streaminfo", streamId, streamType: "streaming", streamSequence: seq } as never] })
+              .catch((error: unknown) => this.logger.warn({ platform: "teams", err: error }, "a streaming update failed")),
+          );
+        },
+        flushed: async () => {
+          await pending;
+        },
+      };
+    } catch (error) {
+      this.logger.warn({ platform: "teams", err: error }, "could not start a stream; answering in one message");
+      return null;
+    }
   }
 }
 
@@ -101,7 +152,7 @@ export interface TeamsAdapterHandle {
 }
 
 /** CloudAdapter at POST /api/messages; JWT validation when MicrosoftAppId is set, Emulator mode otherwise. */
-export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachService, logger: Logger): TeamsAdapterHandle {
+export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachService, logger: Logger, options: { streaming?: boolean } = {}): TeamsAdapterHandle {
   const log = logger.child({ platform: "teams" });
   allowCustomEntityProperties();
   const auth = new ConfigurationBotFrameworkAuthentication({
@@ -120,7 +171,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
       log.error({ err: sendError }, "could not send the apology");
     }
   };
-  const bot = new CoachTeamsBot(service, logger);
+  const bot = new CoachTeamsBot(service, logger, options.streaming ?? false);
   return {
     mount(app) {
       app.post("/api/messages", express.json({ limit: "256kb" }), async (req, res) => {

@@ -39,8 +39,8 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
 
   const inFlight = new InFlightGauge();
   // Teams is always on: with no MicrosoftAppId it serves the Bot Framework Emulator locally.
-  const teams = createTeamsAdapter(config.teams, service, logger);
-  const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, busy: () => inFlight.count > 1, ...options.slack }) : null;
+  const teams = createTeamsAdapter(config.teams, service, logger, { streaming: config.llmProvider !== "none" });
+  const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, busy: () => inFlight.count > 1, streaming: config.llmProvider !== "none", ...options.slack }) : null;
 
   const platforms = (): PlatformStatus[] => [
     { name: "web", enabled: true, ready: true, detail: "playground at /" },
