@@ -11,15 +11,15 @@ export class WorkQueue {
   private idle: (() => void)[] = [];
 
   /**
-   * @param busy while it returns true (requests are waiting to be acknowledged), only one job
-   *   runs at a time, so acknowledgements keep the CPU and answers still make progress
+   * @param busy while it returns true (the event loop is saturated by incoming requests), jobs
+   *   wait, at most maxDelayMs, so acknowledgements keep the CPU during a burst
    */
   constructor(
     private readonly concurrency: number,
     private readonly maxPending: number,
     private readonly onError: (error: unknown) => void,
     private readonly busy: () => boolean = () => false,
-    private readonly maxDelayMs = 1_000,
+    private readonly maxDelayMs = 3_000,
   ) {}
 
   private oldestSince(): number {

@@ -7,7 +7,7 @@ import type { CoachService } from "../../src/service.js";
 import type { Turn } from "../../src/types.js";
 import { neutralizeControlSequences } from "../../src/guardrails/output.js";
 import { redactPersonalData } from "../../src/guardrails/privacy.js";
-import type { PlatformStatus } from "../../src/server/http.js";
+import type { FastRoute, PlatformStatus } from "../../src/server/http.js";
 import { ACTIONS, feedbackModal, homeView, renderAnswer, SLACK_LIMITS, toMrkdwn } from "./render.js";
 import { WorkQueue } from "../../src/work-queue.js";
 import { SlackHttpReceiver } from "./receiver.js";
@@ -30,6 +30,8 @@ export interface SlackAdapterOptions {
 export interface SlackAdapter {
   /** HTTP mode: mounts POST /slack/events on the shared server. */
   mount(app: express.Express): void;
+  /** HTTP mode: the same endpoint for node:http directly, ahead of express. */
+  fastRoute(): FastRoute | null;
   /** Verify the token (auth.test) and, in Socket Mode, connect; retries in the background. */
   start(): void;
   stop(): Promise<void>;
@@ -68,6 +70,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   const log = logger.child({ platform: "slack" });
   const socketMode = !config.signingSecret && !!config.appToken;
   let ready = false;
+  let receiver: SlackHttpReceiver | undefined;
   let detail = "starting: verifying the bot token with Slack";
   let retryTimer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -300,7 +303,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   return {
     mount(expressApp) {
       if (socketMode) return;
-      const receiver = new SlackHttpReceiver({ signingSecret: config.signingSecret!, logger, defer: later, isReady: () => ready });
+      receiver = new SlackHttpReceiver({ signingSecret: config.signingSecret!, logger, defer: later, isReady: () => ready });
       expressApp.use(receiver.router);
       app = build(receiver);
     },
@@ -313,6 +316,9 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       if (retryTimer) clearTimeout(retryTimer);
       await work.drain();
       if (socketMode && app && ready) await app.stop().catch(() => undefined);
+    },
+    fastRoute() {
+      return receiver ? (req, res) => receiver!.handleRaw(req, res) : null;
     },
     status: () => ({ name: "slack", enabled: true, ready, detail }),
   };

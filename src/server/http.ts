@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "../logger.js";
 import type { CoachService } from "../service.js";
@@ -14,9 +14,28 @@ export interface PlatformStatus {
   detail: string;
 }
 
-/** Requests received and not yet answered: background work yields while this is above one. */
+/**
+ * How loaded the server is, for background work (composing answers) to yield to new requests.
+ * Requests still queued in the kernel are invisible to a request counter, so the signal is the
+ * event loop's utilisation over the last few tens of milliseconds, plus requests being handled.
+ */
 export class InFlightGauge {
   count = 0;
+  private utilization = 0;
+  private last = performance.eventLoopUtilization();
+  private readonly timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    this.utilization = performance.eventLoopUtilization(now, this.last).utilization;
+    this.last = now;
+  }, 25).unref();
+
+  busy(): boolean {
+    return this.count > 1 || this.utilization > 0.9;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 }
 
 export interface HttpDeps {
@@ -136,9 +155,16 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
   return app;
 }
 
+/** A POST handler that runs on node:http directly, ahead of express (hot paths only). */
+export type FastRoute = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** An HTTP server with timeouts on every connection. */
-export function listen(app: express.Express, port: number, host = "0.0.0.0"): Promise<Server> {
-  const server = createServer(app);
+export function listen(app: express.Express, port: number, host = "0.0.0.0", fastRoutes: ReadonlyMap<string, FastRoute> = new Map()): Promise<Server> {
+  const server = createServer((req, res) => {
+    const fast = req.method === "POST" ? fastRoutes.get((req.url ?? "").split("?")[0]!) : undefined;
+    if (fast) fast(req, res);
+    else app(req, res);
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;

@@ -9,7 +9,7 @@ import { MemoryStateStore, type StateStore } from "../state/store.js";
 import { RedisStateStore } from "../state/redis-store.js";
 import { FileEventLog, RedisEventLog, type EventLog } from "../state/feedback.js";
 import { CoachMetrics } from "./metrics.js";
-import { createHttpApp, InFlightGauge, listen, type PlatformStatus } from "./http.js";
+import { createHttpApp, InFlightGauge, listen, type FastRoute, type PlatformStatus } from "./http.js";
 import { createSlackAdapter, type SlackAdapter } from "../../adapters/slack/app.js";
 import { createTeamsAdapter } from "../../adapters/teams/bot.js";
 
@@ -40,7 +40,7 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
   const inFlight = new InFlightGauge();
   // Teams is always on: with no MicrosoftAppId it serves the Bot Framework Emulator locally.
   const teams = createTeamsAdapter(config.teams, service, logger, { streaming: config.llmProvider !== "none" });
-  const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, busy: () => inFlight.count > 1, streaming: config.llmProvider !== "none", ...options.slack }) : null;
+  const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, busy: () => inFlight.busy(), streaming: config.llmProvider !== "none", ...options.slack }) : null;
 
   const platforms = (): PlatformStatus[] => [
     { name: "web", enabled: true, ready: true, detail: "playground at /" },
@@ -58,7 +58,10 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
       teams.mount(a);
     },
   });
-  const server = await listen(app, config.port, options.host);
+  const fastRoutes = new Map<string, FastRoute>();
+  const slackRoute = slack?.fastRoute();
+  if (slackRoute) fastRoutes.set("/slack/events", slackRoute);
+  const server = await listen(app, config.port, options.host, fastRoutes);
   // After listening: Slack being unreachable is retried in the background, never fatal.
   slack?.start();
   const { port } = server.address() as AddressInfo;
@@ -69,6 +72,7 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
   const stop = () =>
     (stopping ??= (async () => {
       await slack?.stop();
+      inFlight.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await service.drain();
