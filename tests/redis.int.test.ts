@@ -76,3 +76,39 @@ describe("two replicas sharing one real redis-server", () => {
     expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
   });
 });
+
+describe("two Slack-enabled replicas sharing Redis", () => {
+  it("answer a retried Slack event exactly once, whichever replica gets each delivery", async () => {
+    const { createHmac } = await import("node:crypto");
+    const { startFakeSlackApi } = await import("./fakes/slack-api.js");
+    const { waitFor } = await import("./processes.js");
+    const shared = await startRedis();
+    const api = await startFakeSlackApi();
+    const w = tempWorkspace();
+    const secret = "replica-secret";
+    const config = { ...w.config, port: 0, redisUrl: shared.url, rateLimitPerMinute: 0, slack: { botToken: "xoxb-test", signingSecret: secret, appToken: null, apiUrl: `${api.url}/api/` } };
+    const one = await startCoachServer(config, recordingLogger().logger, { host: "127.0.0.1", slack: { botId: "BBOT", botUserId: "UBOT" } });
+    const two = await startCoachServer(config, recordingLogger().logger, { host: "127.0.0.1", slack: { botId: "BBOT", botUserId: "UBOT" } });
+    try {
+      for (const s of [one, two]) await waitFor(async () => ((await (await fetch(`${s.url}/readyz`)).json()) as Json).status === "ready", 10_000, "replica ready");
+      const body = JSON.stringify({ team_id: "T1", type: "event_callback", event_id: "EvShared1", authorizations: [{ team_id: "T1", user_id: "UBOT", is_bot: true }], event: { type: "app_mention", user: "U1", text: "<@UBOT> what is a digital twin?", ts: "1700000200.000100", channel: "C200", event_ts: "1700000200.000100" } });
+      const deliver = (s: RunningServer, retry?: string) => {
+        const ts = Math.floor(Date.now() / 1000);
+        const headers: Record<string, string> = { "content-type": "application/json", "x-slack-request-timestamp": String(ts), "x-slack-signature": `v0=${createHmac("sha256", secret).update(`v0:${ts}:${body}`).digest("hex")}` };
+        if (retry) headers["x-slack-retry-num"] = retry;
+        return fetch(`${s.url}/slack/events`, { method: "POST", headers, body });
+      };
+      const statuses = await Promise.all([deliver(one), deliver(two, "1"), deliver(one, "2")].map((p) => p.then((r) => r.status)));
+      expect(statuses).toEqual([200, 200, 200]);
+      await waitFor(async () => api.calls.some((c) => c.method === "chat.postMessage"), 10_000, "an answer");
+      await new Promise((r) => setTimeout(r, 500));
+      expect(api.calls.filter((c) => c.method === "chat.postMessage" && c.body.channel === "C200")).toHaveLength(1);
+    } finally {
+      await one.stop();
+      await two.stop();
+      await api.close();
+      await stopProcess(shared.child);
+      w.cleanup();
+    }
+  });
+});
