@@ -101,7 +101,6 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
     return a;
   };
 
-  const ask = (turn: Turn) => service.ask(turn);
   // HTTP mode: events are acknowledged by the receiver at once and processed from this queue,
   // so a burst of events never delays the acknowledgements.
   const work = new WorkQueue(8, 20_000, (error) => log.error({ err: error }, "background Slack job failed"), busy);
@@ -116,7 +115,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
         await answerStreaming(client, channel, threadTs, turn);
         return;
       }
-      const { answerId, answer } = await ask(turn);
+      const { answerId, answer } = await service.ask(turn);
       const { text: fallback, blocks } = renderAnswer(answer, { answerId });
       await client.chat.postMessage({ channel, thread_ts: threadTs, text: fallback, blocks, unfurl_links: false, unfurl_media: false });
     } catch (error) {
@@ -154,7 +153,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
 
   async function answerEphemeral(respond: RespondFn, team: string, user: string, channel: string, text: string): Promise<void> {
     try {
-      const { answerId, answer } = await ask({ text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:command:${user}` });
+      const { answerId, answer } = await service.ask({ text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:command:${user}` });
       const { text: fallback, blocks } = renderAnswer(answer, { answerId, shareable: true, question: text });
       await respond({ response_type: "ephemeral", text: fallback, blocks });
     } catch (error) {
@@ -184,7 +183,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
             await setTitle(neutralizeControlSequences(redactPersonalData(m.text)).slice(0, 80));
             await setStatus("is thinking…");
             const team = (body as { team_id?: string }).team_id ?? "T";
-            const { answerId, answer } = await ask({ text: m.text, history: [], user: { id: m.user ?? "unknown", platform: "slack" }, conversationId: `slack:${team}:${m.channel}:${m.thread_ts ?? m.ts}` });
+            const { answerId, answer } = await service.ask({ text: m.text, history: [], user: { id: m.user ?? "unknown", platform: "slack" }, conversationId: `slack:${team}:${m.channel}:${m.thread_ts ?? m.ts}` });
             const { text, blocks } = renderAnswer(answer, { answerId });
             await say({ text, blocks });
           } catch (error) {
@@ -226,7 +225,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       await ack();
       const question = (action as { value?: string }).value ?? "";
       try {
-        const { answerId, answer } = await ask({ text: question, history: [], user: { id: body.user.id, platform: "slack" }, conversationId: `slack:share:${body.user.id}:${Date.now()}` });
+        const { answerId, answer } = await service.ask({ text: question, history: [], user: { id: body.user.id, platform: "slack" }, conversationId: `slack:share:${body.user.id}:${Date.now()}` });
         const { text, blocks } = renderAnswer(answer, { answerId });
         await respond({ response_type: "in_channel", delete_original: true, text: `<@${body.user.id}> asked: ${neutralizeControlSequences(question).slice(0, 300)}\n${text}`, blocks });
       } catch (error) {

@@ -29,11 +29,18 @@ export function stripDisallowedLinks(text: string, allowedHosts: ReadonlySet<str
   return text.replace(/https?:\/\/([^/\s)>\]]+)[^\s)>\]]*/giu, (url, host: string) => (allowedHosts.has(host.toLowerCase()) ? url : "[link removed]"));
 }
 
+/**
+ * Capitalised words and acronyms in a text, the unit names are checked in ("GE", "C3.ai",
+ * "SparkCognition"). `afterSpace` skips a sentence's first word, which is capitalised anyway.
+ */
+function capitalisedWords(text: string, afterSpace = false): string[] {
+  const pattern = afterSpace ? /(?<=\s)\p{Lu}[\p{L}\p{N}.&'-]*/gu : /\p{Lu}[\p{L}\p{N}.&'-]*/gu;
+  return [...text.matchAll(pattern)].map((m) => m[0].replace(/[.'-]+$/u, ""));
+}
+
 /** Capitalised words and acronyms that appear in the knowledge: the names an answer may use. */
 export function nameAllowlist(chunks: readonly Chunk[]): Set<string> {
-  const names = new Set<string>();
-  for (const c of chunks) for (const m of `${c.section} ${c.text}`.matchAll(/\p{Lu}[\p{L}\p{N}.&'-]*/gu)) names.add(m[0].replace(/[.'-]+$/u, ""));
-  return names;
+  return new Set(chunks.flatMap((c) => capitalisedWords(`${c.section} ${c.text}`)));
 }
 
 export interface GroundingProblem {
@@ -57,10 +64,7 @@ export function checkGrounding(text: string, citations: readonly Citation[], nam
     for (const sentence of splitSentences(body)) {
       const plain = sentence.replace(/\*\*/gu, "");
       if (!sources.some((c) => supports(c.text, plain))) problems.push({ sentence: plain, problem: "unsupported" });
-      for (const m of plain.matchAll(/\p{Lu}[\p{L}\p{N}.&'-]*/gu)) {
-        const name = m[0].replace(/[.'-]+$/u, "");
-        if (!names.has(name)) problems.push({ sentence: plain, problem: "unknown_name", detail: name });
-      }
+      for (const name of capitalisedWords(plain)) if (!names.has(name)) problems.push({ sentence: plain, problem: "unknown_name", detail: name });
     }
   }
   return problems;
@@ -107,10 +111,7 @@ export function checkLlmGrounding(text: string, citations: readonly Citation[], 
         }
       }
       // Sentence-initial words are capitalised anyway; names are checked everywhere else.
-      for (const m of plain.matchAll(/(?<=\s)\p{Lu}[\p{L}\p{N}.&'-]*/gu)) {
-        const name = m[0].replace(/[.'-]+$/u, "");
-        if (!names.has(name)) problems.push({ sentence: plain, problem: "unknown_name", detail: name });
-      }
+      for (const name of capitalisedWords(plain, true)) if (!names.has(name)) problems.push({ sentence: plain, problem: "unknown_name", detail: name });
     }
   }
   return problems;
