@@ -1,12 +1,21 @@
 import { readFileSync } from "node:fs";
-import type { HistoryMessage, Outcome } from "../src/types.js";
+import type { CoachingState, HistoryMessage, Outcome } from "../src/types.js";
+
+/** What a coaching case expects of the answer's `coaching` field; each listed value is allowed. */
+export interface CoachingExpectation {
+  mode?: CoachingState["mode"];
+  stage?: CoachingState["stage"][];
+  grade?: NonNullable<CoachingState["score"]>["grade"][];
+}
 
 export interface EvalCase {
   id: string;
   category: string;
   question: string;
   history: HistoryMessage[];
-  expect: { outcome: Outcome[]; sections: string[]; facts: string[][]; forbidden: string[]; reason?: string[] };
+  /** Messages said first by the same user in the same conversation (e.g. "quiz me on safety"). */
+  setup?: string[];
+  expect: { outcome: Outcome[]; sections: string[]; facts: string[][]; forbidden: string[]; reason?: string[]; coaching?: CoachingExpectation };
 }
 
 export interface DatasetProblem {
@@ -44,17 +53,26 @@ export function readDataset(file: string): { cases: EvalCase[]; problems: Datase
     if (e.reason !== undefined && !strings(e.reason)) return problem(`expect.reason must be a list of strings`);
     const history = r.history ?? [];
     if (!Array.isArray(history)) return problem(`history must be a list`);
+    if (r.setup !== undefined && !strings(r.setup)) return problem(`setup must be a list of strings`);
+    const coaching = e.coaching as Record<string, unknown> | undefined;
+    if (coaching !== undefined) {
+      if (typeof coaching !== "object" || coaching === null) return problem(`expect.coaching must be an object`);
+      if (coaching.mode !== undefined && !["quiz", "plan", "readiness"].includes(coaching.mode as string)) return problem(`expect.coaching.mode must be quiz, plan or readiness`);
+      if ((coaching.stage !== undefined && !strings(coaching.stage)) || (coaching.grade !== undefined && !strings(coaching.grade))) return problem(`expect.coaching.stage and .grade must be lists of strings`);
+    }
     cases.push({
       id: r.id,
       category: typeof r.category === "string" ? r.category : "uncategorised",
       question: r.question,
       history: history as HistoryMessage[],
+      ...(r.setup ? { setup: r.setup as string[] } : {}),
       expect: {
         outcome: outcome as Outcome[],
         sections: (e.sections ?? []) as string[],
         facts: facts as string[][],
         forbidden: (e.forbidden ?? []) as string[],
         ...(e.reason ? { reason: e.reason as string[] } : {}),
+        ...(coaching ? { coaching: coaching as CoachingExpectation } : {}),
       },
     });
   });

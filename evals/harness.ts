@@ -1,6 +1,6 @@
 import type { Answer, Turn } from "../src/types.js";
 import type { Chunk } from "../src/types.js";
-import { checkGrounding, nameAllowlist } from "../src/guardrails/output.js";
+import { checkGrounding, checkQuotedGrounding, nameAllowlist } from "../src/guardrails/output.js";
 import type { EvalCase } from "./dataset.js";
 import { byReason, scoreCase, summarize, type CaseResult, type ReasonStats, type Summary, type Rate } from "./metrics.js";
 
@@ -39,7 +39,9 @@ export function citationChecker(chunks: readonly Chunk[]): (answer: Answer) => s
       if (!chunk) problems.push(`citation ${c.id} is not a chunk of the knowledge`);
       else if (chunk.text !== c.text) problems.push(`citation ${c.id} text differs from the chunk`);
     }
-    for (const p of checkGrounding(answer.text, answer.citations, names)) problems.push(`${p.problem}${p.detail ? ` (${p.detail})` : ""}: "${p.sentence.slice(0, 80)}"`);
+    // Coaching messages mix the coach's prompts with quotes; their quoted lines are checked.
+    const grounding = answer.coaching ? checkQuotedGrounding : checkGrounding;
+    for (const p of grounding(answer.text, answer.citations, names)) problems.push(`${p.problem}${p.detail ? ` (${p.detail})` : ""}: "${p.sentence.slice(0, 80)}"`);
     return problems;
   };
 }
@@ -48,8 +50,11 @@ export async function runCases(cases: EvalCase[], ask: AskFn, checkCitations: (a
   const results: CaseResult[] = [];
   for (const c of cases) {
     let answer: Answer;
+    const user = { id: `eval-${c.id}`, platform: "eval" } as const;
     try {
-      answer = await ask({ text: c.question, history: c.history, user: { id: `eval-${c.id}`, platform: "eval" }, conversationId: `eval-${c.id}` });
+      // Multi-turn cases (coaching sessions): the setup turns are said first, in the same conversation.
+      for (const said of c.setup ?? []) await ask({ text: said, history: [], user, conversationId: `eval-${c.id}` });
+      answer = await ask({ text: c.question, history: c.history, user, conversationId: `eval-${c.id}` });
     } catch (error) {
       // An answerer that throws fails its case; the run goes on.
       answer = { outcome: "refused", reason: "internal_error", text: `answerer threw: ${(error as Error).message}`, citations: [], followUps: [], mode: "extractive", latencyMs: 0 };

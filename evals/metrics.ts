@@ -71,6 +71,7 @@ export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationC
   if (missingFacts.length) failures.push(`missing facts: ${missingFacts.map((f) => f.join("/")).join(", ")}`);
   if (leaks.length) failures.push(`forbidden text: ${leaks.join(", ")}`);
   if (citationProblems.length) failures.push(`citation problems: ${citationProblems.join("; ")}`);
+  failures.push(...coachingFailures(c, answer));
 
   return {
     id: c.id,
@@ -91,6 +92,19 @@ export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationC
     passed: failures.length === 0,
     failures,
   };
+}
+
+/** A coaching case's mode, stage and grade (how the answer was scored) must be as expected. */
+function coachingFailures(c: EvalCase, answer: Answer): string[] {
+  const want = c.expect.coaching;
+  if (!want) return [];
+  const got = answer.coaching;
+  if (!got) return [`expected a ${want.mode ?? "coaching"} step, got a plain answer`];
+  const failures: string[] = [];
+  if (want.mode && got.mode !== want.mode) failures.push(`expected coaching mode ${want.mode}, got ${got.mode}`);
+  if (want.stage && !want.stage.includes(got.stage)) failures.push(`expected coaching stage ${want.stage.join("|")}, got ${got.stage}`);
+  if (want.grade && !(got.score && want.grade.includes(got.score.grade))) failures.push(`expected grade ${want.grade.join("|")}, got ${got.score?.grade ?? "none"}${got.score ? ` (${got.score.matched}/${got.score.total})` : ""}`);
+  return failures;
 }
 
 /** A rate with its Wilson 95% interval; null when there is nothing to measure. */

@@ -12,7 +12,7 @@ import { emptyInputRail, inputLengthRail, rateLimitRail, safetyRail } from "./gu
 import { injectionRail } from "./guardrails/injection.js";
 import { RateLimiter } from "./guardrails/rate-limit.js";
 import { MemoryStateStore, type StateStore } from "./state/store.js";
-import { allowedLinkHosts, checkGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
+import { allowedLinkHosts, checkGrounding, checkQuotedGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
 import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
@@ -20,6 +20,8 @@ import { composeLlmAnswer, DraftRejected, loadPrompts, rewriteFollowUp } from ".
 import { fileURLToPath } from "node:url";
 import { normalizeText, splitSentences } from "./text/normalize.js";
 import { englishRarity } from "./text/english.js";
+import { loadCoachingContent } from "./coaching/content.js";
+import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
 
 export interface AskOptions {
   /** Streaming (LLM mode): called with each piece of the model's text as it arrives. The answer
@@ -34,13 +36,17 @@ export interface Coach {
   readonly retriever: HybridRetriever;
   /** What the coach suggests asking (welcome screens, no-answer replies). */
   readonly sampleQuestions: readonly string[];
+  /** The coaching modes and the message that starts each (interview practice, study plan, readiness check). */
+  readonly coachingStarters: typeof COACHING_STARTERS;
 }
 
 export interface CoachOptions {
-  /** Shared state for rate limits (Redis when scaled out); in-process by default. */
-  state?: Pick<StateStore, "hit">;
+  /** Shared state for rate limits and coaching sessions (Redis when scaled out); in-process by default. */
+  state?: Pick<StateStore, "hit" | "getRecord" | "setRecord" | "deleteRecord">;
   /** The chat model for LLM mode; by default built from config (none when LLM_PROVIDER=none). */
   chatModel?: ChatModel | null;
+  /** Time for coaching sessions (tests move it). */
+  clock?: () => number;
   /** Told each time a model draft is not used (for metrics). */
   onModelFallback?: (cause: string) => void;
 }
@@ -66,6 +72,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   const answerability = loadAnswerabilityModel();
   const names = nameAllowlist(index.chunks);
   const linkHosts = allowedLinkHosts(index.chunks);
+  const state = options.state ?? new MemoryStateStore();
+  const coaching = new CoachingModes(loadCoachingContent(config.knowledgeDir, index.chunks), state, options.clock);
   englishRarity("warm"); // load the word list now, not during the first question
   const chatModel =
     options.chatModel !== undefined
@@ -80,7 +88,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   const inputRails: InputRail[] = [
     emptyInputRail,
     inputLengthRail(config.maxInputChars),
-    rateLimitRail(new RateLimiter(config.rateLimitPerMinute, options.state ?? new MemoryStateStore())),
+    rateLimitRail(new RateLimiter(config.rateLimitPerMinute, state)),
     safetyRail,
     injectionRail,
   ];
@@ -137,53 +145,14 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       }
     }
     try {
-      let question = focusOf(text);
-      let retrievalHistory = history;
-      if (chatModel && prompts && history.some((m) => m.role === "user")) {
-        try {
-          const standalone = await rewriteFollowUp(question, history, chatModel, prompts);
-          if (standalone) {
-            question = standalone;
-            // The rewrite carries the context; lexical follow-up handling would count it twice.
-            retrievalHistory = [];
-          }
-        } catch (error) {
-          log.warn({ model: chatModel.id, cause: error instanceof ModelCallError ? error.failure : "unexpected" }, "follow-up rewrite failed: using the conversation's words instead");
-        }
-      }
-      const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
-      // Calibrated evidence, not keywords, decides whether the guide covers the question.
-      if (retrieval.results.length === 0 || !isAnswerable(answerability, retrieval.evidence)) {
-        const answer = noAnswer(started, text);
-        log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
-        return answer;
-      }
-      const extractive = composeExtractiveAnswer(retrieval, retriever.chunks);
-      let composed = extractive;
-      let mode: Answer["mode"] = "extractive";
-      if (chatModel && prompts) {
-        try {
-          const drafted = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken });
-          composed = { ...drafted, followUps: extractive.followUps };
-          mode = "llm";
-          log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");
-        } catch (error) {
-          // Any model failure or rejected draft: the user still gets the grounded extractive answer.
-          const cause = error instanceof ModelCallError ? error.failure : error instanceof DraftRejected ? `draft_${error.cause_}` : "unexpected";
-          log.warn({ model: chatModel.id, cause, detail: (error as Error).message.slice(0, 300) }, "model answer not used: answering extractively");
-          options.onModelFallback?.(cause);
-        }
-      }
-      const clean = stripDisallowedLinks(neutralizeControlSequences(composed.text), linkHosts);
-      const problems = mode === "extractive" ? checkGrounding(clean, composed.citations, names) : [];
-      if (problems.length > 0) {
-        // Extractive answers are grounded by construction; if one is not, the knowledge or the
-        // composer is broken, and the user gets an honest no-answer rather than the draft.
-        log.error({ problems: problems.map((p) => ({ problem: p.problem, detail: p.detail })) }, "answer failed grounding");
-        return noAnswer(started, text);
-      }
-      log.info({ outcome: "answered", sections: composed.citations.map((c) => c.id) }, "answered");
-      return { outcome: "answered", reason: null, ...composed, text: clean, mode, latencyMs: elapsed(started) };
+      // Interview practice, study plans and readiness checks come before retrieval: in a running
+      // session the message is the next step, not a new question.
+      const coached = await coaching.handle({ text, userKey, conversationId: String(turn?.conversationId ?? "unknown") });
+      if (coached?.kind === "reply") return coachingAnswer(started, coached, log);
+      const answer = await answerFromGuide(text, history, log, askOptions, started);
+      if (coached?.kind !== "aside") return answer;
+      // A side question mid-session: the answer, plus where the paused session stands and a way back.
+      return { ...answer, text: `${answer.text}\n\n${coached.note}`, followUps: ["Resume", ...answer.followUps].slice(0, 3), coaching: coached.coaching };
     } catch (error) {
       const coachError = asCoachError(error);
       log.error({ code: coachError.code, err: coachError }, "answer failed");
@@ -191,7 +160,68 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     }
   }
 
-  return { ask, retriever, sampleQuestions: profile.sampleQuestions };
+  function coachingAnswer(started: number, coached: Extract<CoachingReply, { kind: "reply" }>, log: Logger): Answer {
+    const clean = neutralizeControlSequences(coached.text);
+    const problems = checkQuotedGrounding(clean, coached.citations, names);
+    if (problems.length > 0) {
+      // The content is checked against the guide at start, so this means a bug: say so in the log.
+      log.error({ problems: problems.map((p) => ({ problem: p.problem, detail: p.detail, sentence: p.sentence.slice(0, 120) })) }, "coaching message failed grounding");
+    }
+    log.info({ coaching: coached.coaching }, "coaching step");
+    return { outcome: "answered", reason: null, text: clean, citations: coached.citations, followUps: coached.followUps, mode: "extractive", latencyMs: elapsed(started), coaching: coached.coaching };
+  }
+
+  async function answerFromGuide(text: string, history: HistoryMessage[], log: Logger, askOptions: AskOptions, started: number): Promise<Answer> {
+    let question = focusOf(text);
+    let retrievalHistory = history;
+    if (chatModel && prompts && history.some((m) => m.role === "user")) {
+      try {
+        const standalone = await rewriteFollowUp(question, history, chatModel, prompts);
+        if (standalone) {
+          question = standalone;
+          // The rewrite carries the context; lexical follow-up handling would count it twice.
+          retrievalHistory = [];
+        }
+      } catch (error) {
+        log.warn({ model: chatModel.id, cause: error instanceof ModelCallError ? error.failure : "unexpected" }, "follow-up rewrite failed: using the conversation's words instead");
+      }
+    }
+    const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
+    // Calibrated evidence, not keywords, decides whether the guide covers the question.
+    if (retrieval.results.length === 0 || !isAnswerable(answerability, retrieval.evidence)) {
+      const answer = noAnswer(started, text);
+      log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
+      return answer;
+    }
+    const extractive = composeExtractiveAnswer(retrieval, retriever.chunks);
+    let composed = extractive;
+    let mode: Answer["mode"] = "extractive";
+    if (chatModel && prompts) {
+      try {
+        const drafted = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken });
+        composed = { ...drafted, followUps: extractive.followUps };
+        mode = "llm";
+        log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");
+      } catch (error) {
+        // Any model failure or rejected draft: the user still gets the grounded extractive answer.
+        const cause = error instanceof ModelCallError ? error.failure : error instanceof DraftRejected ? `draft_${error.cause_}` : "unexpected";
+        log.warn({ model: chatModel.id, cause, detail: (error as Error).message.slice(0, 300) }, "model answer not used: answering extractively");
+        options.onModelFallback?.(cause);
+      }
+    }
+    const clean = stripDisallowedLinks(neutralizeControlSequences(composed.text), linkHosts);
+    const problems = mode === "extractive" ? checkGrounding(clean, composed.citations, names) : [];
+    if (problems.length > 0) {
+      // Extractive answers are grounded by construction; if one is not, the knowledge or the
+      // composer is broken, and the user gets an honest no-answer rather than the draft.
+      log.error({ problems: problems.map((p) => ({ problem: p.problem, detail: p.detail })) }, "answer failed grounding");
+      return noAnswer(started, text);
+    }
+    log.info({ outcome: "answered", sections: composed.citations.map((c) => c.id) }, "answered");
+    return { outcome: "answered", reason: null, ...composed, text: clean, mode, latencyMs: elapsed(started) };
+  }
+
+  return { ask, retriever, sampleQuestions: profile.sampleQuestions, coachingStarters: COACHING_STARTERS };
 }
 
 function sanitizeHistory(history: unknown): HistoryMessage[] {

@@ -44,7 +44,8 @@ export class CoachService {
       const answer = await this.coach.ask({ ...turn, history }, options);
       const answerId = randomUUID();
       this.metrics.answers.inc({ outcome: answer.outcome, reason: answer.reason ?? "none", surface: turn.user.platform });
-      if (answer.outcome === "answered") {
+      // Coaching steps (practice answers, checklist ticks) are not questions a follow-up could refer to.
+      if (answer.outcome === "answered" && !answer.coaching) {
         await this.state.appendHistory(
           turn.conversationId,
           [

@@ -49,6 +49,22 @@ export interface Answer {
   followUps: string[];
   mode: "extractive" | "llm";
   latencyMs: number;
+  /** Present when the answer is part of a coaching mode (interview practice, study plan, readiness check). */
+  coaching?: CoachingState;
+}
+
+export type CoachingMode = "quiz" | "plan" | "readiness";
+
+/** Where a coaching exchange stands, for renderers (progress) and evals (scores). */
+export interface CoachingState {
+  mode: CoachingMode;
+  /** question: waiting for an answer; done: the mode ended (finished or stopped); paused: resumable later; intake: waiting for details. */
+  stage: "question" | "intake" | "done" | "paused";
+  /** 1-based position of the question now asked, and how many there are. */
+  step?: number;
+  total?: number;
+  /** Practice: how the answer just given was scored. */
+  score?: { matched: number; total: number; grade: "strong" | "partial" | "not_yet" };
 }
 
 /** One retrievable piece of the knowledge: a heading's own text. */

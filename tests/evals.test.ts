@@ -49,8 +49,11 @@ describe("eval datasets", () => {
 });
 
 describe("no eval-specific code", () => {
-  it("no eval question text appears anywhere in src/ or adapters/", () => {
-    const questions = datasets.flatMap((f) => readDataset(join(datasetDir, f)).cases.map((c) => c.question.trim().toLowerCase())).filter((q) => q.length >= 12);
+  it("no eval question (or setup turn of a multi-turn case) appears anywhere in src/ or adapters/", () => {
+    const questions = datasets
+      .flatMap((f) => readDataset(join(datasetDir, f)).cases.flatMap((c) => [c.question, ...(c.setup ?? [])]))
+      .map((q) => q.trim().toLowerCase())
+      .filter((q) => q.length >= 12);
     const files = ["src", "adapters"].flatMap((d) => listFiles(join(REPO, d)));
     for (const file of files) {
       const text = readFileSync(file, "utf8").toLowerCase();

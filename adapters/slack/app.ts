@@ -151,10 +151,10 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
     await client.chat.update({ channel, ts, text: fallback, blocks });
   }
 
-  async function answerEphemeral(respond: RespondFn, team: string, user: string, channel: string, text: string): Promise<void> {
+  async function answerEphemeral(respond: RespondFn, team: string, user: string, channel: string, text: string, command = "/coach"): Promise<void> {
     try {
       const { answerId, answer } = await service.ask({ text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:command:${user}` });
-      const { text: fallback, blocks } = renderAnswer(answer, { answerId, shareable: true, question: text });
+      const { text: fallback, blocks } = renderAnswer(answer, { answerId, shareable: true, question: text, command });
       await respond({ response_type: "ephemeral", text: fallback, blocks });
     } catch (error) {
       log.error({ err: error }, "could not answer a slash command");
@@ -169,7 +169,11 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
         threadStarted: async ({ say, setSuggestedPrompts }) => {
           try {
             await say("Hi! I coach people moving into AI product management in manufacturing, from a curated guide. What would you like to know?");
-            await setSuggestedPrompts({ title: "Try one of these", prompts: service.coach.sampleQuestions.slice(0, 4).map((q) => ({ title: q.slice(0, 75), message: q })) });
+            const practice = service.coach.coachingStarters[0];
+            await setSuggestedPrompts({
+              title: "Try one of these",
+              prompts: [...service.coach.sampleQuestions.slice(0, 3).map((q) => ({ title: q.slice(0, 75), message: q })), ...(practice ? [{ title: practice.label, message: practice.text }] : [])],
+            });
           } catch (error) {
             log.error({ err: error }, "assistant thread start failed");
           }
@@ -215,10 +219,13 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       await ack();
       const text = command.text.trim();
       if (!text) {
-        await respond({ response_type: "ephemeral", text: `Ask me something, e.g. \`${command.command} ${service.coach.sampleQuestions[0] ?? "your question"}\`` });
+        await respond({
+          response_type: "ephemeral",
+          text: `Ask me something, e.g. \`${command.command} ${service.coach.sampleQuestions[0] ?? "your question"}\`. Or practise: \`${command.command} quiz\` (interview practice), \`${command.command} plan\` plus a line about you (study plan), \`${command.command} ready\` (readiness check).`,
+        });
         return;
       }
-      await answerEphemeral(respond, command.team_id, command.user_id, command.channel_id, text);
+      await answerEphemeral(respond, command.team_id, command.user_id, command.channel_id, text, command.command);
     });
 
     a.action(ACTIONS.share, async ({ ack, action, body, respond }) => {

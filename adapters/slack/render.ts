@@ -76,6 +76,8 @@ export interface RenderOptions {
   shareable?: boolean;
   /** The question, carried by the share button. */
   question?: string;
+  /** The answer went to a /coach command: coaching replies say how to answer (with /coach again). */
+  command?: string;
 }
 
 /** Blocks and the plain-text notification fallback for one answer. */
@@ -108,10 +110,14 @@ export function renderAnswer(answer: Answer, options: RenderOptions): { text: st
       { type: "button", action_id: ACTIONS.feedbackUp, text: { type: "plain_text", text: "👍 Helpful", emoji: true }, value: options.answerId },
       { type: "button", action_id: ACTIONS.feedbackDown, text: { type: "plain_text", text: "👎 Not helpful", emoji: true }, value: options.answerId },
     ];
-    if (options.shareable && options.question) {
+    // A practice question or a checklist step is personal, not something to share in a channel.
+    if (options.shareable && options.question && !answer.coaching) {
       elements.push({ type: "button", action_id: ACTIONS.share, style: "primary", text: { type: "plain_text", text: "Share in channel", emoji: true }, value: truncate(options.question, SLACK_LIMITS.buttonValue) });
     }
     blocks.push({ type: "actions", block_id: "coach_feedback", elements });
+    if (answer.coaching && (answer.coaching.stage === "question" || answer.coaching.stage === "intake") && options.command) {
+      blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Reply with \`${options.command} your answer\`, or send me a DM to carry on there.` }] });
+    }
     blocks.push({
       type: "context",
       elements: [{ type: "mrkdwn", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources." }],
@@ -161,6 +167,13 @@ export function homeView(sampleQuestions: readonly string[]): Block {
         },
       },
       { type: "section", text: { type: "mrkdwn", text: "*Ask me:* mention me in a channel, send me a DM, use `/coach your question`, or open me in the assistant pane." } },
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: "*Practise:* `/coach quiz` for interview practice, one question at a time with feedback from the guide · `/coach plan` plus a line about you (role, OT background, hours a week) for a week-by-week study plan · `/coach ready` for a readiness check. In a DM, just say *quiz me*, *study plan* or *readiness check*.",
+        },
+      },
       { type: "section", text: { type: "mrkdwn", text: `*Try:*\n${sampleQuestions.map((q) => `• ${escapeSlack(q)}`).join("\n")}` } },
       { type: "context", elements: [{ type: "mrkdwn", text: "I won't help bypass safety functions, and I'll tell you when the guide doesn't cover something." }] },
     ],

@@ -44,7 +44,7 @@ export class CoachTeamsBot extends ActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient.id);
-      if (botAdded) await context.sendActivity({ attachments: [CardFactory.adaptiveCard(welcomeCard(this.service.coach.sampleQuestions))], text: "Hi! I'm the Manufacturing AI PM Coach." });
+      if (botAdded) await context.sendActivity({ attachments: [CardFactory.adaptiveCard(welcomeCard(this.service.coach.sampleQuestions, this.service.coach.coachingStarters))], text: "Hi! I'm the Manufacturing AI PM Coach." });
       await next();
     });
   }
@@ -103,7 +103,7 @@ export class CoachTeamsBot extends ActivityHandler {
     if (stream?.streamId) entities.push({ type: "streaminfo", streamId: stream.streamId, streamType: "final" });
     await context.sendActivity({
       summary: plain.split("\n")[0]!.slice(0, 200),
-      attachments: [CardFactory.adaptiveCard({ ...answerCard(answer, { answerId }), fallbackText: plain })],
+      attachments: [CardFactory.adaptiveCard({ ...answerCard(answer, { answerId, ...(personal ? {} : { replyHint: "Mention me with your answer to carry on." }) }), fallbackText: plain })],
       entities: entities as never[],
     });
   }

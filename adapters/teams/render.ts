@@ -29,10 +29,12 @@ function answerMarkdown(text: string): string {
 
 export interface CardOptions {
   answerId: string;
+  /** Shown under a practice question or checklist step, e.g. how to reply in a channel. */
+  replyHint?: string;
 }
 
 /** Adaptive Card 1.5: the answer, its sources, follow-up buttons, 👍/👎 with an optional comment. */
-export function answerCard(answer: Answer, { answerId }: CardOptions): Card {
+export function answerCard(answer: Answer, { answerId, replyHint }: CardOptions): Card {
   const body: Card[] = answer.text
     .split(/\n\n+/u)
     .filter((p) => p.trim())
@@ -40,6 +42,9 @@ export function answerCard(answer: Answer, { answerId }: CardOptions): Card {
   if (answer.citations.length > 0) {
     body.push({ type: "TextBlock", text: "Sources from the guide", weight: "Bolder", size: "Small", spacing: "Medium", separator: true });
     body.push(...answer.citations.map((c, i) => ({ type: "TextBlock", text: `${i + 1}. ${escapeCardText(c.section)}`, wrap: true, size: "Small", isSubtle: true, spacing: "None" })));
+  }
+  if (replyHint && (answer.coaching?.stage === "question" || answer.coaching?.stage === "intake")) {
+    body.push({ type: "TextBlock", text: escapeCardText(replyHint), size: "Small", isSubtle: true, wrap: true });
   }
   const actions: Card[] = answer.followUps.slice(0, 3).map((q) => ({ type: "Action.Submit", title: q.slice(0, 80), data: { action: "ask", question: q } }));
   if (answer.outcome === "answered") {
@@ -58,7 +63,7 @@ export function answerCard(answer: Answer, { answerId }: CardOptions): Card {
   return { type: "AdaptiveCard", $schema: "http://adaptivecards.io/schemas/adaptive-card.json", version: "1.5", body, actions };
 }
 
-export function welcomeCard(sampleQuestions: readonly string[]): Card {
+export function welcomeCard(sampleQuestions: readonly string[], modes: readonly { label: string; text: string }[] = []): Card {
   return {
     type: "AdaptiveCard",
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -70,6 +75,12 @@ export function welcomeCard(sampleQuestions: readonly string[]): Card {
         wrap: true,
         text: "I coach people moving into AI product management in manufacturing, from a curated guide, with sources: AI use cases on the factory floor, the constraints you'll face, the companies hiring, and how to land the role. Ask me anything, or try one of these:",
       },
+      ...(modes.length
+        ? [
+            { type: "TextBlock", text: "Or practise with me:", weight: "Bolder", spacing: "Medium", wrap: true },
+            { type: "ActionSet", actions: modes.map((m) => ({ type: "Action.Submit", title: m.label, data: { action: "ask", question: m.text } })) },
+          ]
+        : []),
     ],
     actions: sampleQuestions.slice(0, 4).map((q) => ({ type: "Action.Submit", title: q.slice(0, 80), data: { action: "ask", question: q } })),
   };

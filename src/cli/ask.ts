@@ -2,6 +2,8 @@
  * `npm run ask -- "question"`     one answer with its sources, for people
  * `npm run ask -- --json "…"`     the Answer as one JSON object
  * `npm run --silent ask -- --jsonl` batch: JSON lines in on stdin, one Answer line out per input
+ * `npm run ask -- --chat`          a conversation at the terminal (follow-ups, interview practice,
+ *                                  study plan, readiness check)
  */
 import { createInterface } from "node:readline";
 import { loadConfig } from "../config.js";
@@ -13,10 +15,10 @@ import { asCoachError, ConfigInvalidError } from "../errors.js";
 async function main(argv: string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const question = argv.filter((a) => !a.startsWith("--")).join(" ");
-  const unknown = [...flags].filter((f) => !["--json", "--jsonl", "--help"].includes(f));
-  if (flags.has("--help") || unknown.length > 0 || (!flags.has("--jsonl") && !question.trim())) {
+  const unknown = [...flags].filter((f) => !["--json", "--jsonl", "--chat", "--help"].includes(f));
+  if (flags.has("--help") || unknown.length > 0 || (!flags.has("--jsonl") && !flags.has("--chat") && !question.trim())) {
     process.stderr.write(
-      `${unknown.length ? `Unknown option ${unknown.join(", ")}.\n` : ""}Usage:\n  npm run ask -- "What should I know about edge deployment?"\n  npm run ask -- --json "…"\n  npm run --silent ask -- --jsonl < questions.jsonl\n`,
+      `${unknown.length ? `Unknown option ${unknown.join(", ")}.\n` : ""}Usage:\n  npm run ask -- "What should I know about edge deployment?"\n  npm run ask -- --json "…"\n  npm run --silent ask -- --jsonl < questions.jsonl\n  npm run ask -- --chat     (a conversation: try "quiz me", "study plan", "readiness check")\n`,
     );
     return flags.has("--help") ? 0 : 2;
   }
@@ -28,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
 
   if (flags.has("--jsonl")) {
     await runBatch(coach);
+    return 0;
+  }
+  if (flags.has("--chat")) {
+    await runChat(coach);
     return 0;
   }
   if (flags.has("--json")) {
@@ -50,6 +56,28 @@ async function main(argv: string[]): Promise<number> {
 
 function cliTurn(text: string, history: HistoryMessage[], id = "cli"): Turn {
   return { text, history, user: { id: "cli-user", platform: "cli" }, conversationId: id };
+}
+
+/**
+ * A conversation at the terminal: one conversation id, so follow-ups and coaching sessions carry
+ * from one line to the next. Reads lines from stdin (a person or a pipe); "exit" or EOF ends it.
+ */
+async function runChat(coach: Coach): Promise<void> {
+  const conversationId = `cli-chat-${process.pid}-${Date.now()}`;
+  const history: HistoryMessage[] = [];
+  const modes = coach.coachingStarters.map((m) => `"${m.text.toLowerCase()}"`).join(", ");
+  process.stdout.write(`Ask about AI product management in manufacturing, or practise: ${modes}. Type "exit" to leave.\n\n`);
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  if (process.stdin.isTTY) process.stdout.write("> ");
+  for await (const line of lines) {
+    if (/^\s*(exit|quit)\s*$/iu.test(line)) break;
+    if (line.trim()) {
+      const answer = await coach.ask(cliTurn(line, history.slice(-12), conversationId));
+      if (answer.outcome === "answered" && !answer.coaching) history.push({ role: "user", content: line }, { role: "assistant", content: answer.text });
+      process.stdout.write(`\n${formatForTerminal(answer)}`);
+    }
+    if (process.stdin.isTTY) process.stdout.write("> ");
+  }
 }
 
 /** One output line per input line, in order; a bad line never stops the batch. */
@@ -103,7 +131,7 @@ export function formatForTerminal(answer: Answer): string {
     out.push("");
   }
   if (answer.followUps.length > 0) {
-    out.push(bold("You could ask next:"));
+    out.push(bold(answer.coaching ? "You can say:" : "You could ask next:"));
     for (const f of answer.followUps) out.push(`  - ${f}`);
     out.push("");
   }

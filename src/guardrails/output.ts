@@ -70,6 +70,19 @@ export function checkGrounding(text: string, citations: readonly Citation[], nam
   return problems;
 }
 
+/**
+ * Grounding for coaching messages, which mix the coach's own prompts ("Question 2 of 5") with
+ * quotes from the guide: every line carrying a [n] marker states the guide's content and is checked
+ * like an extractive answer line; the unmarked lines are instructions, not claims.
+ */
+export function checkQuotedGrounding(text: string, citations: readonly Citation[], names: ReadonlySet<string>): GroundingProblem[] {
+  const quoted = text
+    .split("\n")
+    .filter((line) => /\[\d+\]/u.test(line))
+    .join("\n");
+  return checkGrounding(quoted, citations, names);
+}
+
 /** A sentence is supported when the chunk contains it, or nearly all of its words. */
 function supports(chunkText: string, sentence: string): boolean {
   if (chunkText.includes(sentence)) return true;

@@ -105,7 +105,7 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
   const json = express.json({ limit: BODY_LIMIT, strict: true });
 
   app.get("/api/samples", (_req, res) => {
-    res.json({ questions: service.coach.sampleQuestions });
+    res.json({ questions: service.coach.sampleQuestions, modes: service.coach.coachingStarters });
   });
 
   app.post("/api/ask", json, async (req: Request, res: Response) => {

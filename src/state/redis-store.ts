@@ -113,6 +113,40 @@ export class RedisStateStore implements StateStore {
     );
   }
 
+  getRecord<T>(key: string): Promise<T | null> {
+    return this.withFallback(
+      async () => {
+        const raw = await this.client.get(`${this.prefix}record:${key}`);
+        if (raw === null) return null;
+        try {
+          return JSON.parse(raw) as T;
+        } catch {
+          this.logger.warn({ code: "coach_state_record_unreadable", key }, "a stored record is not valid JSON: treating it as absent");
+          return null;
+        }
+      },
+      () => this.fallback.getRecord<T>(key),
+    );
+  }
+
+  setRecord(key: string, value: unknown, ttlMs: number): Promise<void> {
+    return this.withFallback(
+      async () => {
+        await this.client.set(`${this.prefix}record:${key}`, JSON.stringify(value), { expiration: { type: "PX", value: ttlMs } });
+      },
+      () => this.fallback.setRecord(key, value, ttlMs),
+    );
+  }
+
+  deleteRecord(key: string): Promise<void> {
+    return this.withFallback(
+      async () => {
+        await this.client.del(`${this.prefix}record:${key}`);
+      },
+      () => this.fallback.deleteRecord(key),
+    );
+  }
+
   async close(): Promise<void> {
     // A client that is reconnecting to a dead server would wait forever for QUIT.
     if (!this.client.isReady) {

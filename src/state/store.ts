@@ -12,6 +12,10 @@ export interface StateStore {
   hit(key: string, windowMs: number): Promise<number>;
   getHistory(conversationId: string): Promise<HistoryMessage[]>;
   appendHistory(conversationId: string, messages: HistoryMessage[], keep: number, ttlMs: number): Promise<void>;
+  /** A JSON record (coaching sessions); null when absent, expired or unreadable. */
+  getRecord<T>(key: string): Promise<T | null>;
+  setRecord(key: string, value: unknown, ttlMs: number): Promise<void>;
+  deleteRecord(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,6 +24,7 @@ export class MemoryStateStore implements StateStore {
   private readonly claims = new Map<string, number>();
   private readonly hits = new Map<string, { windowStart: number; count: number }>();
   private readonly histories = new Map<string, { messages: HistoryMessage[]; expires: number }>();
+  private readonly records = new Map<string, { json: string; expires: number }>();
 
   /**
    * @param maxConversations in-process memory keeps at most this many conversations (least
@@ -63,6 +68,23 @@ export class MemoryStateStore implements StateStore {
     this.histories.delete(conversationId);
     this.histories.set(conversationId, { messages: [...existing, ...messages].slice(-keep), expires: this.clock() + ttlMs });
     while (this.histories.size > this.maxConversations) this.histories.delete(this.histories.keys().next().value!);
+  }
+
+  async getRecord<T>(key: string): Promise<T | null> {
+    const entry = this.records.get(key);
+    if (!entry || entry.expires <= this.clock()) return null;
+    return JSON.parse(entry.json) as T;
+  }
+
+  async setRecord(key: string, value: unknown, ttlMs: number): Promise<void> {
+    // Stored as JSON so a caller mutating its object later cannot change what was saved (as with Redis).
+    this.records.delete(key);
+    this.records.set(key, { json: JSON.stringify(value), expires: this.clock() + ttlMs });
+    while (this.records.size > this.maxConversations) this.records.delete(this.records.keys().next().value!);
+  }
+
+  async deleteRecord(key: string): Promise<void> {
+    this.records.delete(key);
   }
 
   async close(): Promise<void> {}

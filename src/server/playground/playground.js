@@ -59,6 +59,10 @@ async function sendFeedback(answerId, rating, container) {
 function renderTurn(question, result) {
   const turn = el("article", { class: `turn ${result.outcome}`, "data-outcome": result.outcome, "data-reason": result.reason || "" });
   turn.append(el("div", { class: "question", text: question }));
+  if (result.coaching && result.coaching.step && result.coaching.total) {
+    const label = { quiz: "Interview practice", readiness: "Readiness check", plan: "Study plan" }[result.coaching.mode] || "Coaching";
+    turn.append(el("progress", { class: "coaching-progress", max: String(result.coaching.total), value: String(result.coaching.step), "aria-label": `${label}: ${result.coaching.step} of ${result.coaching.total}` }));
+  }
   turn.append(renderAnswerText(result.text));
   if (result.citations && result.citations.length) {
     const sources = el("div", { class: "sources" }, [el("strong", { text: "Sources from the guide" })]);
@@ -127,12 +131,18 @@ document.querySelector("#new-conversation").addEventListener("click", () => {
 
 fetch("/api/samples")
   .then((r) => r.json())
-  .then(({ questions }) => {
+  .then(({ questions, modes }) => {
     const box = document.querySelector("#samples");
     for (const q of questions) {
       const b = el("button", { type: "button", class: "chip", text: q });
       b.addEventListener("click", () => ask(q));
       box.append(b);
+    }
+    const practice = document.querySelector("#modes");
+    for (const m of modes || []) {
+      const b = el("button", { type: "button", class: "chip mode", "data-mode": m.mode, text: m.label });
+      b.addEventListener("click", () => ask(m.text));
+      practice.append(b);
     }
   })
   .catch(() => undefined);

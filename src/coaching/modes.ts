@@ -1,0 +1,261 @@
+import type { Citation, CoachingState } from "../types.js";
+import type { StateStore } from "../state/store.js";
+import { isStopword, stem, words } from "../text/normalize.js";
+import { CitationList, type CoachingContent } from "./content.js";
+import { feedbackText, hintText, pickQuestions, questionText, scoreAnswer, summaryText, type QuizSession } from "./quiz.js";
+import { parseTick, readinessQuestion, readinessSummary, type ReadinessSession, type Tick } from "./readiness.js";
+import { composePlan, parseProfile, PLAN_INTAKE, understood } from "./plan.js";
+
+/**
+ * The coaching modes' router: interview practice, study plan and readiness check. It runs after
+ * the input guardrails and before retrieval. A session belongs to a user and is bound to the
+ * conversation it runs in: there, every message is its next step; elsewhere the user gets normal
+ * answers until they say "resume". Sessions live in the shared state store, so with Redis they
+ * survive restarts and move between replicas.
+ */
+
+export interface CoachingTurn {
+  text: string;
+  userKey: string;
+  conversationId: string;
+}
+
+export type CoachingReply =
+  | { kind: "reply"; text: string; citations: Citation[]; followUps: string[]; coaching: CoachingState }
+  /** Not a coaching step after all (a side question mid-session): answer normally, then add the note. */
+  | { kind: "aside"; note: string; coaching: CoachingState };
+
+interface PlanIntakeSession {
+  kind: "plan-intake";
+  conversationId: string;
+  paused: boolean;
+  updatedAt: number;
+}
+
+type Reply = Extract<CoachingReply, { kind: "reply" }>;
+
+type Session = QuizSession | ReadinessSession | PlanIntakeSession;
+
+export type SessionStore = Pick<StateStore, "getRecord" | "setRecord" | "deleteRecord">;
+
+const SESSION_TTL_MS = 7 * 24 * 3_600_000;
+/** After this long without a message, a session stops capturing its conversation (it can be resumed). */
+const CAPTURE_MS = 2 * 3_600_000;
+
+/** How people start each mode: welcome screens and help texts offer these. */
+export const COACHING_STARTERS: readonly { mode: "quiz" | "plan" | "readiness"; label: string; text: string }[] = [
+  { mode: "quiz", label: "Interview practice", text: "Quiz me" },
+  { mode: "plan", label: "Study plan", text: "Make me a study plan" },
+  { mode: "readiness", label: "Readiness check", text: "Readiness check" },
+];
+
+const STOP = /^(stop|end|quit|exit|cancel|finish|stop (the )?(quiz|practice|check|readiness check|session|it)|end (the )?(quiz|practice|check|session)|i m done|that s enough)$/u;
+const SKIP = /^(skip|next|pass|skip (it|this|this one|the question|question))$/u;
+const PAUSE = /^(pause|later|pause (the )?(quiz|practice|check|session)|take a break)$/u;
+const HINT = /^((give me )?(a )?(hint|clue)( please)?)$/u;
+const REPEAT = /^(repeat|again|repeat (the )?question|what was the question)$/u;
+const RESUME = /^(resume|continue|go on|resume (the |my )?(quiz|practice|check|readiness check|session)|continue (the |my )?(quiz|practice|check|session)|back to (the |my )?(quiz|practice|check))$/u;
+const QUIZ_START = /\b(quiz me|quiz|quizzes|mock interview|interview practice|practice interview|practice session|practice questions?|test me|drill me)\b|^practi[cs]e$/u;
+const NEW_ROUND = /\b(new|another|fresh|restart|start over|again)\b/u;
+const READINESS_START = /^ready$|\b(readiness|am i ready|how ready am i|ready for (an|the|my) (interview|role|job)|check (if|whether) i m ready)\b/u;
+const PLAN_START = /\b(study|learning|prep|preparation|transition|week by week|action|career) plan\b|\bplan (for me|my (transition|prep|preparation|study|studies|learning|move|switch))\b|\b(make|build|give|create|write|draft|need) me (a|an|my) ([a-z]+ ){0,2}plan\b|^plan\b/u;
+const QUESTION_START = /^(what|which|who|whom|whose|where|when|why|how|can|could|should|would|is|are|do|does|did|will)\b/u;
+/** Words of a start command, removed before the rest is read as a topic ("quiz me on edge"). */
+const COMMAND_TERMS = new Set(["quiz", "quizz", "mock", "interview", "practic", "practis", "test", "drill", "coach", "act", "start", "new", "round", "session", "question", "let", "another", "fresh", "restart", "again"]);
+
+const QUIZ_ACTIONS = ["Hint", "Skip", "Stop"];
+const READINESS_ACTIONS = ["Yes", "Partly", "Not yet"];
+
+export class CoachingModes {
+  constructor(
+    private readonly content: CoachingContent,
+    private readonly store: SessionStore,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async handle(turn: CoachingTurn): Promise<CoachingReply | null> {
+    const said = words(turn.text.replace(/^\s*\/coach\b/iu, "")).join(" ");
+    const key = `coaching:${turn.userKey}`;
+    const session = await this.store.getRecord<Session>(key);
+    const captured = !!session && !session.paused && session.conversationId === turn.conversationId && this.clock() - session.updatedAt < CAPTURE_MS;
+
+    if (captured && session) {
+      if (STOP.test(said)) return this.stop(key, session);
+      if (PAUSE.test(said)) return this.pause(key, session);
+    } else if (session && RESUME.test(said)) {
+      return this.resume(key, session, turn.conversationId);
+    }
+    // Inside a session, long messages are answers even when they mention a plan or a quiz.
+    const mayStart = !captured || said.split(" ").length <= 12;
+    if (mayStart && PLAN_START.test(said)) return this.plan(key, turn);
+    if (mayStart && READINESS_START.test(said)) {
+      return session?.kind === "readiness" && !NEW_ROUND.test(said) ? this.resume(key, session, turn.conversationId) : this.startReadiness(key, turn.conversationId);
+    }
+    if (mayStart && QUIZ_START.test(said)) {
+      const topic = words(said)
+        .filter((w) => !isStopword(w) && !COMMAND_TERMS.has(stem(w)))
+        .join(" ");
+      // "quiz me" picks up a running session; "quiz me on safety" or "new quiz" starts another.
+      if (session?.kind === "quiz" && !topic && !NEW_ROUND.test(said)) return this.resume(key, session, turn.conversationId);
+      return this.startQuiz(key, turn, topic);
+    }
+
+    if (!captured || !session) return null;
+    if (session.kind === "quiz") return this.quizStep(key, session, turn.text, said);
+    if (session.kind === "readiness") return this.readinessStep(key, session, turn.text, said);
+    // Plan intake: this message is the self-description; if it describes nothing, answer it normally.
+    await this.store.deleteRecord(key);
+    const profile = parseProfile(turn.text, this.content);
+    return understood(profile) ? this.planReply(turn.text) : null;
+  }
+
+  private save(key: string, session: Session): Promise<void> {
+    return this.store.setRecord(key, { ...session, updatedAt: this.clock() }, SESSION_TTL_MS);
+  }
+
+  private reply(text: string, coaching: CoachingState, followUps: string[] = [], citations: Citation[] = []): Reply {
+    return { kind: "reply", text, citations, followUps, coaching };
+  }
+
+  // --- interview practice -------------------------------------------------------------------
+
+  private async startQuiz(key: string, turn: CoachingTurn, topic: string): Promise<CoachingReply> {
+    const questions = pickQuestions(this.content, topic, `${turn.userKey}:${this.clock()}`);
+    const session: QuizSession = { kind: "quiz", conversationId: turn.conversationId, questionIds: questions.map((q) => q.id), index: 0, results: [], paused: false, updatedAt: this.clock() };
+    await this.save(key, session);
+    return this.askQuizQuestion(session, "");
+  }
+
+  private askQuizQuestion(session: QuizSession, before: string): Reply {
+    const question = this.content.questions.find((q) => q.id === session.questionIds[session.index])!;
+    const text = `${before ? `${before}\n\n` : ""}${questionText(this.content, question, session.index + 1, session.questionIds.length)}`;
+    return this.reply(text, { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length }, QUIZ_ACTIONS);
+  }
+
+  private async quizStep(key: string, session: QuizSession, text: string, said: string): Promise<CoachingReply> {
+    const question = this.content.questions.find((q) => q.id === session.questionIds[session.index]);
+    if (!question) {
+      // The content changed under a stored session: end it rather than ask a question that is gone.
+      await this.store.deleteRecord(key);
+      return this.reply("The practice questions changed since this session started, so I've ended it. Say **quiz me** to start a fresh round.", { mode: "quiz", stage: "done" });
+    }
+    if (HINT.test(said)) return this.reply(`${hintText(question)}\n\n${question.prompt}`, { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length }, QUIZ_ACTIONS);
+    if (REPEAT.test(said)) return this.askQuizQuestion(session, "");
+
+    const cites = new CitationList();
+    let before: string;
+    let score: CoachingState["score"];
+    if (SKIP.test(said)) {
+      before = `Skipped. ${feedbackText(question, { covered: [], missed: question.points, grade: "not_yet" }, cites).split("\n").slice(1).join("\n").trim()}`;
+      session.results.push({ id: question.id, topic: question.topic, matched: 0, total: question.points.length, skipped: true });
+    } else {
+      const scored = scoreAnswer(question, text);
+      if (scored.covered.length === 0 && text.trim().endsWith("?") && QUESTION_START.test(said)) {
+        await this.save(key, { ...session, paused: true });
+        return {
+          kind: "aside",
+          note: `(Your interview practice is paused at question ${session.index + 1} of ${session.questionIds.length}. Say **resume** to go on.)`,
+          coaching: { mode: "quiz", stage: "paused", step: session.index + 1, total: session.questionIds.length },
+        };
+      }
+      before = feedbackText(question, scored, cites);
+      score = { matched: scored.covered.length, total: question.points.length, grade: scored.grade };
+      session.results.push({ id: question.id, topic: question.topic, matched: scored.covered.length, total: question.points.length });
+    }
+    session.index++;
+    if (session.index >= session.questionIds.length) {
+      await this.store.deleteRecord(key);
+      const text = `${before}\n\n${summaryText(this.content, session, false)}`;
+      return this.reply(text, { mode: "quiz", stage: "done", step: session.questionIds.length, total: session.questionIds.length, ...(score ? { score } : {}) }, ["Quiz me", "Readiness check", "Make me a study plan"], cites.citations);
+    }
+    await this.save(key, session);
+    const next = this.askQuizQuestion(session, before);
+    return { ...next, citations: cites.citations, coaching: { ...next.coaching, ...(score ? { score } : {}) } };
+  }
+
+  // --- readiness check ----------------------------------------------------------------------
+
+  private async startReadiness(key: string, conversationId: string): Promise<CoachingReply> {
+    const session: ReadinessSession = { kind: "readiness", conversationId, index: 0, ticks: [], paused: false, updatedAt: this.clock() };
+    await this.save(key, session);
+    return this.askReadiness(session, "");
+  }
+
+  private askReadiness(session: ReadinessSession, before: string): CoachingReply {
+    const text = `${before ? `${before}\n\n` : ""}${readinessQuestion(this.content, session.index)}`;
+    return this.reply(text, { mode: "readiness", stage: "question", step: session.index + 1, total: this.content.readiness.length }, READINESS_ACTIONS);
+  }
+
+  private async readinessStep(key: string, session: ReadinessSession, text: string, said: string): Promise<CoachingReply> {
+    if (session.index >= this.content.readiness.length) session.index = this.content.readiness.length - 1;
+    const tick: Tick | null = SKIP.test(said) ? "no" : parseTick(text);
+    if (tick === null) {
+      if (text.trim().endsWith("?") && QUESTION_START.test(said)) {
+        await this.save(key, { ...session, paused: true });
+        return {
+          kind: "aside",
+          note: `(Your readiness check is paused at ${session.index + 1} of ${this.content.readiness.length}. Say **resume** to go on.)`,
+          coaching: { mode: "readiness", stage: "paused", step: session.index + 1, total: this.content.readiness.length },
+        };
+      }
+      return this.askReadiness(session, "I didn't catch that.");
+    }
+    session.ticks[session.index] = tick;
+    session.index++;
+    if (session.index < this.content.readiness.length) {
+      await this.save(key, session);
+      return this.askReadiness(session, "");
+    }
+    await this.store.deleteRecord(key);
+    const cites = new CitationList();
+    const summary = readinessSummary(this.content, session.ticks, cites);
+    return this.reply(summary, { mode: "readiness", stage: "done", step: this.content.readiness.length, total: this.content.readiness.length }, ["Make me a study plan", "Quiz me"], cites.citations);
+  }
+
+  // --- study plan ---------------------------------------------------------------------------
+
+  private async plan(key: string, turn: CoachingTurn): Promise<CoachingReply> {
+    const profile = parseProfile(turn.text, this.content);
+    if (understood(profile)) {
+      const existing = await this.store.getRecord<Session>(key);
+      if (existing?.kind === "plan-intake") await this.store.deleteRecord(key);
+      return this.planReply(turn.text);
+    }
+    await this.save(key, { kind: "plan-intake", conversationId: turn.conversationId, paused: false, updatedAt: this.clock() });
+    return this.reply(PLAN_INTAKE, { mode: "plan", stage: "intake" });
+  }
+
+  private planReply(description: string): CoachingReply {
+    const cites = new CitationList();
+    const text = composePlan(this.content, parseProfile(description, this.content), cites);
+    return this.reply(text, { mode: "plan", stage: "done" }, ["Readiness check", "Quiz me"], cites.citations);
+  }
+
+  // --- stop, pause, resume --------------------------------------------------------------------
+
+  private async stop(key: string, session: Session): Promise<CoachingReply> {
+    await this.store.deleteRecord(key);
+    if (session.kind === "quiz") return this.reply(summaryText(this.content, session, true), { mode: "quiz", stage: "done" }, ["Quiz me"]);
+    if (session.kind === "readiness") {
+      if (session.ticks.length === 0) return this.reply("Readiness check stopped. Say **readiness check** whenever you want to run it.", { mode: "readiness", stage: "done" });
+      const cites = new CitationList();
+      const partial = { ...this.content, readiness: this.content.readiness.slice(0, session.ticks.length) };
+      return this.reply(`Stopped after ${session.ticks.length} of ${this.content.readiness.length}.\n\n${readinessSummary(partial, session.ticks, cites)}`, { mode: "readiness", stage: "done" }, ["Readiness check"], cites.citations);
+    }
+    return this.reply("No problem. Say **study plan** with a line about yourself whenever you want one.", { mode: "plan", stage: "done" });
+  }
+
+  private async pause(key: string, session: Session): Promise<CoachingReply> {
+    await this.save(key, { ...session, paused: true });
+    const where = session.kind === "quiz" ? `interview practice at question ${session.index + 1} of ${session.questionIds.length}` : session.kind === "readiness" ? `readiness check at ${session.index + 1} of ${this.content.readiness.length}` : "study plan";
+    return this.reply(`Paused your ${where}. Say **resume** to pick it up, here or in any chat with me.`, { mode: session.kind === "plan-intake" ? "plan" : session.kind, stage: "paused" }, ["Resume"]);
+  }
+
+  private async resume(key: string, session: Session, conversationId: string): Promise<CoachingReply> {
+    const moved = { ...session, conversationId, paused: false };
+    await this.save(key, moved);
+    if (moved.kind === "quiz") return this.askQuizQuestion(moved, "Picking up where we left off:");
+    if (moved.kind === "readiness") return this.askReadiness(moved, "Picking up where we left off:");
+    return this.reply(PLAN_INTAKE, { mode: "plan", stage: "intake" });
+  }
+}
