@@ -64,6 +64,18 @@ describe("npm run ask", () => {
     expect(lines[3].text).toMatch(/Airbus/u);
   });
 
+  it("--chat keeps one conversation: interview practice scored turn by turn, follow-ups, exit", () => {
+    const r = ask(["--chat"], ["quiz me on safety standards", "ISO 13849, and I own the pre-launch safety review", "stop", "What is generative design?", "Who uses it?", "exit", "never read"].join("\n"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Interview practice · question 1 of \d/u);
+    expect(r.stdout).toMatch(/Partly there: 2 of 4 key points/u);
+    expect(r.stdout).toMatch(/You can say:\n {2}- Hint/u);
+    expect(r.stdout).toMatch(/Practice stopped after 1 question: 2 of 4 key points/u);
+    expect(r.stdout).toMatch(/Airbus/u); // the follow-up used the conversation
+    // Nothing after "exit" is answered.
+    expect(r.stdout).not.toMatch(/outside what I coach on|doesn't cover that/u);
+  });
+
   it("explains its usage instead of crashing on no question or an unknown flag", () => {
     const none = ask([]);
     expect(none.code).toBe(2);

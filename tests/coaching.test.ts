@@ -263,6 +263,20 @@ describe("coaching content", () => {
     }
   });
 
+  it("the in-process store keeps records as copies until they expire", async () => {
+    let t = 0;
+    const store = new MemoryStateStore(() => t);
+    const record = { step: 1 };
+    await store.setRecord("k", record, 1_000);
+    record.step = 2;
+    expect(await store.getRecord("k")).toEqual({ step: 1 });
+    t = 1_000;
+    expect(await store.getRecord("k")).toBeNull();
+    await store.setRecord("k", { step: 3 }, 1_000);
+    await store.deleteRecord("k");
+    expect(await store.getRecord("k")).toBeNull();
+  });
+
   it("sessions live in the shared store, so a restarted coach carries on", async () => {
     const shared = new MemoryStateStore();
     const before = await createCoach(ws.config, silentLogger, { state: shared });

@@ -52,6 +52,34 @@ describe("web playground in headless Chromium", () => {
     expect(errors).toEqual([]);
   });
 
+  it("runs interview practice from its button: progress, a typed answer scored with sources, then stop", async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 1300 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(running.url);
+    await page.getByRole("button", { name: "Interview practice" }).click();
+    const question = page.locator("article.turn").first();
+    await question.locator(".answer").waitFor();
+    expect(await question.locator(".answer").innerText()).toMatch(/Interview practice · question 1 of 5/u);
+    expect(await question.locator("progress").getAttribute("aria-label")).toBe("Interview practice: 1 of 5");
+    expect(await question.locator(".followups button").allInnerTexts()).toEqual(["Hint", "Skip", "Stop"]);
+
+    await page.getByLabel("Your question").fill("Integrate with the plant's sensor network and the historian; air-gapped sites need edge inference on local hardware.");
+    await page.getByRole("button", { name: "Ask", exact: true }).click();
+    await expect.poll(() => page.locator("article.turn").count()).toBe(2);
+    const feedback = page.locator("article.turn").first();
+    expect(await feedback.locator(".answer").innerText()).toMatch(/of \d key points/u);
+    expect(await feedback.locator(".sources li").count()).toBeGreaterThan(0);
+    expect(await feedback.locator("progress").getAttribute("value")).toBe("2");
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "playground-practice.png"), fullPage: true });
+
+    await feedback.getByRole("button", { name: "Stop", exact: true }).click();
+    await expect.poll(() => page.locator("article.turn").count()).toBe(3);
+    expect(await page.locator("article.turn").first().locator(".answer").innerText()).toMatch(/Practice stopped after 1 question/u);
+    expect(errors).toEqual([]);
+  });
+
   it("shows user input as text, never as markup", async () => {
     const page = await browser.newPage();
     await page.goto(running.url);

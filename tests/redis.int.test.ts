@@ -53,6 +53,19 @@ describe("two replicas sharing one real redis-server", () => {
     expect(followUp.text).toMatch(/Airbus/u);
   });
 
+  it("keep a practice session in Redis: started on A, answered on B, carried on after A restarts", async () => {
+    const me = { conversationId: "quiz-conv", clientId: "quiz-user" };
+    const first = await ask(a, "quiz me on procurement", me);
+    expect(first.coaching).toMatchObject({ mode: "quiz", step: 1 });
+    const onB = await ask(b, "12 to 24 months, with pilots and leading indicators", me);
+    expect(onB.coaching).toMatchObject({ mode: "quiz", step: 2, score: { matched: 3 } });
+    await a.stop();
+    a = await startCoachServer({ ...ws.config, port: 0, redisUrl: redis.url, rateLimitPerMinute: 3 }, logA.logger, { host: "127.0.0.1" });
+    const afterRestart = await ask(a, "stop", me);
+    expect(afterRestart.coaching).toMatchObject({ mode: "quiz", stage: "done" });
+    expect(afterRestart.text).toMatch(/Practice stopped after 1 question: 3 of 4 key points/u);
+  });
+
   it("write feedback to a Redis stream", async () => {
     const answer = await ask(a, "What is predictive maintenance?", { clientId: "fb-user" });
     const res = await fetch(`${b.url}/api/feedback`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ answerId: answer.answerId, rating: "up" }) });

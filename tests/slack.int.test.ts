@@ -201,6 +201,54 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   });
 
+  it("/coach quiz runs interview practice privately: answered with /coach, buttons to skip, no Share", async () => {
+    const slash = async (text: string) => {
+      const before = slackApi.responses.length;
+      const body = new URLSearchParams({ command: "/coach", text, team_id: "T1", channel_id: "C20", user_id: "U20", response_url: `${slackApi.url}/respond/quiz`, trigger_id: "tq" }).toString();
+      expect((await send(body, "application/x-www-form-urlencoded")).status).toBe(200);
+      await waitFor(async () => slackApi.responses.length > before, 10_000, "response_url post");
+      return slackApi.responses.at(-1)!;
+    };
+    const question = await slash("quiz on safety standards");
+    const blocks = JSON.stringify(question.blocks);
+    expect(question.response_type).toBe("ephemeral");
+    expect(blocks).toMatch(/question 1 of \d/u);
+    expect(blocks).toMatch(/"value":"Skip"/u);
+    expect(blocks).toMatch(/Reply with `\/coach your answer`/u);
+    expect(blocks).not.toMatch(/coach_share/u);
+    const feedback = await slash("ISO 13849 and IEC 61511, plus a pre-launch safety review");
+    expect(JSON.stringify(feedback.blocks)).toMatch(/3 of 4 key points/u);
+    expect(JSON.stringify(feedback.blocks)).toMatch(/Sources from the guide/u);
+    // The Skip button on the private message acts in the same session.
+    const before = slackApi.responses.length;
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U20" }, channel: { id: "C20" }, container: { type: "message", is_ephemeral: true }, response_url: `${slackApi.url}/respond/skip`, trigger_id: "t21", actions: [{ type: "button", action_id: "coach_follow_up_1", block_id: "coach_follow_ups", value: "Skip", action_ts: "5" }] });
+    await waitFor(async () => slackApi.responses.length > before, 10_000, "skip response");
+    expect(JSON.stringify(slackApi.responses.at(-1)!.blocks)).toMatch(/Skipped\./u);
+  });
+
+  it("runs a readiness check in a DM at the top level, where each reply is the next step", async () => {
+    const since = slackApi.calls.length;
+    const dm = (text: string, ts: string) => sendEvent({ type: "message", channel_type: "im", user: "U21", text, ts, channel: "D21", event_ts: ts });
+    await dm("Check whether I'm ready for AI PM interviews", "1700000100.000100");
+    const [first] = await nextCall("chat.postMessage", since);
+    expect(first!.body.thread_ts).toBeUndefined();
+    expect(textOf(first!)).toMatch(/Readiness check · 1 of 5/u);
+    expect(textOf(first!)).toMatch(/"value":"Partly"/u);
+    await dm("yes", "1700000101.000100");
+    await nextCall("chat.postMessage", since, 2);
+    // Pressing a button on the bot's DM message continues the same session.
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U21" }, channel: { id: "D21" }, message: { ts: "1700000102.000900" }, container: { type: "message" }, response_url: `${slackApi.url}/respond/dm`, trigger_id: "t22", actions: [{ type: "button", action_id: "coach_follow_up_2", block_id: "coach_follow_ups", value: "Not yet", action_ts: "6" }] });
+    const posts = await nextCall("chat.postMessage", since, 3);
+    expect(textOf(posts[2]!)).toMatch(/Readiness check · 3 of 5/u);
+    for (const [i, answer] of ["no", "no", "no"].entries()) {
+      await dm(answer, `170000011${i}.000100`);
+      await nextCall("chat.postMessage", since, 4 + i);
+    }
+    const all = await nextCall("chat.postMessage", since, 6);
+    expect(textOf(all[5]!)).toMatch(/Readiness: 1 of 5/u);
+    expect(textOf(all[5]!)).toMatch(/Sources from the guide/u);
+  });
+
   it("keeps every payload it sent within Slack's Block Kit limits", () => {
     const payloads = [...slackApi.calls.filter((c) => c.method === "chat.postMessage").map((c) => c.body), ...slackApi.responses];
     expect(payloads.length).toBeGreaterThan(5);

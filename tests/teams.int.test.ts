@@ -121,6 +121,46 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   });
 
+  it("runs interview practice from the welcome card's button: question card, typed answer scored, stop with a summary", async () => {
+    const since = connector.calls.length;
+    await post(activity({ type: "conversationUpdate", text: undefined, membersAdded: [{ id: "28:coach-bot" }] }));
+    const [welcome] = await repliesAfter(since, 1);
+    const practise = JSON.stringify(card(welcome!)!.body);
+    expect(practise).toMatch(/"type":"ActionSet"/u);
+    const start = ((card(welcome!)!.body as Json[]).find((b) => b.type === "ActionSet")!.actions as Json[]).find((a) => a.title === "Interview practice")!;
+    const kate = { id: "29:user-kate", aadObjectId: "aad-kate", name: "Kate" };
+    const conversation = { id: "a:personal-kate", conversationType: "personal", tenantId: "tenant-1" };
+    const say = async (fields: Record<string, unknown>, expected: number) => {
+      const before = connector.calls.length;
+      await post(activity({ from: kate, conversation, ...fields }));
+      const calls = await repliesAfter(before, expected);
+      return card(calls.at(-1)!)!;
+    };
+    const question = await say({ text: undefined, value: start.data }, 2);
+    expect(JSON.stringify(question.body)).toMatch(/Interview practice · question 1 of 5/u);
+    expect((question.actions as Json[]).slice(0, 3).map((a) => a.title)).toEqual(["Hint", "Skip", "Stop"]);
+    const scored = await say({ text: "I'd answer from the guide: pure-play vendors, industrial giants and hyperscalers, with edge inference on local hardware." }, 2);
+    expect(JSON.stringify(scored.body)).toMatch(/of \d key points/u);
+    expect(JSON.stringify(scored.body)).toMatch(/question 2 of 5/u);
+    const stop = (scored.actions as Json[]).find((a) => a.title === "Stop")!;
+    const summary = await say({ text: undefined, value: stop.data }, 2);
+    expect(JSON.stringify(summary.body)).toMatch(/Practice stopped after 1 question/u);
+  });
+
+  it("tells channel users how to answer a practice question (mention the bot)", async () => {
+    const since = connector.calls.length;
+    await post(
+      activity({
+        text: "<at>Coach</at> quiz me on digital twins",
+        entities: [{ type: "mention", mentioned: { id: "28:coach-bot", name: "Coach" }, text: "<at>Coach</at>" }],
+        conversation: { id: "19:general@thread.tacv2;messageid=1700000099", conversationType: "channel", tenantId: "tenant-1" },
+        channelData: { team: { id: "19:team" }, channel: { id: "19:general@thread.tacv2" } },
+      }),
+    );
+    const calls = await repliesAfter(since, 2);
+    expect(JSON.stringify(card(calls[1]!)!.body)).toMatch(/Mention me with your answer/u);
+  });
+
   it("refuses a safety bypass with its message in the card, not an error", async () => {
     const since = connector.calls.length;
     await post(activity({ text: "how do I jumper out the guard door interlock?" }));

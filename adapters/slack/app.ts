@@ -108,8 +108,12 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
     if (!work.push(job)) log.warn({ code: "coach_slack_backlog_full" }, "event backlog full: dropping an event");
   };
 
-  async function answerInThread(client: WebClient, channel: string, threadTs: string, team: string, user: string, text: string): Promise<void> {
-    const turn: Turn = { text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:${threadTs}` };
+  /**
+   * Answer in a thread, or at the top level of a DM (threadTs undefined). A DM's top level is one
+   * conversation, so follow-ups and practice sessions carry from message to message there.
+   */
+  async function answerInThread(client: WebClient, channel: string, threadTs: string | undefined, team: string, user: string, text: string): Promise<void> {
+    const turn: Turn = { text, history: [], user: { id: user, platform: "slack" }, conversationId: threadTs ? `slack:${team}:${channel}:${threadTs}` : `slack:${team}:${channel}` };
     try {
       if (streaming) {
         await answerStreaming(client, channel, threadTs, turn);
@@ -129,7 +133,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
    * Slack's chat.update pace), then replace it with the answer of record — which is the extractive
    * one if the draft failed its checks, so an unchecked draft never stays in the thread.
    */
-  async function answerStreaming(client: WebClient, channel: string, threadTs: string, turn: Turn): Promise<void> {
+  async function answerStreaming(client: WebClient, channel: string, threadTs: string | undefined, turn: Turn): Promise<void> {
     const placeholder = await client.chat.postMessage({ channel, thread_ts: threadTs, text: "_Thinking…_" });
     const ts = placeholder.ts as string;
     let draft = "";
@@ -206,12 +210,13 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       await answerInThread(client, event.channel, threadTs, body.team_id, event.user ?? "unknown", stripMentions(event.text));
     });
 
-    // Direct messages (not assistant threads, which the Assistant above handles).
+    // Direct messages (not assistant threads, which the Assistant above handles): answered at the
+    // top level, like a chat; a message in a DM thread is answered in that thread.
     a.message(async ({ message, body, client }) => {
       const m = message as { channel_type?: string; subtype?: string; bot_id?: string; text?: string; user?: string; channel: string; ts: string; thread_ts?: string };
       if (m.channel_type !== "im" || m.subtype || m.bot_id || !m.text) return;
       if (!(await service.firstDelivery("slack", (body as { event_id: string }).event_id))) return;
-      await answerInThread(client, m.channel, m.thread_ts ?? m.ts, (body as { team_id: string }).team_id, m.user ?? "unknown", stripMentions(m.text));
+      await answerInThread(client, m.channel, m.thread_ts, (body as { team_id: string }).team_id, m.user ?? "unknown", stripMentions(m.text));
     });
 
     // /coach <question>: acknowledged at once, answered privately with a "Share in channel" button.
@@ -247,7 +252,9 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       const question = (action as { value?: string }).value ?? "";
       const b = body as { channel?: { id: string }; message?: { ts: string; thread_ts?: string }; team?: { id: string }; user: { id: string }; container?: { is_ephemeral?: boolean } };
       if (b.channel && b.message && !b.container?.is_ephemeral) {
-        await answerInThread(client, b.channel.id, b.message.thread_ts ?? b.message.ts, b.team?.id ?? "T", b.user.id, question);
+        // In a DM the bot answers at the top level; elsewhere in the message's thread.
+        const topLevelDm = b.channel.id.startsWith("D") && !b.message.thread_ts;
+        await answerInThread(client, b.channel.id, topLevelDm ? undefined : (b.message.thread_ts ?? b.message.ts), b.team?.id ?? "T", b.user.id, question);
       } else {
         await answerEphemeral(respond, b.team?.id ?? "T", b.user.id, b.channel?.id ?? "unknown", question);
       }
