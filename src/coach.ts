@@ -16,7 +16,7 @@ import { allowedLinkHosts, checkGrounding, checkQuotedGrounding, nameAllowlist, 
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
 import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
-import { composeLlmAnswer, DraftRejected, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
+import { composeLlmAnswer, DraftRejected, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
 import { fileURLToPath } from "node:url";
 import { normalizeText, splitSentences } from "./text/normalize.js";
 import { englishRarity } from "./text/english.js";
@@ -72,8 +72,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   const answerability = loadAnswerabilityModel();
   const names = nameAllowlist(index.chunks);
   const linkHosts = allowedLinkHosts(index.chunks);
-  const state = options.state ?? new MemoryStateStore();
-  const coaching = new CoachingModes(loadCoachingContent(config.knowledgeDir, index.chunks), state, options.clock);
+
   englishRarity("warm"); // load the word list now, not during the first question
   const chatModel =
     options.chatModel !== undefined
@@ -82,6 +81,17 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
         ? null
         : new ResilientChatModel(new LangChainChatModel(config), { timeoutMs: config.llm.timeoutMs });
   const prompts = chatModel ? loadPrompts(fileURLToPath(new URL("../prompts", import.meta.url))) : null;
+  const state = options.state ?? new MemoryStateStore();
+  const coaching = new CoachingModes(
+    loadCoachingContent(config.knowledgeDir, index.chunks),
+    state,
+    options.clock,
+    chatModel && prompts ? (question, answer, missed) => judgeKeyPoints(question, answer, missed, chatModel, prompts) : null,
+    (error) => {
+      logger.warn({ model: chatModel?.id, cause: error instanceof ModelCallError ? error.failure : "unexpected" }, "practice answer judged on its words only: the model was unavailable");
+      options.onModelFallback?.(error instanceof ModelCallError ? error.failure : "unexpected");
+    },
+  );
 
   // Cheap structural checks first, then policy: safety before injection, so a jailbreak that
   // asks for a bypass is answered with the safety explanation.

@@ -82,6 +82,29 @@ describe("LLM mode with the real LangChain/openai clients against a fake OpenAI-
     expect(a.text).toMatch(/Airbus/u);
   });
 
+  it("practice: the model credits key points said in other words; when it fails, the word match stands", async () => {
+    const practise = (text: string) => coach.ask({ text, history: [], user: { id: "practice-user", platform: "cli" }, conversationId: "practice-conv" });
+    const started = fake.requests.length;
+    expect((await practise("quiz me on predictive maintenance")).coaching).toMatchObject({ mode: "quiz", step: 1 });
+    expect(fake.requests.length).toBe(started); // asking a question needs no model
+    fake.script.push({ kind: "text", text: "1: YES\n2: NO" });
+    const judged = await practise("We'd tune the alert thresholds, hook into the instrumentation the plant already has, and cope when readings go missing.");
+    expect(judged.coaching?.score).toEqual({ matched: 2, total: 3, grade: "partial" });
+    expect(judged.text).toMatch(/You covered: Alert thresholds maintenance teams will act on\./u);
+    expect(judged.text).toMatch(/In your own words \(judged by the model\): Integrating with existing OT sensor networks\./u);
+    expect(judged.text).toMatch(/\*\*Sensor data gaps without degrading the model\*\*: .*\[1\]/u);
+    const prompt = (fake.requests.at(-1)!.body as { messages: { content: string }[] }).messages[0]!.content;
+    expect(prompt).toMatch(/1\. Integrating with existing OT sensor networks \(guide: "The PM challenge/u);
+    expect(prompt).toMatch(/ANSWER\nWe'd tune the alert thresholds/u);
+
+    fake.script.push({ kind: "status", status: 400 });
+    const unjudged = await practise("Honestly I would start with a vibration model and talk to the maintenance crew about it.");
+    expect(unjudged.outcome).toBe("answered");
+    expect(unjudged.coaching?.score?.matched).toBe(0);
+    expect(fallbacks).toContain("client_error");
+    await practise("stop");
+  });
+
   it("times out, then answers extractively with the cause logged", async () => {
     fake.script.push({ kind: "delay", ms: 3_000 }, { kind: "delay", ms: 3_000 }, { kind: "delay", ms: 3_000 });
     const a = await coach.ask(turn("What is generative design?"));

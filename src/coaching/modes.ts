@@ -2,7 +2,7 @@ import type { Citation, CoachingState } from "../types.js";
 import type { StateStore } from "../state/store.js";
 import { isStopword, stem, words } from "../text/normalize.js";
 import { CitationList, type CoachingContent } from "./content.js";
-import { feedbackText, hintText, pickQuestions, questionText, scoreAnswer, summaryText, type QuizSession } from "./quiz.js";
+import { feedbackText, hintText, pickQuestions, questionText, scoreAnswer, summaryText, withParaphrases, type QuizSession } from "./quiz.js";
 import { parseTick, readinessQuestion, readinessSummary, type ReadinessSession, type Tick } from "./readiness.js";
 import { composePlan, parseProfile, PLAN_INTAKE, understood } from "./plan.js";
 
@@ -38,6 +38,12 @@ type Session = QuizSession | ReadinessSession | PlanIntakeSession;
 
 export type SessionStore = Pick<StateStore, "getRecord" | "setRecord" | "deleteRecord">;
 
+/**
+ * LLM mode: given the practice question, the answer and the key points the word matcher missed,
+ * returns the indexes of those the answer conveys in other words. Throwing means "no opinion".
+ */
+export type ParaphraseJudge = (question: string, answer: string, missed: readonly { label: string; sentence: string }[]) => Promise<number[]>;
+
 const SESSION_TTL_MS = 7 * 24 * 3_600_000;
 /** After this long without a message, a session stops capturing its conversation (it can be resumed). */
 const CAPTURE_MS = 2 * 3_600_000;
@@ -71,6 +77,8 @@ export class CoachingModes {
     private readonly content: CoachingContent,
     private readonly store: SessionStore,
     private readonly clock: () => number = Date.now,
+    private readonly judge: ParaphraseJudge | null = null,
+    private readonly onJudgeFailure: (error: unknown) => void = () => undefined,
   ) {}
 
   async handle(turn: CoachingTurn): Promise<CoachingReply | null> {
@@ -149,7 +157,7 @@ export class CoachingModes {
       before = `Skipped. ${feedbackText(question, { covered: [], missed: question.points, grade: "not_yet" }, cites).split("\n").slice(1).join("\n").trim()}`;
       session.results.push({ id: question.id, topic: question.topic, matched: 0, total: question.points.length, skipped: true });
     } else {
-      const scored = scoreAnswer(question, text);
+      let scored = scoreAnswer(question, text);
       if (scored.covered.length === 0 && text.trim().endsWith("?") && QUESTION_START.test(said)) {
         await this.save(key, { ...session, paused: true });
         return {
@@ -157,6 +165,15 @@ export class CoachingModes {
           note: `(Your interview practice is paused at question ${session.index + 1} of ${session.questionIds.length}. Say **resume** to go on.)`,
           coaching: { mode: "quiz", stage: "paused", step: session.index + 1, total: session.questionIds.length },
         };
+      }
+      if (this.judge && scored.missed.length > 0 && said.split(" ").length >= 3) {
+        try {
+          const credited = await this.judge(question.prompt, text, scored.missed.map((p) => ({ label: p.label, sentence: p.quote.sentence })));
+          scored = withParaphrases(question, scored, credited);
+        } catch (error) {
+          // The word match stands on its own; the model only ever adds credit.
+          this.onJudgeFailure(error);
+        }
       }
       before = feedbackText(question, scored, cites);
       score = { matched: scored.covered.length, total: question.points.length, grade: scored.grade };

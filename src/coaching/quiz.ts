@@ -30,6 +30,8 @@ export interface QuizSession {
 export interface Scored {
   covered: KeyPoint[];
   missed: KeyPoint[];
+  /** Of `covered`, the points a model judged conveyed in other words (LLM mode). */
+  paraphrased?: KeyPoint[];
   grade: NonNullable<CoachingState["score"]>["grade"];
 }
 
@@ -38,8 +40,21 @@ export function scoreAnswer(question: PracticeQuestion, answer: string): Scored 
   const covered: KeyPoint[] = [];
   const missed: KeyPoint[] = [];
   for (const point of question.points) (point.terms.some((t) => termMatches(tokens, t)) ? covered : missed).push(point);
-  const ratio = covered.length / question.points.length;
-  return { covered, missed, grade: ratio >= 0.75 ? "strong" : ratio >= 0.4 ? "partial" : "not_yet" };
+  return { covered, missed, grade: gradeOf(covered.length, question.points.length) };
+}
+
+export function gradeOf(covered: number, total: number): Scored["grade"] {
+  const ratio = covered / total;
+  return ratio >= 0.75 ? "strong" : ratio >= 0.4 ? "partial" : "not_yet";
+}
+
+/** Credit points a model judged conveyed in other words (indexes into `scored.missed`). */
+export function withParaphrases(question: PracticeQuestion, scored: Scored, credited: readonly number[]): Scored {
+  if (credited.length === 0) return scored;
+  const paraphrased = scored.missed.filter((_, i) => credited.includes(i));
+  const covered = question.points.filter((p) => scored.covered.includes(p) || paraphrased.includes(p));
+  const missed = question.points.filter((p) => !covered.includes(p));
+  return { covered, missed, paraphrased, grade: gradeOf(covered.length, question.points.length) };
 }
 
 /** FNV-1a: a stable seed from text, so a session's questions do not depend on the process. */
@@ -92,7 +107,9 @@ export function feedbackText(question: PracticeQuestion, scored: Scored, cites: 
   // The question's own section is always the first source: it is the one to read.
   cites.marker(question.chunk);
   const lines = [`**${GRADE_HEADLINE[scored.grade]}: ${scored.covered.length} of ${total} key points.**`];
-  if (scored.covered.length > 0) lines.push(`You covered: ${scored.covered.map((p) => p.label).join("; ")}.`);
+  const inWords = scored.covered.filter((p) => !scored.paraphrased?.includes(p));
+  if (inWords.length > 0) lines.push(`You covered: ${inWords.map((p) => p.label).join("; ")}.`);
+  if (scored.paraphrased?.length) lines.push(`In your own words (judged by the model): ${scored.paraphrased.map((p) => p.label).join("; ")}.`);
   if (scored.missed.length > 0) {
     lines.push("", scored.covered.length > 0 ? "What the guide adds:" : "What the guide says:");
     // Several points can come from one sentence of the guide: quote it once.

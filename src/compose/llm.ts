@@ -9,12 +9,13 @@ export interface Prompts {
   system: string;
   answer: string;
   rewrite: string;
+  judge: string;
 }
 
 /** Prompts live as text files (prompts/*.txt) so they can be reviewed and edited without code. */
 export function loadPrompts(dir: string): Prompts {
   const read = (name: string) => readFileSync(`${dir}/${name}.txt`, "utf8");
-  return { system: read("system"), answer: read("answer"), rewrite: read("rewrite") };
+  return { system: read("system"), answer: read("answer"), rewrite: read("rewrite"), judge: read("judge") };
 }
 
 /**
@@ -29,6 +30,23 @@ export async function rewriteFollowUp(question: string, history: HistoryMessage[
   // A rewrite is a short question, not an answer or an essay.
   if (!rewritten || rewritten.length > 300 || rewritten.includes("NOT_IN_GUIDE")) return null;
   return rewritten;
+}
+
+/**
+ * Interview practice with a model: which of the key points the word matcher missed does the
+ * candidate's answer convey in other words? Returns their indexes. The model can only add credit
+ * for points of the guide; anything unparseable counts as "no".
+ */
+export async function judgeKeyPoints(question: string, answer: string, points: readonly { label: string; sentence: string }[], model: ChatModel, prompts: Prompts): Promise<number[]> {
+  const listed = points.map((p, i) => `${i + 1}. ${p.label} (guide: "${p.sentence}")`).join("\n");
+  const content = prompts.judge.replace("{{question}}", question).replace("{{points}}", listed).replace("{{answer}}", answer.replace(/ANSWER/gu, "answer").slice(0, 4_000));
+  const { text } = await model.complete([{ role: "user", content }]);
+  const credited = new Set<number>();
+  for (const m of text.matchAll(/^\s*(\d+)\s*[:.)-]\s*(YES|NO)\b/gimu)) {
+    const i = Number(m[1]) - 1;
+    if (m[2]!.toUpperCase() === "YES" && i >= 0 && i < points.length) credited.add(i);
+  }
+  return [...credited].sort((a, b) => a - b);
 }
 
 /** Why a model draft was not used; the user then gets the extractive answer. */
