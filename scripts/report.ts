@@ -1,7 +1,8 @@
 /**
  * `npm run report`: what people asked and how the coach did, from the answer and feedback logs
  * under DATA_DIR (JSONL files; with REDIS_URL, the Redis streams): questions by outcome and
- * reason, the most frequent no-answer questions (gaps in the guide), and feedback.
+ * reason, the most frequent no-answer questions (gaps in the guide), coaching use (and the
+ * practice sections people miss most), and feedback.
  */
 import { join } from "node:path";
 import { loadConfig } from "../src/config.js";
@@ -31,6 +32,9 @@ const count = <T>(items: T[], key: (t: T) => string) => {
   for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
   return [...m.entries()].sort((a, b) => b[1] - a[1]);
 };
+// Practice answers and checklist ticks are not questions to the guide; they get their own section.
+const coachingSteps = answers.filter((a) => a.coaching);
+answers = answers.filter((a) => !a.coaching);
 const out: string[] = [];
 out.push(`Questions: ${answers.length}`);
 for (const [k, n] of count(answers, (a) => `${a.outcome}${a.reason ? ` / ${a.reason}` : ""}`)) out.push(`  ${String(n).padStart(6)}  ${k}`);
@@ -43,6 +47,20 @@ const gaps = count(
 out.push("", "Most frequent questions the guide could not answer (gaps to fill):");
 for (const [q, n] of gaps.slice(0, 15)) out.push(`  ${String(n).padStart(6)}  ${q.slice(0, 120)}`);
 if (gaps.length === 0) out.push("  none");
+out.push("", `Coaching steps: ${coachingSteps.length}`);
+for (const [k, n] of count(coachingSteps, (a) => `${a.coaching!.mode} / ${a.coaching!.stage}`)) out.push(`  ${String(n).padStart(6)}  ${k}`);
+const graded = coachingSteps.filter((a) => a.coaching!.grade);
+if (graded.length) {
+  out.push("", "Practice answers by grade:");
+  for (const [k, n] of count(graded, (a) => a.coaching!.grade!)) out.push(`  ${String(n).padStart(6)}  ${k}`);
+  // A practice feedback's first source is the section of the question that was answered.
+  const missed = count(
+    graded.filter((a) => a.coaching!.grade === "not_yet" && a.sections[0]),
+    (a) => a.sections[0]!,
+  );
+  if (missed.length) out.push("", "Practice sections answered \"not yet\" most often (worth a closer look):");
+  for (const [section, n] of missed.slice(0, 10)) out.push(`  ${String(n).padStart(6)}  ${section}`);
+}
 const up = feedback.filter((f) => f.rating === "up").length;
 out.push("", `Feedback: ${feedback.length} (👍 ${up}, 👎 ${feedback.length - up})`);
 const bySection = new Map<string, { up: number; down: number }>();

@@ -44,6 +44,7 @@ export class CoachService {
       const answer = await this.coach.ask({ ...turn, history }, options);
       const answerId = randomUUID();
       this.metrics.answers.inc({ outcome: answer.outcome, reason: answer.reason ?? "none", surface: turn.user.platform });
+      if (answer.coaching) this.metrics.coachingSteps.inc({ mode: answer.coaching.mode, stage: answer.coaching.stage, surface: turn.user.platform });
       // Coaching steps (practice answers, checklist ticks) are not questions a follow-up could refer to.
       if (answer.outcome === "answered" && !answer.coaching) {
         await this.state.appendHistory(
@@ -67,6 +68,7 @@ export class CoachService {
           platform: turn.user.platform,
           latencyMs: answer.latencyMs,
           at: new Date().toISOString(),
+          ...(answer.coaching ? { coaching: { mode: answer.coaching.mode, stage: answer.coaching.stage, ...(answer.coaching.score ? { grade: answer.coaching.score.grade } : {}) } } : {}),
         })
         .catch((error: unknown) => this.logger.error({ code: "coach_answer_log_failed", cause: (error as Error).message }, "could not log an answer"));
       return { answerId, answer };

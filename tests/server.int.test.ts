@@ -105,8 +105,11 @@ describe("npm run report", () => {
   it("summarises outcomes, the guide's gaps and feedback from the logs", async () => {
     const { spawnSync } = await import("node:child_process");
     for (let i = 0; i < 2; i++) await post("/api/ask", JSON.stringify({ question: "What OEE should a bottling plant target?" }));
+    const practice = { conversationId: "report-practice", clientId: "report-user" };
+    await post("/api/ask", JSON.stringify({ question: "quiz me on safety standards", ...practice }));
+    await post("/api/ask", JSON.stringify({ question: "No idea, GDPR maybe.", ...practice }));
     const logged = () => readFileSync(join(ws.dataDir, "answers.jsonl"), "utf8").split("What OEE should a bottling plant target?").length - 1;
-    await waitFor(async () => logged() >= 2, 5_000, "both questions in the answer log");
+    await waitFor(async () => logged() >= 2 && readFileSync(join(ws.dataDir, "answers.jsonl"), "utf8").includes('"grade":"not_yet"'), 5_000, "the questions and the practice answer in the answer log");
     const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/report.ts"], {
       cwd: join(import.meta.dirname, ".."),
       env: { ...process.env, DATA_DIR: ws.dataDir, KNOWLEDGE_DIR: ws.knowledgeDir, REDIS_URL: "" },
@@ -117,5 +120,8 @@ describe("npm run report", () => {
     expect(result.stdout).toMatch(/no_answer \/ not_in_guide/u);
     expect(result.stdout).toMatch(/2 {2}what oee should a bottling plant target\?/u);
     expect(result.stdout).toMatch(/Feedback: \d+ \(👍 \d+, 👎 [1-9]/u);
+    expect(await (await fetch(`${running.url}/metrics`)).text()).toMatch(/coach_coaching_steps_total\{mode="quiz",stage="question",surface="web"\} 2/u);
+    expect(result.stdout).toMatch(/Coaching steps: 2\n\s+2 {2}quiz \/ question/u);
+    expect(result.stdout).toMatch(/Practice sections answered "not yet" most often[^\n]*\n\s+1 {2}.*Safety-critical environments where AI mistakes injure people/u);
   });
 });

@@ -14,6 +14,7 @@ export class CoachMetrics {
   });
   readonly feedback = new Counter({ name: "coach_feedback_total", help: "Feedback by rating", labelNames: ["rating", "surface"], registers: [this.registry] });
   readonly modelFallbacks = new Counter({ name: "coach_model_fallbacks_total", help: "Answers that fell back from the model to the extractive composer", labelNames: ["cause"], registers: [this.registry] });
+  readonly coachingSteps = new Counter({ name: "coach_coaching_steps_total", help: "Coaching steps (practice questions, plans, checklist steps) by mode and stage", labelNames: ["mode", "stage", "surface"], registers: [this.registry] });
   readonly duplicates = new Counter({ name: "coach_duplicate_events_total", help: "Redelivered events answered once and skipped", labelNames: ["surface"], registers: [this.registry] });
 
   constructor() {

@@ -24,6 +24,8 @@ export interface AnswerRecord {
   platform: string;
   latencyMs: number;
   at: string;
+  /** Coaching steps: the mode, the stage and, for a practice answer, its grade. */
+  coaching?: { mode: string; stage: string; grade?: string };
 }
 
 export interface EventLog {
