@@ -222,8 +222,8 @@ describe("readiness check", () => {
     expect(done.coaching).toMatchObject({ mode: "readiness", stage: "done" });
     expect(done.text).toMatch(/Readiness: 2\.5 of 5/u);
     expect(done.text).toMatch(/Ready: OT basics; Target companies by tier/u);
-    expect(done.text).toMatch(/A use case you can speak to \(not yet\)/u);
-    expect(done.text).toMatch(/A portfolio project \(partly\)/u);
+    expect(done.text).toMatch(/\*\*A use case you can speak to\*\* \(not yet\)/u);
+    expect(done.text).toMatch(/\*\*A portfolio project\*\* \(partly\)/u);
     expect(done.text).toMatch(/leading indicators/u);
     expect(done.text).not.toMatch(/segments into three tiers/u);
     expect(done.citations.map((c) => c.title)).toContain("Procurement cycles that outlast most product sprint cycles");

@@ -118,10 +118,12 @@ export function renderAnswer(answer: Answer, options: RenderOptions): { text: st
     if (answer.coaching && (answer.coaching.stage === "question" || answer.coaching.stage === "intake") && options.command) {
       blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Reply with \`${options.command} your answer\`, or send me a DM to carry on there.` }] });
     }
-    blocks.push({
-      type: "context",
-      elements: [{ type: "mrkdwn", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources." }],
-    });
+    if (answer.citations.length > 0) {
+      blocks.push({
+        type: "context",
+        elements: [{ type: "mrkdwn", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources." }],
+      });
+    }
   }
   return { text: fallbackText(answer), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }

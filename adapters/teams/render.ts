@@ -48,7 +48,8 @@ export function answerCard(answer: Answer, { answerId, replyHint }: CardOptions)
   }
   const actions: Card[] = answer.followUps.slice(0, 3).map((q) => ({ type: "Action.Submit", title: q.slice(0, 80), data: { action: "ask", question: q } }));
   if (answer.outcome === "answered") {
-    body.push({ type: "TextBlock", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources.", size: "Small", isSubtle: true, wrap: true });
+    // A practice question or checklist step quotes nothing, so it carries no provenance note.
+    if (answer.citations.length > 0) body.push({ type: "TextBlock", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources.", size: "Small", isSubtle: true, wrap: true });
     actions.push({ type: "Action.Submit", title: "👍 Helpful", data: { action: "feedback", rating: "up", answerId } });
     actions.push({
       type: "Action.ShowCard",
@@ -73,14 +74,15 @@ export function welcomeCard(sampleQuestions: readonly string[], modes: readonly 
       {
         type: "TextBlock",
         wrap: true,
-        text: "I coach people moving into AI product management in manufacturing, from a curated guide, with sources: AI use cases on the factory floor, the constraints you'll face, the companies hiring, and how to land the role. Ask me anything, or try one of these:",
+        text: "I coach people moving into AI product management in manufacturing, from a curated guide, with sources: AI use cases on the factory floor, the constraints you'll face, the companies hiring, and how to land the role. Ask me anything.",
       },
       ...(modes.length
         ? [
-            { type: "TextBlock", text: "Or practise with me:", weight: "Bolder", spacing: "Medium", wrap: true },
+            { type: "TextBlock", text: "Practise with me:", weight: "Bolder", spacing: "Medium", wrap: true },
             { type: "ActionSet", actions: modes.map((m) => ({ type: "Action.Submit", title: m.label, data: { action: "ask", question: m.text } })) },
           ]
         : []),
+      { type: "TextBlock", text: "Or try one of these questions:", weight: "Bolder", spacing: "Medium", wrap: true },
     ],
     actions: sampleQuestions.slice(0, 4).map((q) => ({ type: "Action.Submit", title: q.slice(0, 80), data: { action: "ask", question: q } })),
   };

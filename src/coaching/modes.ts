@@ -154,7 +154,7 @@ export class CoachingModes {
     let before: string;
     let score: CoachingState["score"];
     if (SKIP.test(said)) {
-      before = `Skipped. ${feedbackText(question, { covered: [], missed: question.points, grade: "not_yet" }, cites).split("\n").slice(1).join("\n").trim()}`;
+      before = feedbackText(question, { covered: [], missed: question.points, grade: "not_yet" }, cites, "Skipped.");
       session.results.push({ id: question.id, topic: question.topic, matched: 0, total: question.points.length, skipped: true });
     } else {
       let scored = scoreAnswer(question, text);

@@ -118,8 +118,8 @@ export function composePlan(content: CoachingContent, profile: Profile, cites: C
   }
   const head = [
     `**Your study plan: about ${week - 1} weeks at ${formatHours(hours)} a week, then ${path.name}.**`,
-    `What I understood: ${about.join(" · ")}.`,
-    "Phase lengths are my estimates from your hours, except where a step quotes the guide's own budget.",
+    "",
+    `What I understood: ${about.join(" · ")}. Phase lengths are my estimates from your hours, except where a step quotes the guide's own budget.`,
   ];
   const tail = `${profile.hoursPerWeek === null ? "Tell me your hours a week and I'll re-plan. " : ""}When you've worked through it, try **readiness check** or **quiz me**.`;
   return [...head, ...body, "", tail].join("\n");

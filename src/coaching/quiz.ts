@@ -102,16 +102,18 @@ const GRADE_HEADLINE: Record<Scored["grade"], string> = { strong: "Strong answer
  * Feedback on one answer: what was right, what was missing (quoted from the guide, with its
  * source), and the section to read.
  */
-export function feedbackText(question: PracticeQuestion, scored: Scored, cites: CitationList): string {
+export function feedbackText(question: PracticeQuestion, scored: Scored, cites: CitationList, headline?: string): string {
   const total = question.points.length;
   // The question's own section is always the first source: it is the one to read.
   cites.marker(question.chunk);
-  const lines = [`**${GRADE_HEADLINE[scored.grade]}: ${scored.covered.length} of ${total} key points.**`];
+  const lines = [headline ?? `**${GRADE_HEADLINE[scored.grade]}: ${scored.covered.length} of ${total} key points.**`];
+  lines.push("");
   const inWords = scored.covered.filter((p) => !scored.paraphrased?.includes(p));
   if (inWords.length > 0) lines.push(`You covered: ${inWords.map((p) => p.label).join("; ")}.`);
   if (scored.paraphrased?.length) lines.push(`In your own words (judged by the model): ${scored.paraphrased.map((p) => p.label).join("; ")}.`);
   if (scored.missed.length > 0) {
-    lines.push("", scored.covered.length > 0 ? "What the guide adds:" : "What the guide says:");
+    if (scored.covered.length > 0) lines.push("");
+    lines.push(scored.covered.length > 0 ? "What the guide adds:" : "What the guide says:");
     // Several points can come from one sentence of the guide: quote it once.
     const bySentence = new Map<string, KeyPoint[]>();
     for (const p of scored.missed) bySentence.set(p.quote.sentence, [...(bySentence.get(p.quote.sentence) ?? []), p]);
@@ -140,9 +142,9 @@ export function summaryText(content: CoachingContent, session: QuizSession, stop
   const review = answered.filter((r) => r.matched / r.total < 0.75);
   const strong = answered.filter((r) => r.matched / r.total >= 0.75);
   const lines = [head];
-  if (strong.length) lines.push(`Strong: ${[...new Set(strong.map((r) => topicLabel(content, r.topic)))].join(", ")}.`);
+  if (strong.length) lines.push("", `Strong: ${[...new Set(strong.map((r) => topicLabel(content, r.topic)))].join(", ")}.`);
   if (review.length) {
-    lines.push("To review:");
+    lines.push("", "To review:");
     for (const r of review) {
       const q = content.questions.find((x) => x.id === r.id);
       if (q) lines.push(`- ${topicLabel(content, r.topic)}: ${q.chunk.section}${r.skipped ? " (skipped)" : ""}`);

@@ -48,7 +48,8 @@ export function readinessSummary(content: CoachingContent, ticks: Tick[], cites:
   const lines = [`**Readiness: ${points} of ${total}.**`];
   const ready = content.readiness.filter((_, i) => ticks[i] === "yes");
   const gaps = content.readiness.map((item, i) => ({ item, tick: ticks[i] })).filter((g) => g.tick !== "yes");
-  if (ready.length) lines.push(`Ready: ${ready.map((r) => r.label).join("; ")}.`);
+  // Blank lines between blocks: Teams and Slack show each block as its own paragraph or list.
+  if (ready.length) lines.push("", `Ready: ${ready.map((r) => r.label).join("; ")}.`);
   if (gaps.length === 0) {
     lines.push("", "No gaps on this checklist. Keep your stories sharp with **quiz me**.");
     for (const item of content.readiness) cites.marker(item.chunk);
@@ -56,7 +57,7 @@ export function readinessSummary(content: CoachingContent, ticks: Tick[], cites:
   }
   lines.push("", "Your gaps, and what the guide says to do:");
   for (const { item, tick } of gaps) {
-    lines.push(`${item.label} (${tick === "partly" ? "partly" : "not yet"}):`);
+    lines.push("", `**${item.label}** (${tick === "partly" ? "partly" : "not yet"})`);
     for (const q of item.next) lines.push(`- **Next**: ${q.sentence} ${cites.marker(q.chunk)}`);
     lines.push(`- Read: ${item.chunk.section}`);
   }
