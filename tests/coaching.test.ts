@@ -263,6 +263,16 @@ describe("coaching content", () => {
     }
   });
 
+  it("drops a stored session it cannot read instead of failing every message", async () => {
+    const me = person();
+    await state.setRecord(`coaching:slack:${me.id}`, { kind: "quiz", conversationId: "x", questionIds: "not-a-list" }, 60_000);
+    const a = await me.say("What does a PLC do?");
+    expect(a.outcome).toBe("answered");
+    expect(a.coaching).toBeUndefined();
+    expect(await state.getRecord(`coaching:slack:${me.id}`)).toBeNull();
+    expect((await me.say("quiz me on procurement")).coaching).toMatchObject({ stage: "question", step: 1 });
+  });
+
   it("the in-process store keeps records as copies until they expire", async () => {
     let t = 0;
     const store = new MemoryStateStore(() => t);

@@ -72,6 +72,14 @@ const COMMAND_TERMS = new Set(["quiz", "quizz", "mock", "interview", "practic", 
 const QUIZ_ACTIONS = ["Hint", "Skip", "Stop"];
 const READINESS_ACTIONS = ["Yes", "Partly", "Not yet"];
 
+function isSession(value: unknown): value is Session {
+  const s = value as Partial<Record<string, unknown>> | null;
+  if (!s || typeof s !== "object" || typeof s.conversationId !== "string" || typeof s.updatedAt !== "number" || typeof s.paused !== "boolean") return false;
+  if (s.kind === "quiz") return Array.isArray(s.questionIds) && s.questionIds.every((id) => typeof id === "string") && Number.isInteger(s.index) && Array.isArray(s.results);
+  if (s.kind === "readiness") return Number.isInteger(s.index) && Array.isArray(s.ticks);
+  return s.kind === "plan-intake";
+}
+
 export class CoachingModes {
   constructor(
     private readonly content: CoachingContent,
@@ -84,7 +92,10 @@ export class CoachingModes {
   async handle(turn: CoachingTurn): Promise<CoachingReply | null> {
     const said = words(turn.text.replace(/^\s*\/coach\b/iu, "")).join(" ");
     const key = `coaching:${turn.userKey}`;
-    const session = await this.store.getRecord<Session>(key);
+    const stored = await this.store.getRecord<unknown>(key);
+    const session = isSession(stored) ? stored : null;
+    // A record this version cannot read (an older shape, a hand edit) is dropped, not fatal.
+    if (stored !== null && !session) await this.store.deleteRecord(key);
     const captured = !!session && !session.paused && session.conversationId === turn.conversationId && this.clock() - session.updatedAt < CAPTURE_MS;
 
     if (captured && session) {
