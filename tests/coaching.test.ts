@@ -195,6 +195,12 @@ describe("study plan", () => {
     expect(plan.text).toMatch(/3 hours a week/u);
   });
 
+  it("plans from a description it only partly reads, saying what it could not", async () => {
+    const a = await person().say("study plan please: twelve years running accounts for a regional bank, moving into industry");
+    expect(a.coaching).toMatchObject({ mode: "plan", stage: "done" });
+    expect(a.text).toMatch(/What I understood: role not recognised · OT background not given \(planned as none\) · 5 hours a week \(assumed\)/u);
+  });
+
   it("reads hours and roles the way people write them", () => {
     expect(parseHours("about 3-4 hrs/week")).toBe(3.5);
     expect(parseHours("an hour a day")).toBe(7);
@@ -205,6 +211,8 @@ describe("study plan", () => {
     expect(parseProfile("I'm a data scientist at a car plant", content)).toMatchObject({ role: "data scientist", atManufacturer: true, isPm: false });
     expect(parseProfile("Senior PM, never touched a PLC", content)).toMatchObject({ role: "product manager", isPm: true, otBackground: false });
     expect(parseProfile("it is what it is", content).role).toBeNull();
+    expect(parseProfile("8 years in supply chain planning at a retailer", content)).toMatchObject({ role: "supply chain planning", useCase: "supply-chain" });
+    expect(parseProfile("field service technician", content).role).toBe("service technician");
   });
 });
 

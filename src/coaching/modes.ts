@@ -125,7 +125,7 @@ export class CoachingModes {
     // Plan intake: this message is the self-description; if it describes nothing, answer it normally.
     await this.store.deleteRecord(key);
     const profile = parseProfile(turn.text, this.content);
-    return understood(profile) ? this.planReply(turn.text) : null;
+    return understood(profile, turn.text) ? this.planReply(turn.text) : null;
   }
 
   private save(key: string, session: Session): Promise<void> {
@@ -244,7 +244,7 @@ export class CoachingModes {
 
   private async plan(key: string, turn: CoachingTurn): Promise<CoachingReply> {
     const profile = parseProfile(turn.text, this.content);
-    if (understood(profile)) {
+    if (understood(profile, turn.text)) {
       const existing = await this.store.getRecord<Session>(key);
       if (existing?.kind === "plan-intake") await this.store.deleteRecord(key);
       return this.planReply(turn.text);

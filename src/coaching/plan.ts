@@ -28,7 +28,10 @@ const ROLES: [RegExp, string][] = [
   [/\bproject managers?\b/u, "project manager"],
   [/\b(ux|product) designers?\b|\bdesigners?\b/u, "designer"],
   [/\b(student|graduate|new grad|mba)\b/u, "student"],
+  [/\b(supply chain|demand|production|materials) (planner|planning|manager|analyst|lead)\b/u, "$1 $2"],
   [/\bit (professional|admin|administrator|manager|support|engineer|specialist)\b|\binformation technology\b/u, "IT professional"],
+  // Any other job title, as the person wrote it ("marketing manager", "field technician").
+  [/\b((?:[a-z]+ )?(?:manager|engineer|scientist|developer|planner|director|specialist|technician|architect|researcher|lead))\b/u, "$1"],
 ];
 
 /** Engineering roles on the plant side bring the OT layer with them. */
@@ -44,7 +47,7 @@ export function parseProfile(text: string, content: CoachingContent): Profile {
   for (const [pattern, label] of ROLES) {
     const m = pattern.exec(t);
     if (m) {
-      role = label.replace("$1", m[1] ?? "").trim();
+      role = label.replace(/\$(\d)/gu, (_, n: string) => m[Number(n)] ?? "").trim();
       break;
     }
   }
@@ -70,8 +73,13 @@ export function parseHours(text: string): number | null {
   return Number.isFinite(perWeek) && perWeek > 0 ? Math.min(perWeek, 60) : null;
 }
 
-export function understood(profile: Profile): boolean {
-  return profile.role !== null || profile.hoursPerWeek !== null || profile.otBackground !== null || profile.atManufacturer;
+/**
+ * Enough to plan from: something recognised, or a description long enough that asking again would
+ * be rude (the plan then says what it could not read and what it assumed).
+ */
+export function understood(profile: Profile, description = ""): boolean {
+  if (profile.role !== null || profile.hoursPerWeek !== null || profile.otBackground !== null || profile.atManufacturer || profile.useCase !== null) return true;
+  return words(description).filter((w) => !/^(study|learning|plan|make|me|a|my|please|for)$/u.test(w)).length >= 6;
 }
 
 export function choosePath(profile: Profile): PathId {
@@ -91,7 +99,7 @@ export function composePlan(content: CoachingContent, profile: Profile, cites: C
   const fill = planFiller(useCase, path);
 
   const about = [
-    profile.role ?? "role not given",
+    profile.role ?? "role not recognised",
     profile.atManufacturer ? "at a manufacturer" : null,
     profile.otBackground === true ? "OT background" : profile.otBackground === false ? "no OT background" : "OT background not given (planned as none)",
     `${formatHours(hours)} a week${profile.hoursPerWeek === null ? " (assumed)" : ""}`,
