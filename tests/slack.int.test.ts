@@ -152,6 +152,24 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     expect(blockKitProblems(publish!.body.view as Json)).toEqual([]);
   });
 
+  it("starts interview practice from the App Home button in the user's DM, where a plain reply is scored", async () => {
+    const since = slackApi.calls.length;
+    await sendEvent({ type: "app_home_opened", user: "U30", channel: "D30", tab: "home", event_ts: "1700000030.000100" });
+    const [publish] = await nextCall("views.publish", since);
+    const buttons = ((publish!.body.view as Json).blocks as Json[]).find((b) => b.block_id === "coach_start_modes")!.elements as Json[];
+    const practice = buttons.find((b) => b.text.text === "Interview practice")!;
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U30" }, view: { id: "V1", type: "home" }, container: { type: "view", view_id: "V1" }, trigger_id: "t30", actions: [{ type: "button", action_id: practice.action_id, block_id: "coach_start_modes", value: practice.value, action_ts: "7" }] });
+    const [opened] = await nextCall("conversations.open", since);
+    expect(opened!.body.users).toBe("U30");
+    const [question] = await nextCall("chat.postMessage", since);
+    expect(question!.body.channel).toBe("D30");
+    expect(textOf(question!)).toMatch(/Interview practice · question 1 of 5/u);
+    await sendEvent({ type: "message", channel_type: "im", user: "U30", text: "I don't know this one, sorry", ts: "1700000031.000100", channel: "D30", event_ts: "1700000031.000100" });
+    const posts = await nextCall("chat.postMessage", since, 2);
+    expect(textOf(posts[1]!)).toMatch(/Not yet: 0 of \d key points/u);
+    expect(textOf(posts[1]!)).toMatch(/question 2 of 5/u);
+  });
+
   it("records 👍 and 👎 (with the modal's comment) against the answer's id", async () => {
     const since = slackApi.calls.length;
     await sendEvent({ type: "app_mention", user: "U8", text: "<@UBOT> what is predictive maintenance?", ts: "1700000009.000100", channel: "C8", event_ts: "1700000009.000100" });

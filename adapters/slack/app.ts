@@ -260,6 +260,21 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       }
     });
 
+    // App Home buttons: start interview practice, a study plan or a readiness check in the user's DM,
+    // where every reply is the next step.
+    a.action(new RegExp(`^${ACTIONS.startMode}_\\d+$`, "u"), async ({ ack, action, body, client }) => {
+      await ack();
+      const text = (action as { value?: string }).value ?? "";
+      try {
+        const opened = await client.conversations.open({ users: body.user.id });
+        const channel = opened.channel?.id;
+        if (!channel) throw new Error("conversations.open returned no channel");
+        await answerInThread(client, channel, undefined, (body as { team?: { id: string } }).team?.id ?? "T", body.user.id, text);
+      } catch (error) {
+        log.error({ err: error }, "could not start a coaching mode from App Home");
+      }
+    });
+
     a.action(ACTIONS.feedbackUp, async ({ ack, action, body, respond }) => {
       await ack();
       await service.feedback({ answerId: (action as { value?: string }).value ?? "unknown", rating: "up", platform: "slack", userKey: `slack:${body.user.id}` });
@@ -289,7 +304,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
     a.event("app_home_opened", async ({ event, client }) => {
       if (event.tab !== "home") return;
       try {
-        await client.views.publish({ user_id: event.user, view: homeView(service.coach.sampleQuestions) as never });
+        await client.views.publish({ user_id: event.user, view: homeView(service.coach.sampleQuestions, service.coach.coachingStarters) as never });
       } catch (error) {
         log.error({ err: error }, "could not publish App Home");
       }

@@ -22,6 +22,8 @@ export const ACTIONS = {
   feedbackDown: "coach_feedback_down",
   followUp: "coach_follow_up",
   share: "coach_share",
+  /** App Home buttons that start a coaching mode in the user's DM (suffixed _0, _1, …). */
+  startMode: "coach_start_mode",
   feedbackModal: "coach_feedback_modal",
 } as const;
 
@@ -156,7 +158,7 @@ export function feedbackModal(answerId: string): Block {
   };
 }
 
-export function homeView(sampleQuestions: readonly string[]): Block {
+export function homeView(sampleQuestions: readonly string[], modes: readonly { label: string; text: string }[] = []): Block {
   return {
     type: "home",
     blocks: [
@@ -176,6 +178,15 @@ export function homeView(sampleQuestions: readonly string[]): Block {
           text: "*Practise:* `/coach quiz` for interview practice, one question at a time with feedback from the guide · `/coach plan` plus a line about you (role, OT background, hours a week) for a week-by-week study plan · `/coach ready` for a readiness check. In a DM, just say *quiz me*, *study plan* or *readiness check*.",
         },
       },
+      ...(modes.length
+        ? [
+            {
+              type: "actions",
+              block_id: "coach_start_modes",
+              elements: modes.map((m, i) => ({ type: "button", action_id: `${ACTIONS.startMode}_${i}`, text: { type: "plain_text", text: truncate(m.label, SLACK_LIMITS.buttonText), emoji: true }, value: truncate(m.text, SLACK_LIMITS.buttonValue) })),
+            },
+          ]
+        : []),
       { type: "section", text: { type: "mrkdwn", text: `*Try:*\n${sampleQuestions.map((q) => `• ${escapeSlack(q)}`).join("\n")}` } },
       { type: "context", elements: [{ type: "mrkdwn", text: "I won't help bypass safety functions, and I'll tell you when the guide doesn't cover something." }] },
     ],

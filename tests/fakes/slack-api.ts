@@ -32,7 +32,9 @@ export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCa
           ? { ts: `${++ts}.000100`, channel: body.channel }
           : method === "conversations.replies"
             ? { messages: [] }
-            : {};
+            : method === "conversations.open"
+              ? { channel: { id: `D${String(body.users ?? "").replace(/^U/u, "")}` } }
+              : {};
     res.json({ ok: true, ...extra });
   });
   app.post("/respond/:id", (req, res) => {
