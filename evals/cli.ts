@@ -113,7 +113,10 @@ async function evaluate(args: Args, io: EvalIo, answerer?: AskFn): Promise<numbe
     {
       mode: args.mode,
       datasets: files.map((f) => relative(process.cwd(), f)),
-      judgeNote: "LLM-as-judge faithfulness and relevance need a configured model (LLM_PROVIDER); none is configured, so only the deterministic metrics above were computed.",
+      judgeNote:
+        config.llmProvider === "none"
+          ? "LLM-as-judge faithfulness and relevance need a configured model (LLM_PROVIDER); none is configured, so only the deterministic metrics above were computed."
+          : "LLM-as-judge faithfulness and relevance are not computed yet (a model is configured); only the deterministic metrics above were computed.",
     },
     thresholds,
   );
