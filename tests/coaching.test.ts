@@ -8,6 +8,7 @@ import { MemoryStateStore } from "../src/state/store.js";
 import { silentLogger } from "../src/logger.js";
 import { parseHours, parseProfile } from "../src/coaching/plan.js";
 import { loadCoachingContent } from "../src/coaching/content.js";
+import { pickQuestions, scoreAnswer } from "../src/coaching/quiz.js";
 import { parseTick } from "../src/coaching/readiness.js";
 import { tempWorkspace } from "./helpers.js";
 
@@ -252,11 +253,30 @@ describe("readiness check", () => {
     expect(parseTick("Nope, haven't started")).toBe("no");
     expect(parseTick("don't have one")).toBe("no");
     expect(parseTick("well, yes and no")).toBeNull();
+    expect(parseTick("I'm ready on that one")).toBe("yes");
+    expect(parseTick("I have not, no")).toBe("no");
     expect(parseTick("banana")).toBeNull();
   });
 });
 
 describe("coaching content", () => {
+  it("every practice question: the guide's own sentences earn full marks, the question read back earns none", () => {
+    const content = loadCoachingContent(ws.knowledgeDir, coach.retriever.chunks);
+    expect(content.questions.length).toBeGreaterThanOrEqual(20);
+    for (const q of content.questions) {
+      const guideWords = [...new Set(q.points.map((p) => p.quote.sentence))].join(" ");
+      expect(scoreAnswer(q, guideWords).missed.map((p) => p.label), q.id).toEqual([]);
+      expect(scoreAnswer(q, q.prompt).covered.map((p) => p.label), q.id).toEqual([]);
+    }
+  });
+
+  it("a default round covers five different topics and differs between rounds", () => {
+    const content = loadCoachingContent(ws.knowledgeDir, coach.retriever.chunks);
+    const rounds = ["a", "b", "c", "d", "e", "f"].map((seed) => pickQuestions(content, "", seed));
+    for (const round of rounds) expect(new Set(round.map((q) => q.topic)).size).toBe(5);
+    expect(new Set(rounds.map((r) => r.map((q) => q.id).join())).size).toBeGreaterThan(1);
+  });
+
   it("refuses to start when a practice point drifts from the guide, naming the problem", async () => {
     const local = tempWorkspace();
     try {

@@ -81,11 +81,11 @@ export function pickQuestions(content: CoachingContent, request: string, seed: s
   const focused = scored.filter((s) => s.score > 0).sort((a, b) => b.score - a.score || a.order - b.order);
   if (focused.length > 0) return focused.slice(0, QUIZ_LENGTH).map((s) => s.q);
   const h = hash(seed);
-  return content.topics
-    .map((topic) => content.questions.filter((q) => q.topic === topic.id))
-    .filter((qs) => qs.length > 0)
-    .map((qs, i) => qs[(h + i * 7) % qs.length]!)
-    .slice(0, QUIZ_LENGTH);
+  const byTopic = content.topics.map((topic) => content.questions.filter((q) => q.topic === topic.id)).filter((qs) => qs.length > 0);
+  // With more topics than questions in a round, each round leaves out different ones.
+  const start = h % byTopic.length;
+  const chosen = new Set(Array.from({ length: Math.min(QUIZ_LENGTH, byTopic.length) }, (_, i) => (start + i) % byTopic.length));
+  return byTopic.filter((_, i) => chosen.has(i)).map((qs, i) => qs[(h + i * 7) % qs.length]!);
 }
 
 export function topicLabel(content: CoachingContent, topic: string): string {

@@ -21,7 +21,7 @@ const YES = /^(yes|yeah|yep|yup|y|sure|definitely|absolutely|of course|i can|i d
 /** The same signals anywhere in a longer reply ("I've only read about it, so partly"). */
 const NO_ANYWHERE = /\b(no|not yet|nope|not really|nothing yet|haven'?t|have not|don'?t have|do not have|can'?t|cannot|never)\b/u;
 const PARTLY_ANYWHERE = /\b(partly|partially|somewhat|kind of|sort of|a bit|halfway|more or less|not fully|not completely|in part)\b/u;
-const YES_ANYWHERE = /\b(yes|yeah|yep|definitely|absolutely|of course)\b/u;
+const YES_ANYWHERE = /\b(yes|yeah|yep|sure|ready|definitely|absolutely|of course|i can|i do|i have)\b/u;
 
 /** "Yes", "partly" or "not yet" from a free-text reply; null when the reply says neither or is torn. */
 export function parseTick(reply: string): Tick | null {
