@@ -64,6 +64,13 @@ describe("npm run ask", () => {
     expect(lines[3].text).toMatch(/Airbus/u);
   });
 
+  it("a one-shot practice request points to --chat, where a session can go on", () => {
+    const r = ask(["quiz me"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/question 1 of 5/u);
+    expect(r.stdout).toMatch(/npm run ask -- --chat/u);
+  });
+
   it("--chat keeps one conversation: interview practice scored turn by turn, follow-ups, exit", () => {
     const r = ask(["--chat"], ["quiz me on safety standards", "ISO 13849, and I own the pre-launch safety review", "stop", "What is generative design?", "Who uses it?", "exit", "never read"].join("\n"));
     expect(r.code).toBe(0);

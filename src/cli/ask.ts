@@ -51,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
   if (streamed && answer.mode === "llm") process.stdout.write(`\n\n${formatForTerminal({ ...answer, text: "" }).trimStart()}`);
   else if (streamed) process.stdout.write(`\n\n(That draft did not pass the checks against the guide; here is the answer from the guide.)\n\n${formatForTerminal(answer)}`);
   else process.stdout.write(formatForTerminal(answer));
+  // One question per process cannot carry a session: say where practice works.
+  if (answer.coaching?.stage === "question" || answer.coaching?.stage === "intake") process.stdout.write('To answer, start a conversation: npm run ask -- --chat (then say "quiz me", "study plan" or "readiness check").\n');
   return 0;
 }
 
