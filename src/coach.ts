@@ -22,6 +22,7 @@ import { normalizeText, splitSentences } from "./text/normalize.js";
 import { englishRarity } from "./text/english.js";
 import { loadCoachingContent } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
+import { smallTalkReply } from "./compose/small-talk.js";
 
 export interface AskOptions {
   /** Streaming (LLM mode): called with each piece of the model's text as it arrives. The answer
@@ -159,6 +160,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       // session the message is the next step, not a new question.
       const coached = await coaching.handle({ text, userKey, conversationId: String(turn?.conversationId ?? "unknown") });
       if (coached?.kind === "reply") return coachingAnswer(started, coached, log);
+      const social = coached ? null : smallTalkReply(text, profile.sampleQuestions, COACHING_STARTERS);
+      if (social) return reply(started, "no_answer", "small_talk", social.text, social.followUps);
       const answer = await answerFromGuide(text, history, log, askOptions, started);
       if (coached?.kind !== "aside") return answer;
       // A side question mid-session: the answer, plus where the paused session stands and a way back.

@@ -26,7 +26,9 @@ export type ReasonCode =
   | "safety_bypass"
   | "prompt_injection"
   | "rate_limited"
-  | "internal_error";
+  | "internal_error"
+  /** A greeting, thanks or "help": answered with what the coach does, not from the guide. */
+  | "small_talk";
 
 export interface Citation {
   /** Chunk id, stable for the same knowledge content. */

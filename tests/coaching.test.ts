@@ -259,6 +259,28 @@ describe("readiness check", () => {
   });
 });
 
+describe("greetings, thanks and help", () => {
+  it("answers hi and help with what the coach does and how to start, not 'outside what I coach on'", async () => {
+    for (const text of ["hi", "Hello there!", "help", "what can you do?"]) {
+      const a = await person().say(text);
+      expect(a, text).toMatchObject({ outcome: "no_answer", reason: "small_talk" });
+      expect(a.text).toMatch(/quiz me/u);
+      expect(a.followUps).toContain("Quiz me");
+    }
+    expect((await person().say("thanks!")).text).toMatch(/^You're welcome/u);
+    // A question that starts like a help request is still a question for the guide.
+    expect((await person().say("What can you do about alert fatigue in predictive maintenance?")).reason).not.toBe("small_talk");
+  });
+
+  it("in a session, help explains the session's commands", async () => {
+    const me = person();
+    await me.say("quiz me on procurement");
+    const help = await me.say("help");
+    expect(help.text).toMatch(/You're in interview practice, question 1 of \d\. .*\*\*hint\*\*/u);
+    expect(help.coaching).toMatchObject({ mode: "quiz", stage: "question", step: 1 });
+  });
+});
+
 describe("coaching content", () => {
   it("every practice question: the guide's own sentences earn full marks, the question read back earns none", () => {
     const content = loadCoachingContent(ws.knowledgeDir, coach.retriever.chunks);

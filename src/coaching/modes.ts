@@ -58,6 +58,7 @@ export const COACHING_STARTERS: readonly { mode: "quiz" | "plan" | "readiness"; 
 const STOP = /^(stop|end|quit|exit|cancel|finish|stop (the )?(quiz|practice|check|readiness check|session|it)|end (the )?(quiz|practice|check|session)|i m done|that s enough)$/u;
 const SKIP = /^(skip|next|pass|skip (it|this|this one|the question|question))$/u;
 const PAUSE = /^(pause|later|pause (the )?(quiz|practice|check|session)|take a break)$/u;
+const SESSION_HELP = /^(help|commands|what can i say|how does this work|options)$/u;
 const HINT = /^((give me )?(a )?(hint|clue)( please)?)$/u;
 const REPEAT = /^(repeat|again|repeat (the )?question|what was the question)$/u;
 const RESUME = /^(resume|continue|go on|resume (the |my )?(quiz|practice|check|readiness check|session)|continue (the |my )?(quiz|practice|check|session)|back to (the |my )?(quiz|practice|check))$/u;
@@ -101,6 +102,7 @@ export class CoachingModes {
     if (captured && session) {
       if (STOP.test(said)) return this.stop(key, session);
       if (PAUSE.test(said)) return this.pause(key, session);
+      if (SESSION_HELP.test(said)) return this.sessionHelp(session);
     } else if (session && RESUME.test(said)) {
       return this.resume(key, session, turn.conversationId);
     }
@@ -271,6 +273,20 @@ export class CoachingModes {
       return this.reply(`Stopped after ${session.ticks.length} of ${this.content.readiness.length}.\n\n${readinessSummary(partial, session.ticks, cites)}`, { mode: "readiness", stage: "done" }, ["Readiness check"], cites.citations);
     }
     return this.reply("No problem. Say **study plan** with a line about yourself whenever you want one.", { mode: "plan", stage: "done" });
+  }
+
+  private sessionHelp(session: Session): CoachingReply {
+    if (session.kind === "quiz") {
+      return this.reply(
+        `You're in interview practice, question ${session.index + 1} of ${session.questionIds.length}. Answer in your own words, or say **hint**, **repeat**, **skip**, **pause** or **stop**.`,
+        { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length },
+        QUIZ_ACTIONS,
+      );
+    }
+    if (session.kind === "readiness") {
+      return this.reply(`You're in the readiness check, ${session.index + 1} of ${this.content.readiness.length}. Answer **yes**, **partly** or **not yet**, or say **pause** or **stop**.`, { mode: "readiness", stage: "question", step: session.index + 1, total: this.content.readiness.length }, READINESS_ACTIONS);
+    }
+    return this.reply(PLAN_INTAKE, { mode: "plan", stage: "intake" });
   }
 
   private async pause(key: string, session: Session): Promise<CoachingReply> {
