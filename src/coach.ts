@@ -158,7 +158,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     try {
       // Interview practice, study plans and readiness checks come before retrieval: in a running
       // session the message is the next step, not a new question.
-      const coached = await coaching.handle({ text, userKey, conversationId: String(turn?.conversationId ?? "unknown") });
+      const coached = await coaching.handle({ text, userKey, conversationId: String(turn?.conversationId ?? "unknown"), viaButton: turn?.viaButton === true });
       if (coached?.kind === "reply") return coachingAnswer(started, coached, log);
       const social = coached ? null : smallTalkReply(text, profile.sampleQuestions, COACHING_STARTERS);
       if (social) return reply(started, "no_answer", "small_talk", social.text, social.followUps);

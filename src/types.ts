@@ -12,6 +12,8 @@ export interface Turn {
   history: HistoryMessage[];
   user: { id: string; platform: Platform };
   conversationId: string;
+  /** True when the text came from pressing a button (a follow-up or a coaching action), not typing. */
+  viaButton?: boolean;
 }
 
 export type Outcome = "answered" | "no_answer" | "refused";

@@ -29,6 +29,7 @@ function person(conversationId = `conv-${++userSeq}`, id = `user-${userSeq}`) {
   return {
     id,
     say: (text: string, conversation = conversationId) => coach.ask({ text, history: [], user: { id, platform: "slack" }, conversationId: conversation }),
+    press: (text: string) => coach.ask({ text, history: [], user: { id, platform: "slack" }, conversationId, viaButton: true }),
   };
 }
 
@@ -237,6 +238,17 @@ describe("readiness check", () => {
     expect(done.text).not.toMatch(/segments into three tiers/u);
     expect(done.citations.map((c) => c.title)).toContain("Procurement cycles that outlast most product sprint cycles");
     assertQuotesGrounded(done);
+  });
+
+  it("a double press of a button does not tick the next item too; typing yes twice does", async () => {
+    const me = person();
+    await me.say("Run a readiness check on me");
+    expect((await me.press("Yes")).coaching?.step).toBe(2);
+    expect((await me.press("Yes")).coaching?.step).toBe(2);
+    now += 5_000;
+    expect((await me.press("Yes")).coaching?.step).toBe(3);
+    expect((await me.say("yes")).coaching?.step).toBe(4);
+    expect((await me.say("yes")).coaching?.step).toBe(5);
   });
 
   it("re-asks when a reply is unclear", async () => {

@@ -241,7 +241,16 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     const before = slackApi.responses.length;
     await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U20" }, channel: { id: "C20" }, container: { type: "message", is_ephemeral: true }, response_url: `${slackApi.url}/respond/skip`, trigger_id: "t21", actions: [{ type: "button", action_id: "coach_follow_up_1", block_id: "coach_follow_ups", value: "Skip", action_ts: "5" }] });
     await waitFor(async () => slackApi.responses.length > before, 10_000, "skip response");
-    expect(JSON.stringify(slackApi.responses.at(-1)!.blocks)).toMatch(/Skipped\./u);
+    const skipped = JSON.stringify(slackApi.responses.at(-1)!.blocks);
+    expect(skipped).toMatch(/Skipped\./u);
+    const step = /question (\d) of/u.exec(skipped)![1];
+    // A double click arrives as a second press at once: it repeats the question, it does not skip another.
+    const again = slackApi.responses.length;
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U20" }, channel: { id: "C20" }, container: { type: "message", is_ephemeral: true }, response_url: `${slackApi.url}/respond/skip2`, trigger_id: "t23", actions: [{ type: "button", action_id: "coach_follow_up_1", block_id: "coach_follow_ups", value: "Skip", action_ts: "8" }] });
+    await waitFor(async () => slackApi.responses.length > again, 10_000, "second skip response");
+    const repeated = JSON.stringify(slackApi.responses.at(-1)!.blocks);
+    expect(repeated).not.toMatch(/Skipped\./u);
+    expect(repeated).toMatch(new RegExp(`question ${step} of`, "u"));
   });
 
   it("runs a readiness check in a DM at the top level, where each reply is the next step", async () => {

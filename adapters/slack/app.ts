@@ -112,8 +112,8 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
    * Answer in a thread, or at the top level of a DM (threadTs undefined). A DM's top level is one
    * conversation, so follow-ups and practice sessions carry from message to message there.
    */
-  async function answerInThread(client: WebClient, channel: string, threadTs: string | undefined, team: string, user: string, text: string): Promise<void> {
-    const turn: Turn = { text, history: [], user: { id: user, platform: "slack" }, conversationId: threadTs ? `slack:${team}:${channel}:${threadTs}` : `slack:${team}:${channel}` };
+  async function answerInThread(client: WebClient, channel: string, threadTs: string | undefined, team: string, user: string, text: string, viaButton = false): Promise<void> {
+    const turn: Turn = { text, history: [], user: { id: user, platform: "slack" }, conversationId: threadTs ? `slack:${team}:${channel}:${threadTs}` : `slack:${team}:${channel}`, viaButton };
     try {
       if (streaming) {
         await answerStreaming(client, channel, threadTs, turn);
@@ -155,9 +155,9 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
     await client.chat.update({ channel, ts, text: fallback, blocks });
   }
 
-  async function answerEphemeral(respond: RespondFn, team: string, user: string, channel: string, text: string, command = "/coach"): Promise<void> {
+  async function answerEphemeral(respond: RespondFn, team: string, user: string, channel: string, text: string, command = "/coach", viaButton = false): Promise<void> {
     try {
-      const { answerId, answer } = await service.ask({ text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:command:${user}` });
+      const { answerId, answer } = await service.ask({ text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:command:${user}`, viaButton });
       const { text: fallback, blocks } = renderAnswer(answer, { answerId, shareable: true, question: text, command });
       await respond({ response_type: "ephemeral", text: fallback, blocks });
     } catch (error) {
@@ -254,9 +254,9 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       if (b.channel && b.message && !b.container?.is_ephemeral) {
         // In a DM the bot answers at the top level; elsewhere in the message's thread.
         const topLevelDm = b.channel.id.startsWith("D") && !b.message.thread_ts;
-        await answerInThread(client, b.channel.id, topLevelDm ? undefined : (b.message.thread_ts ?? b.message.ts), b.team?.id ?? "T", b.user.id, question);
+        await answerInThread(client, b.channel.id, topLevelDm ? undefined : (b.message.thread_ts ?? b.message.ts), b.team?.id ?? "T", b.user.id, question, true);
       } else {
-        await answerEphemeral(respond, b.team?.id ?? "T", b.user.id, b.channel?.id ?? "unknown", question);
+        await answerEphemeral(respond, b.team?.id ?? "T", b.user.id, b.channel?.id ?? "unknown", question, "/coach", true);
       }
     });
 

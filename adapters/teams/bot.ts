@@ -76,7 +76,8 @@ export class CoachTeamsBot extends ActivityHandler {
       await context.sendActivity(value.rating === "down" ? "Thanks, noted. We'll use it to improve the guide." : "Thanks for the feedback! 👍");
       return;
     }
-    const question = value?.action === "ask" && typeof value.question === "string" ? value.question : questionText(context);
+    const pressed = value?.action === "ask" && typeof value.question === "string";
+    const question = pressed ? (value.question as string) : questionText(context);
     // A redelivered activity (same id in the same conversation) is answered once.
     if (activity.id && !(await this.service.firstDelivery("teams", `${activity.conversation.id}:${activity.id}`))) return;
 
@@ -90,6 +91,7 @@ export class CoachTeamsBot extends ActivityHandler {
         user: { id: activity.from?.aadObjectId ?? activity.from?.id ?? "unknown", platform: "teams" },
         // Channel reply chains have their own conversation id (";messageid="), so history is per chain.
         conversationId: `teams:${activity.conversation.id}`,
+        viaButton: pressed,
       },
       stream ? { onToken: stream.onToken } : {},
     );

@@ -18,6 +18,8 @@ export interface CoachingTurn {
   text: string;
   userKey: string;
   conversationId: string;
+  /** Pressed, not typed: only a pressed button can be pressed twice by accident. */
+  viaButton?: boolean;
 }
 
 export type CoachingReply =
@@ -69,6 +71,9 @@ const PLAN_START = /\b(study|learning|prep|preparation|transition|week by week|a
 const QUESTION_START = /^(what|which|who|whom|whose|where|when|why|how|can|could|should|would|is|are|do|does|did|will)\b/u;
 /** Words of a start command, removed before the rest is read as a topic ("quiz me on edge"). */
 const COMMAND_TERMS = new Set(["quiz", "quizz", "mock", "interview", "practic", "practis", "test", "drill", "coach", "act", "start", "new", "round", "session", "question", "let", "another", "fresh", "restart", "again"]);
+
+/** A second press of the same button within this long is a double press, not a second answer. */
+const DOUBLE_PRESS_MS = 3_000;
 
 const QUIZ_ACTIONS = ["Hint", "Skip", "Stop"];
 const READINESS_ACTIONS = ["Yes", "Partly", "Not yet"];
@@ -122,8 +127,9 @@ export class CoachingModes {
     }
 
     if (!captured || !session) return null;
-    if (session.kind === "quiz") return this.quizStep(key, session, turn.text, said);
-    if (session.kind === "readiness") return this.readinessStep(key, session, turn.text, said);
+    const pressed = turn.viaButton === true;
+    if (session.kind === "quiz") return this.quizStep(key, session, turn.text, said, pressed);
+    if (session.kind === "readiness") return this.readinessStep(key, session, turn.text, said, pressed);
     // Plan intake: this message is the self-description; if it describes nothing, answer it normally.
     await this.store.deleteRecord(key);
     const profile = parseProfile(turn.text, this.content);
@@ -153,13 +159,14 @@ export class CoachingModes {
     return this.reply(text, { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length }, QUIZ_ACTIONS);
   }
 
-  private async quizStep(key: string, session: QuizSession, text: string, said: string): Promise<CoachingReply> {
+  private async quizStep(key: string, session: QuizSession, text: string, said: string, pressed: boolean): Promise<CoachingReply> {
     const question = this.content.questions.find((q) => q.id === session.questionIds[session.index]);
     if (!question) {
       // The content changed under a stored session: end it rather than ask a question that is gone.
       await this.store.deleteRecord(key);
       return this.reply("The practice questions changed since this session started, so I've ended it. Say **quiz me** to start a fresh round.", { mode: "quiz", stage: "done" });
     }
+    if (pressed && this.isDoublePress(session, said)) return this.askQuizQuestion(session, "");
     if (HINT.test(said)) return this.reply(`${hintText(question)}\n\n${question.prompt}`, { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length }, QUIZ_ACTIONS);
     if (REPEAT.test(said)) return this.askQuizQuestion(session, "");
 
@@ -193,6 +200,7 @@ export class CoachingModes {
       session.results.push({ id: question.id, topic: question.topic, matched: scored.covered.length, total: question.points.length });
     }
     session.index++;
+    session.lastCommand = pressed ? { said, at: this.clock() } : undefined;
     if (session.index >= session.questionIds.length) {
       await this.store.deleteRecord(key);
       const text = `${before}\n\n${summaryText(this.content, session, false)}`;
@@ -201,6 +209,16 @@ export class CoachingModes {
     await this.save(key, session);
     const next = this.askQuizQuestion(session, before);
     return { ...next, citations: cites.citations, coaching: { ...next.coaching, ...(score ? { score } : {}) } };
+  }
+
+  /**
+   * Buttons (Skip, Yes, Not yet…) are easy to press twice, and each press arrives as its own
+   * message. The same button again within a few seconds repeats the current step instead of
+   * skipping or ticking the next one. Typed replies are never treated so.
+   */
+  private isDoublePress(session: QuizSession | ReadinessSession, said: string): boolean {
+    const last = session.lastCommand;
+    return !!last && last.said === said && said.split(" ").length <= 3 && this.clock() - last.at < DOUBLE_PRESS_MS;
   }
 
   // --- readiness check ----------------------------------------------------------------------
@@ -216,8 +234,9 @@ export class CoachingModes {
     return this.reply(text, { mode: "readiness", stage: "question", step: session.index + 1, total: this.content.readiness.length }, READINESS_ACTIONS);
   }
 
-  private async readinessStep(key: string, session: ReadinessSession, text: string, said: string): Promise<CoachingReply> {
+  private async readinessStep(key: string, session: ReadinessSession, text: string, said: string, pressed: boolean): Promise<CoachingReply> {
     if (session.index >= this.content.readiness.length) session.index = this.content.readiness.length - 1;
+    if (pressed && this.isDoublePress(session, said)) return this.askReadiness(session, "");
     const tick: Tick | null = SKIP.test(said) ? "no" : parseTick(text);
     if (tick === null) {
       if (text.trim().endsWith("?") && QUESTION_START.test(said)) {
@@ -232,6 +251,7 @@ export class CoachingModes {
     }
     session.ticks[session.index] = tick;
     session.index++;
+    session.lastCommand = pressed ? { said, at: this.clock() } : undefined;
     if (session.index < this.content.readiness.length) {
       await this.save(key, session);
       return this.askReadiness(session, "");

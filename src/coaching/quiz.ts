@@ -25,6 +25,8 @@ export interface QuizSession {
   results: QuestionResult[];
   paused: boolean;
   updatedAt: number;
+  /** The last button-like command and when it came, to ignore a double press. */
+  lastCommand?: { said: string; at: number };
 }
 
 export interface Scored {

@@ -12,6 +12,8 @@ export interface ReadinessSession {
   ticks: Tick[];
   paused: boolean;
   updatedAt: number;
+  /** The last button-like command and when it came, to ignore a double press. */
+  lastCommand?: { said: string; at: number };
 }
 
 const NO = /^(no|nope|nah|n|not yet|not really|not at all|never|i can ?not|i cant|i can't|i don'?t|i do not|i haven'?t|i have not|haven'?t|don'?t|cannot|can'?t|❌|👎)\b/u;

@@ -118,7 +118,7 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
     const history = Array.isArray(body.history) ? (body.history as HistoryMessage[]) : [];
     const conversationId = typeof body.conversationId === "string" && body.conversationId ? `web:${body.conversationId.slice(0, 100)}` : `web:${randomUUID()}`;
     const clientId = typeof body.clientId === "string" && body.clientId ? body.clientId.slice(0, 100) : (req.ip ?? "anonymous");
-    const { answerId, answer } = await service.ask({ text: body.question, history, user: { id: clientId, platform: "web" }, conversationId });
+    const { answerId, answer } = await service.ask({ text: body.question, history, user: { id: clientId, platform: "web" }, conversationId, viaButton: body.viaButton === true });
     res.json({ answerId, ...answer });
   });
 

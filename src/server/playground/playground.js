@@ -75,7 +75,7 @@ function renderTurn(question, result) {
     const f = el("div", { class: "followups" });
     for (const q of result.followUps) {
       const b = el("button", { type: "button", class: "chip", text: q });
-      b.addEventListener("click", () => ask(q));
+      b.addEventListener("click", () => ask(q, true));
       f.append(b);
     }
     turn.append(f);
@@ -93,7 +93,7 @@ function renderTurn(question, result) {
   conversationEl.prepend(turn);
 }
 
-async function ask(question) {
+async function ask(question, viaButton = false) {
   question = question.trim();
   if (!question) {
     statusEl.textContent = "Type a question first.";
@@ -102,7 +102,7 @@ async function ask(question) {
   askButton.disabled = true;
   statusEl.textContent = "Thinking…";
   try {
-    const res = await fetch("/api/ask", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question, conversationId, clientId }) });
+    const res = await fetch("/api/ask", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question, conversationId, clientId, viaButton }) });
     const body = await res.json();
     if (!res.ok) throw new Error(body.error || res.statusText);
     renderTurn(question, body);
