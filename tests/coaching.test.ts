@@ -203,6 +203,20 @@ describe("study plan", () => {
     expect(a.text).toMatch(/What I understood: role not recognised · OT background not given \(planned as none\) · 5 hours a week \(assumed\)/u);
   });
 
+  it("never loses a session in progress to a plan request or another mode without saying so", async () => {
+    const me = person();
+    await me.say("quiz me on procurement");
+    await me.say("12 to 24 months with pilots");
+    const ask = await me.say("study plan");
+    expect(ask.text).toMatch(/your interview practice stays where it is/u);
+    expect((await me.say("repeat")).coaching).toMatchObject({ mode: "quiz", step: 2 });
+    const plan = await me.say("study plan: analyst at a paper mill, 6 hours a week");
+    expect(plan.coaching).toMatchObject({ mode: "plan", stage: "done" });
+    expect((await me.say("repeat")).coaching).toMatchObject({ mode: "quiz", step: 2 });
+    const check = await me.say("Run a readiness check on me");
+    expect(check.text).toMatch(/^\(That ends your interview practice at question 2 of \d\.\)/u);
+  });
+
   it("reads hours and roles the way people write them", () => {
     expect(parseHours("about 3-4 hrs/week")).toBe(3.5);
     expect(parseHours("an hour a day")).toBe(7);

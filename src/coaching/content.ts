@@ -140,12 +140,12 @@ export function loadCoachingContent(knowledgeDir: string, chunks: readonly Chunk
     if (!topics.some((t) => t.id === q.topic)) problems.push(`${where}: unknown topic "${q.topic}"`);
     const chunk = byTitle.get(comparable(q.section));
     if (!chunk) problems.push(`${where}: no section titled "${q.section}" in the guide`);
-    const promptWords = new Set(answerWords(q.prompt));
+    const promptWords = answerWords(q.prompt);
     const points: KeyPoint[] = [];
     for (const f of q.facts ?? []) {
       const found = quote(f.section ?? q.section, f.evidence, `${where}, point "${f.label}"`);
       // A term the question itself contains would reward repeating the question back.
-      const terms = (f.terms ?? []).map(compileTerm).filter((t) => !termMatches([...promptWords], t));
+      const terms = (f.terms ?? []).map(compileTerm).filter((t) => !termMatches(promptWords, t));
       if (terms.length === 0) problems.push(`${where}, point "${f.label}": every term also occurs in the question, so it cannot be scored`);
       if (found) points.push({ label: f.label, terms, quote: found });
     }

@@ -113,9 +113,9 @@ export class CoachingModes {
     }
     // Inside a session, long messages are answers even when they mention a plan or a quiz.
     const mayStart = !captured || said.split(" ").length <= 12;
-    if (mayStart && PLAN_START.test(said)) return this.plan(key, turn);
+    if (mayStart && PLAN_START.test(said)) return this.plan(key, turn, session);
     if (mayStart && READINESS_START.test(said)) {
-      return session?.kind === "readiness" && !NEW_ROUND.test(said) ? this.resume(key, session, turn.conversationId) : this.startReadiness(key, turn.conversationId);
+      return session?.kind === "readiness" && !NEW_ROUND.test(said) ? this.resume(key, session, turn.conversationId) : this.startReadiness(key, turn.conversationId, session);
     }
     if (mayStart && QUIZ_START.test(said)) {
       const topic = words(said)
@@ -123,7 +123,7 @@ export class CoachingModes {
         .join(" ");
       // "quiz me" picks up a running session; "quiz me on safety" or "new quiz" starts another.
       if (session?.kind === "quiz" && !topic && !NEW_ROUND.test(said)) return this.resume(key, session, turn.conversationId);
-      return this.startQuiz(key, turn, topic);
+      return this.startQuiz(key, turn, topic, session);
     }
 
     if (!captured || !session) return null;
@@ -146,11 +146,18 @@ export class CoachingModes {
 
   // --- interview practice -------------------------------------------------------------------
 
-  private async startQuiz(key: string, turn: CoachingTurn, topic: string): Promise<CoachingReply> {
+  private async startQuiz(key: string, turn: CoachingTurn, topic: string, previous: Session | null): Promise<CoachingReply> {
     const questions = pickQuestions(this.content, topic, `${turn.userKey}:${this.clock()}`);
     const session: QuizSession = { kind: "quiz", conversationId: turn.conversationId, questionIds: questions.map((q) => q.id), index: 0, results: [], paused: false, updatedAt: this.clock() };
     await this.save(key, session);
-    return this.askQuizQuestion(session, "");
+    return this.askQuizQuestion(session, this.replacedNote(previous));
+  }
+
+  /** One session per user: starting another says what it ended, so progress never vanishes silently. */
+  private replacedNote(previous: Session | null): string {
+    if (previous?.kind === "quiz" && previous.index > 0) return `(That ends your interview practice at question ${previous.index + 1} of ${previous.questionIds.length}.)`;
+    if (previous?.kind === "readiness" && previous.index > 0) return `(That ends your readiness check at ${previous.index + 1} of ${this.content.readiness.length}.)`;
+    return "";
   }
 
   private askQuizQuestion(session: QuizSession, before: string): Reply {
@@ -223,10 +230,10 @@ export class CoachingModes {
 
   // --- readiness check ----------------------------------------------------------------------
 
-  private async startReadiness(key: string, conversationId: string): Promise<CoachingReply> {
+  private async startReadiness(key: string, conversationId: string, previous: Session | null): Promise<CoachingReply> {
     const session: ReadinessSession = { kind: "readiness", conversationId, index: 0, ticks: [], paused: false, updatedAt: this.clock() };
     await this.save(key, session);
-    return this.askReadiness(session, "");
+    return this.askReadiness(session, this.replacedNote(previous));
   }
 
   private askReadiness(session: ReadinessSession, before: string): CoachingReply {
@@ -264,12 +271,16 @@ export class CoachingModes {
 
   // --- study plan ---------------------------------------------------------------------------
 
-  private async plan(key: string, turn: CoachingTurn): Promise<CoachingReply> {
+  private async plan(key: string, turn: CoachingTurn, session: Session | null): Promise<CoachingReply> {
     const profile = parseProfile(turn.text, this.content);
     if (understood(profile, turn.text)) {
-      const existing = await this.store.getRecord<Session>(key);
-      if (existing?.kind === "plan-intake") await this.store.deleteRecord(key);
+      // A plan is one message: a practice session or checklist in progress stays as it was.
+      if (session?.kind === "plan-intake") await this.store.deleteRecord(key);
       return this.planReply(turn.text);
+    }
+    if (session && session.kind !== "plan-intake") {
+      // Waiting for a description here would end the session in progress; ask for it in one go.
+      return this.reply(`${PLAN_INTAKE}\n\nSay it with the request, e.g. *study plan: analyst at a steel mill, 4 hours a week*, and your ${session.kind === "quiz" ? "interview practice" : "readiness check"} stays where it is.`, { mode: "plan", stage: "done" });
     }
     await this.save(key, { kind: "plan-intake", conversationId: turn.conversationId, paused: false, updatedAt: this.clock() });
     return this.reply(PLAN_INTAKE, { mode: "plan", stage: "intake" });
