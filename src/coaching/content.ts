@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Chunk, Citation } from "../types.js";
 import { KnowledgeInvalidError } from "../errors.js";
-import { normalizeText, splitSentences } from "../text/normalize.js";
-import { compileTerm, termMatches, answerWords, type Term } from "./match.js";
+import { normalizeText, splitSentences, words } from "../text/normalize.js";
+import { compileTerm, termMatches, type Term } from "./match.js";
 
 /**
  * The coaching content (knowledge/coaching.json) resolved against the guide. Every section must be
@@ -140,7 +140,7 @@ export function loadCoachingContent(knowledgeDir: string, chunks: readonly Chunk
     if (!topics.some((t) => t.id === q.topic)) problems.push(`${where}: unknown topic "${q.topic}"`);
     const chunk = byTitle.get(comparable(q.section));
     if (!chunk) problems.push(`${where}: no section titled "${q.section}" in the guide`);
-    const promptWords = answerWords(q.prompt);
+    const promptWords = words(q.prompt);
     const points: KeyPoint[] = [];
     for (const f of q.facts ?? []) {
       const found = quote(f.section ?? q.section, f.evidence, `${where}, point "${f.label}"`);

@@ -8,7 +8,6 @@ import { editDistance, stem, words } from "../text/normalize.js";
  * answers quickly ("programable", "histrorian").
  */
 export interface Term {
-  source: string;
   parts: TermWord[][];
 }
 
@@ -26,7 +25,7 @@ export function compileTerm(source: string): Term {
         return tokens.map((word, i) => ({ word, prefix: raw.endsWith("*") && i === tokens.length - 1 }));
       }),
   );
-  return { source, parts: parts.filter((p) => p.length > 0) };
+  return { parts: parts.filter((p) => p.length > 0) };
 }
 
 function wordMatches(want: TermWord, got: string): boolean {
@@ -53,8 +52,4 @@ function sequenceAt(tokens: readonly string[], sequence: readonly TermWord[]): b
 /** True when the answer's words contain the term. */
 export function termMatches(answerWords: readonly string[], term: Term): boolean {
   return term.parts.length > 0 && term.parts.every((part) => sequenceAt(answerWords, part));
-}
-
-export function answerWords(text: string): string[] {
-  return words(text);
 }

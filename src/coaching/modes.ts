@@ -4,7 +4,7 @@ import { isStopword, stem, words } from "../text/normalize.js";
 import { CitationList, type CoachingContent } from "./content.js";
 import { feedbackText, hintText, pickQuestions, questionText, scoreAnswer, summaryText, withParaphrases, type QuizSession } from "./quiz.js";
 import { parseTick, readinessQuestion, readinessSummary, type ReadinessSession, type Tick } from "./readiness.js";
-import { composePlan, parseProfile, PLAN_INTAKE, understood } from "./plan.js";
+import { composePlan, parseProfile, PLAN_INTAKE, understood, type Profile } from "./plan.js";
 
 /**
  * The coaching modes' router: interview practice, study plan and readiness check. It runs after
@@ -133,7 +133,7 @@ export class CoachingModes {
     // Plan intake: this message is the self-description; if it describes nothing, answer it normally.
     await this.store.deleteRecord(key);
     const profile = parseProfile(turn.text, this.content);
-    return understood(profile, turn.text) ? this.planReply(turn.text) : null;
+    return understood(profile, turn.text) ? this.planReply(profile) : null;
   }
 
   private save(key: string, session: Session): Promise<void> {
@@ -276,7 +276,7 @@ export class CoachingModes {
     if (understood(profile, turn.text)) {
       // A plan is one message: a practice session or checklist in progress stays as it was.
       if (session?.kind === "plan-intake") await this.store.deleteRecord(key);
-      return this.planReply(turn.text);
+      return this.planReply(profile);
     }
     if (session && session.kind !== "plan-intake") {
       // Waiting for a description here would end the session in progress; ask for it in one go.
@@ -286,9 +286,9 @@ export class CoachingModes {
     return this.reply(PLAN_INTAKE, { mode: "plan", stage: "intake" });
   }
 
-  private planReply(description: string): CoachingReply {
+  private planReply(profile: Profile): CoachingReply {
     const cites = new CitationList();
-    const text = composePlan(this.content, parseProfile(description, this.content), cites);
+    const text = composePlan(this.content, profile, cites);
     return this.reply(text, { mode: "plan", stage: "done" }, ["Readiness check", "Quiz me"], cites.citations);
   }
 

@@ -1,7 +1,8 @@
 import type { CoachingState } from "../types.js";
 import { contentTerms, words } from "../text/normalize.js";
 import { CitationList, type CoachingContent, type KeyPoint, type PracticeQuestion } from "./content.js";
-import { answerWords, termMatches } from "./match.js";
+import { termMatches } from "./match.js";
+import { fnv1a } from "../retrieval/embedder.js";
 
 /** Interview practice: one question at a time from the guide, each answer scored on its key points. */
 
@@ -38,7 +39,7 @@ export interface Scored {
 }
 
 export function scoreAnswer(question: PracticeQuestion, answer: string): Scored {
-  const tokens = answerWords(answer);
+  const tokens = words(answer);
   const covered: KeyPoint[] = [];
   const missed: KeyPoint[] = [];
   for (const point of question.points) (point.terms.some((t) => termMatches(tokens, t)) ? covered : missed).push(point);
@@ -59,13 +60,6 @@ export function withParaphrases(question: PracticeQuestion, scored: Scored, cred
   return { covered, missed, paraphrased, grade: gradeOf(covered.length, question.points.length) };
 }
 
-/** FNV-1a: a stable seed from text, so a session's questions do not depend on the process. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 /**
  * The questions for a new session. "quiz me" gives one question per topic; "quiz me on edge and
  * safety" gives the questions whose topic, wording or key points share the most words with the
@@ -82,7 +76,8 @@ export function pickQuestions(content: CoachingContent, request: string, seed: s
   });
   const focused = scored.filter((s) => s.score > 0).sort((a, b) => b.score - a.score || a.order - b.order);
   if (focused.length > 0) return focused.slice(0, QUIZ_LENGTH).map((s) => s.q);
-  const h = hash(seed);
+  // A stable seed, so a session's questions do not depend on the process.
+  const h = fnv1a(seed);
   const byTopic = content.topics.map((topic) => content.questions.filter((q) => q.topic === topic.id)).filter((qs) => qs.length > 0);
   // With more topics than questions in a round, each round leaves out different ones.
   const start = h % byTopic.length;

@@ -99,7 +99,8 @@ function stemOrWord(word: string): string {
   return contentTerms(word)[0] ?? word;
 }
 
-function fnv1a(text: string): number {
+/** FNV-1a: a fast, stable 32-bit hash of a string (also seeds practice rounds). */
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
