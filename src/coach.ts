@@ -12,17 +12,26 @@ import { emptyInputRail, inputLengthRail, rateLimitRail, safetyRail } from "./gu
 import { injectionRail } from "./guardrails/injection.js";
 import { RateLimiter } from "./guardrails/rate-limit.js";
 import { MemoryStateStore, type StateStore } from "./state/store.js";
-import { allowedLinkHosts, checkGrounding, checkQuotedGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
+import { allowedLinkHosts, checkPartsGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
 import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
 import { composeLlmAnswer, DraftRejected, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
 import { fileURLToPath } from "node:url";
-import { normalizeText, splitSentences } from "./text/normalize.js";
 import { englishRarity } from "./text/english.js";
 import { loadCoachingContent } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
 import { smallTalkReply } from "./compose/small-talk.js";
+import { extractFacts, inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
+import { contentTerms, splitSentences } from "./text/normalize.js";
+import type { Retrieval } from "./retrieval/retriever.js";
+import type { Chunk } from "./types.js";
+import { shapeOf, type QuestionShape } from "./compose/question.js";
+import { memoryOf, resolveReference, type ConversationMemory } from "./compose/references.js";
+import { messageParts, plainTextOf } from "./compose/parts.js";
+import { partsFromCoachingText } from "./coaching/parts.js";
+import { choosePath, parseProfile } from "./coaching/plan.js";
+import type { AnswerPart, Citation } from "./types.js";
 
 export interface AskOptions {
   /** Streaming (LLM mode): called with each piece of the model's text as it arrives. The answer
@@ -58,6 +67,8 @@ interface CoachProfile {
 }
 
 const MAX_HISTORY = 20;
+/** How long the coach remembers its last answer in a conversation (for "the second one", "it"). */
+const MEMORY_TTL_MS = 2 * 3_600_000;
 
 export async function createCoach(config: CoachConfig, logger: Logger, options: CoachOptions = {}): Promise<Coach> {
   const glossary = Glossary.fromFile(join(config.knowledgeDir, "glossary.json"));
@@ -83,8 +94,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
         : new ResilientChatModel(new LangChainChatModel(config), { timeoutMs: config.llm.timeoutMs });
   const prompts = chatModel ? loadPrompts(fileURLToPath(new URL("../prompts", import.meta.url))) : null;
   const state = options.state ?? new MemoryStateStore();
+  const coachingContent = loadCoachingContent(config.knowledgeDir, index.chunks);
   const coaching = new CoachingModes(
-    loadCoachingContent(config.knowledgeDir, index.chunks),
+    coachingContent,
     state,
     options.clock,
     chatModel && prompts ? (question, answer, missed) => judgeKeyPoints(question, answer, missed, chatModel, prompts) : null,
@@ -108,6 +120,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     outcome,
     reason,
     text,
+    parts: messageParts(text),
     citations: [],
     followUps,
     mode: "extractive",
@@ -118,11 +131,18 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   // its everyday synonyms ("learn", "job"), which say nothing about the field.
   const fieldWords = [...(profile.domainTerms ?? []), ...glossary.entries.map((e) => e.term).filter((t) => /\p{Lu}/u.test(t))];
   const domainTerms = new Glossary(fieldWords.map((term) => ({ term, expansions: [term] })));
+  // The guide's own world, read from the knowledge: its names (companies, products, standards,
+  // protocols), headings and rare terms, plus the field's words above.
+  const facts = extractFacts(index.chunks, fieldWords);
   /**
    * Nothing of the question is about this coach's world: answer with a redirect, not with "the
    * guide doesn't cover it", which would suggest it might.
    */
-  const isOffTopic = (question: string) => domainTerms.expansionsFor(question).length === 0;
+  // The sections of the ways into the role, as the coaching content names them.
+  const careerSteps = Object.values(coachingContent.plan.paths)
+    .map((p) => index.chunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase())?.id)
+    .filter((id): id is string => !!id);
+  const isOffTopic = (question: string) => !inGuideWorld(question, facts) && domainTerms.expansionsFor(question).length === 0;
 
   const noAnswer = (started: number, question: string): Answer =>
     isOffTopic(question)
@@ -162,10 +182,11 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       if (coached?.kind === "reply") return coachingAnswer(started, coached, log);
       const social = coached ? null : smallTalkReply(text, profile.sampleQuestions, COACHING_STARTERS);
       if (social) return reply(started, "no_answer", "small_talk", social.text, social.followUps);
-      const answer = await answerFromGuide(text, history, log, askOptions, started);
+      const answer = await answerFromGuide(text, history, log, askOptions, started, `conversation:${userKey}:${String(turn?.conversationId ?? "unknown")}`);
       if (coached?.kind !== "aside") return answer;
       // A side question mid-session: the answer, plus where the paused session stands and a way back.
-      return { ...answer, text: `${answer.text}\n\n${coached.note}`, followUps: ["Resume", ...answer.followUps].slice(0, 3), coaching: coached.coaching };
+      const parts = [...answer.parts, ...partsFromCoachingText(coached.note).map((p) => ({ ...p, kind: "note" as const }))];
+      return { ...answer, parts, text: plainTextOf(parts), followUps: ["Resume", ...answer.followUps].slice(0, 3), coaching: coached.coaching };
     } catch (error) {
       const coachError = asCoachError(error);
       log.error({ code: coachError.code, err: coachError }, "answer failed");
@@ -174,20 +195,30 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   }
 
   function coachingAnswer(started: number, coached: Extract<CoachingReply, { kind: "reply" }>, log: Logger): Answer {
-    const clean = neutralizeControlSequences(coached.text);
-    const problems = checkQuotedGrounding(clean, coached.citations, names);
+    const parts = partsFromCoachingText(neutralizeControlSequences(coached.text));
+    // Lines that cite the guide state its content and are checked; the coach's own prompts are not claims.
+    const problems = checkPartsGrounding(parts.filter((p) => p.cites.length > 0), coached.citations, names);
     if (problems.length > 0) {
       // The content is checked against the guide at start, so this means a bug: say so in the log.
       log.error({ problems: problems.map((p) => ({ problem: p.problem, detail: p.detail, sentence: p.sentence.slice(0, 120) })) }, "coaching message failed grounding");
     }
     log.info({ coaching: coached.coaching }, "coaching step");
-    return { outcome: "answered", reason: null, text: clean, citations: coached.citations, followUps: coached.followUps, mode: "extractive", latencyMs: elapsed(started), coaching: coached.coaching };
+    return { outcome: "answered", reason: null, text: plainTextOf(parts), parts, citations: coached.citations, followUps: coached.followUps, mode: "extractive", latencyMs: elapsed(started), coaching: coached.coaching };
   }
 
-  async function answerFromGuide(text: string, history: HistoryMessage[], log: Logger, askOptions: AskOptions, started: number): Promise<Answer> {
-    let question = focusOf(text);
-    let retrievalHistory = history;
-    if (chatModel && prompts && history.some((m) => m.role === "user")) {
+  async function answerFromGuide(text: string, history: HistoryMessage[], log: Logger, askOptions: AskOptions, started: number, memoryKey: string): Promise<Answer> {
+    const memory = await state.getRecord<ConversationMemory>(memoryKey).catch(() => null);
+    const reference = resolveReference(text, history, memory, facts, retriever.chunks);
+    const shape = withSituation(shapeOf(reference.text));
+    const focusChunk = reference.focus[0] ? retriever.chunkById(reference.focus[0]) : undefined;
+    // A follow-up that points back searches with its referent's heading; a new topic starts fresh.
+    // Background before a question ("I've run shifts for 8 years… what should I do?") is the
+    // person's situation, read for their path; the question sentences are what retrieval answers.
+    // A person's own story carries what matters to them ("comp matters most", "UX is my strength"),
+    // so it is searched with their question; other long messages are searched by their question.
+    let question = `${reference.text.length < 240 || shape.kind === "personal" ? reference.text.slice(0, 1_200) : shape.ask}${focusChunk ? ` (${focusChunk.title})` : ""}`;
+    let retrievalHistory = reference.switched || reference.standalone || focusChunk ? [] : history;
+    if (chatModel && prompts && !reference.switched && history.some((m) => m.role === "user")) {
       try {
         const standalone = await rewriteFollowUp(question, history, chatModel, prompts);
         if (standalone) {
@@ -200,16 +231,27 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       }
     }
     const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
-    // Calibrated evidence, not keywords, decides whether the guide covers the question.
-    if (retrieval.results.length === 0 || !isAnswerable(answerability, retrieval.evidence)) {
+    const path = shape.kind === "personal" ? pathFor(shape.background ?? shape.situation ?? "") : null;
+    const named = namesIn(shape.ask, facts).filter((n) => !n.thing.generic && n.thing.listedIn.length + n.thing.mentionedIn.length <= 4);
+    // Calibrated evidence, not keywords, decides whether the guide covers the question. A question
+    // about the person's own move, or about a name the guide uses, is answered with what the guide
+    // says; when the rest of it is not covered, the answer says so first.
+    // A person asking about their own move is always in the guide's remit (its paths and steps).
+    // A question about a company the guide only lists ("What equity does Cognite give?") is
+    // answerable only if what it asks about appears where the guide speaks of that company.
+    const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
+    const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, retrieval.evidence) || shape.kind === "personal") && !aboutNamed;
+    const partial = !answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0;
+    if (!answerable && !partial && !focusChunk) {
       const answer = noAnswer(started, text);
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer(retrieval, retriever.chunks);
-    let composed = extractive;
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: reference.focus, path, partial, careerSteps });
+    if (partial) extractive.parts.unshift(partialNote(shape.ask, retrieval.question.unknownWords, named.map((n) => n.thing.name)));
+    let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
-    if (chatModel && prompts) {
+    if (chatModel && prompts && !partial) {
       try {
         const drafted = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken });
         composed = { ...drafted, followUps: extractive.followUps };
@@ -222,19 +264,95 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
         options.onModelFallback?.(cause);
       }
     }
-    const clean = stripDisallowedLinks(neutralizeControlSequences(composed.text), linkHosts);
-    const problems = mode === "extractive" ? checkGrounding(clean, composed.citations, names) : [];
+    const parts = composed.parts.map((p) => ({ ...p, text: stripDisallowedLinks(neutralizeControlSequences(p.text), linkHosts), ...(p.label ? { label: neutralizeControlSequences(p.label) } : {}) }));
+    const problems = mode === "extractive" ? checkPartsGrounding(parts, composed.citations, names, { everyClaimCites: !partial }) : [];
     if (problems.length > 0) {
       // Extractive answers are grounded by construction; if one is not, the knowledge or the
       // composer is broken, and the user gets an honest no-answer rather than the draft.
       log.error({ problems: problems.map((p) => ({ problem: p.problem, detail: p.detail })) }, "answer failed grounding");
       return noAnswer(started, text);
     }
-    log.info({ outcome: "answered", sections: composed.citations.map((c) => c.id) }, "answered");
-    return { outcome: "answered", reason: null, ...composed, text: clean, mode, latencyMs: elapsed(started) };
+    // The last list stays the list that "the fourth one" counts in until another list replaces it.
+    const remembered = memoryOf(parts, composed.citations);
+    const kept = remembered.list.length || remembered.names?.length ? remembered : { ...remembered, list: memory?.list ?? [], ...(memory?.names ? { names: memory.names } : {}) };
+    await state.setRecord(memoryKey, kept, MEMORY_TTL_MS).catch(() => undefined);
+    if (partial) {
+      // The guide does not answer the question, but it does speak of what the question names: a
+      // no-answer that says so, with what the guide says, cited.
+      log.info({ reason: "not_in_guide", partial: true, sections: composed.citations.map((c) => c.id) }, "partly covered");
+      return { outcome: "no_answer", reason: "not_in_guide", text: plainTextOf(parts), parts, citations: composed.citations, followUps: profile.sampleQuestions.slice(0, 3), mode, latencyMs: elapsed(started) };
+    }
+    log.info({ outcome: "answered", kind: shape.kind, sections: composed.citations.map((c) => c.id) }, "answered");
+    return { outcome: "answered", reason: null, text: plainTextOf(parts), parts, citations: composed.citations, followUps: composed.followUps, mode, latencyMs: elapsed(started) };
+  }
+
+  /** The guide's path that fits a person who described themselves (coaching.json's paths). */
+  function pathFor(situation: string): { chunkId: string; evidence: string } | null {
+    const person = parseProfile(withoutAmbition(situation), coachingContent);
+    if (person.role === null && !person.atManufacturer) return null;
+    const pathId = choosePath(person);
+    // A product manager from outside has no single path: the lead is chosen by what they asked.
+    if (pathId === "direct") return null;
+    const { section, evidence } = coachingContent.plan.paths[pathId];
+    const chunk = retriever.chunks.find((c) => c.title.toLowerCase() === section.toLowerCase());
+    return chunk ? { chunkId: chunk.id, evidence } : null;
+  }
+
+  /** "Ops manager at a bottling plant, 8 years. What should I do?" describes the person without "I'm". */
+  function withSituation(shape: QuestionShape): QuestionShape {
+    if (!shape.background || shape.kind === "personal") return shape;
+    const person = parseProfile(withoutAmbition(shape.background), coachingContent);
+    if (person.role === null && !person.atManufacturer && person.otBackground === null) return shape;
+    if (!/\b(i|me|my|someone like me)\b/iu.test(shape.ask) && shape.kind !== "explain") return shape;
+    return { ...shape, situation: shape.background, kind: "personal" };
   }
 
   return { ask, retriever, sampleQuestions: profile.sampleQuestions, coachingStarters: COACHING_STARTERS };
+}
+
+/**
+ * Whether what a question asks of a company the guide names is something the guide says: a
+ * question with words the guide never uses ("equity at Cognite") is covered only if its other
+ * words occur where the guide speaks of that company (its tier's section, headings and overview,
+ * or the sentences naming it). Section headings named in the question are topics, not checked.
+ */
+function namedAttributeCovered(retrieval: Retrieval, things: NamedThing[], chunks: readonly Chunk[], idf: (t: string) => number): boolean {
+  const companies = things.filter((t) => !chunks.some((c) => c.title.toLowerCase() === t.name.toLowerCase()));
+  if (companies.length === 0 || retrieval.question.unknownTerms.length === 0) return true;
+  const nameTerms = new Set(companies.flatMap((t) => contentTerms(t.name)));
+  const asked = [...retrieval.question.terms, ...retrieval.question.expansionTerms].filter((t) => !nameTerms.has(t) && idf(t) > 0.9);
+  if (asked.length === 0) return true;
+  const byId = (id: string) => chunks.find((c) => c.id === id);
+  return companies.some((thing) => {
+    const said = [
+      ...thing.listedIn.flatMap((id) => {
+        const chunk = byId(id);
+        return chunk ? [chunk.text, chunk.headingPath.join(" "), byId(chunk.parentSection)?.text ?? ""] : [];
+      }),
+      ...thing.mentionedIn.flatMap((id) => {
+        const chunk = byId(id);
+        return chunk ? [chunk.headingPath.join(" "), ...splitSentences(chunk.text).filter((s) => s.toLowerCase().includes(thing.name.toLowerCase()))] : [];
+      }),
+    ];
+    const terms = new Set(said.flatMap((t) => contentTerms(t)));
+    return asked.some((t) => terms.has(t));
+  });
+}
+
+/** "I want to be an AI PM", "No PM title": a role someone wants or lacks is not the role they have. */
+function withoutAmbition(text: string): string {
+  return text.replace(/\b(no|not an?|without(?: an?)?|never been an?|zero)\s+(?:ai )?(?:pm|product manager|product owner|product)\b(?: title| experience| background| role)?/giu, " ").replace(/\b(want(?:s|ed)? to|wanna|hope to|hoping to|would like to|'d like to|trying to|try to|aim to|plan to|dream(?:ing)? of|love to)\s+(?:be|become|being|move into|get into|break into|land|work as|go into|join)\b[^.,;!?]*/giu, " ").replace(/\bas an? (ai )?(pm|product manager)\b/giu, " ");
+}
+
+/** Partial coverage said first: what the question asks that the guide does not say. */
+function partialNote(question: string, unknownWords: string[], names: string[]): AnswerPart {
+  // The words as the person wrote them ("Berlin", not "berlin").
+  const asWritten = (w: string) => question.match(new RegExp(`(?<![\\p{L}\\p{N}])${w.replace(/[^\p{L}\p{N}]/gu, "")}(?![\\p{L}\\p{N}])`, "iu"))?.[0] ?? w;
+  const missing = [...new Set(unknownWords)].slice(0, 4).map(asWritten);
+  const about = names.slice(0, 2).join(" and ");
+  const list = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} or ${missing[missing.length - 1]}` : missing[0];
+  const text = list ? `The guide doesn't cover ${list}, so I won't guess. What it does say about ${about}:` : `The guide doesn't answer that, so I won't guess. What it does say about ${about}:`;
+  return { kind: "note", text, cites: [] };
 }
 
 function sanitizeHistory(history: unknown): HistoryMessage[] {
@@ -242,16 +360,6 @@ function sanitizeHistory(history: unknown): HistoryMessage[] {
   return history
     .filter((m): m is HistoryMessage => !!m && (m.role === "user" || m.role === "assistant") && typeof m.content === "string")
     .slice(-MAX_HISTORY);
-}
-
-/**
- * People often give background before they ask ("I've been a SaaS PM for six years… Which vendors
- * should I look at?"). In a long message the question sentences are what the guide must answer.
- */
-export function focusOf(text: string): string {
-  if (text.length < 240) return text;
-  const questions = splitSentences(normalizeText(text)).filter((s) => s.endsWith("?"));
-  return questions.length > 0 ? questions.slice(-2).join(" ") : text;
 }
 
 function elapsed(start: number): number {

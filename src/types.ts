@@ -35,20 +35,39 @@ export type ReasonCode =
 export interface Citation {
   /** Chunk id, stable for the same knowledge content. */
   id: string;
+  /** Title of the source document (front matter, else its first heading, else the file name). */
+  document: string;
   /** The chunk's own heading. */
   title: string;
-  /** Heading path, e.g. "The Core AI Use Cases in Manufacturing › Predictive maintenance". */
+  /** Heading path joined for display, e.g. "The Core AI Use Cases in Manufacturing › Predictive maintenance". */
   section: string;
+  /** The same heading path as an array: renderers lay it out from this, never by splitting `section`. */
+  path: string[];
   /** Retrieval relevance in [0, 1]. */
   score: number;
   /** The chunk text the answer drew from. */
   text: string;
 }
 
+/**
+ * One piece of an answer, as structure: what every renderer renders from. `text` is plain (no
+ * markup); `label` is a short heading for the piece (a use case, a tier, a step), rendered bold;
+ * `cites` are indexes into `Answer.citations`.
+ */
+export interface AnswerPart {
+  kind: "lead" | "point" | "item" | "note";
+  text: string;
+  cites: number[];
+  label?: string;
+}
+
 export interface Answer {
   outcome: Outcome;
   reason: ReasonCode | null;
+  /** The plain rendering of `parts` (for --json/--jsonl users and logs). */
   text: string;
+  /** The answer as structure; the first part answers the question. */
+  parts: AnswerPart[];
   citations: Citation[];
   followUps: string[];
   mode: "extractive" | "llm";
@@ -85,6 +104,8 @@ export interface Chunk {
   metadata: Record<string, string>;
   /** Source file relative to the knowledge directory. */
   source: string;
+  /** Title of the source document. */
+  document: string;
   /** Position in the document, used to find neighbouring sections. */
   order: number;
   /** Id of the parent section's chunk, when the parent has its own text. */

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createCoach, type Coach } from "../src/coach.js";
 import type { Answer } from "../src/types.js";
-import { checkQuotedGrounding, nameAllowlist } from "../src/guardrails/output.js";
+import { checkPartsGrounding, nameAllowlist } from "../src/guardrails/output.js";
 import { MemoryStateStore } from "../src/state/store.js";
 import { silentLogger } from "../src/logger.js";
 import { parseHours, parseProfile } from "../src/coaching/plan.js";
@@ -35,7 +35,7 @@ function person(conversationId = `conv-${++userSeq}`, id = `user-${userSeq}`) {
 
 function assertQuotesGrounded(answer: Answer): void {
   const names = nameAllowlist(coach.retriever.chunks);
-  expect(checkQuotedGrounding(answer.text, answer.citations, names)).toEqual([]);
+  expect(checkPartsGrounding(answer.parts, answer.citations, names)).toEqual([]);
   for (const c of answer.citations) expect(coach.retriever.chunks.some((chunk) => chunk.id === c.id && chunk.text === c.text)).toBe(true);
 }
 
@@ -90,7 +90,7 @@ describe("interview practice", () => {
     const me = person();
     const first = await me.say("quiz me on company tiers");
     const total = first.coaching!.total!;
-    expect((await me.say("hint")).text).toMatch(/Hint: the guide covers this under \*\*/u);
+    expect((await me.say("hint")).text).toMatch(/Hint: the guide covers this under “/u);
     expect((await me.say("repeat")).text).toMatch(/question 1 of/u);
     const skipped = await me.say("skip");
     expect(skipped.text).toMatch(/^Skipped\./u);
@@ -99,7 +99,7 @@ describe("interview practice", () => {
     for (let i = 1; i < total; i++) last = await me.say("Pure-play vendors like Augury, giants like Siemens and hyperscalers like AWS; giants are the largest employers and stable, hyperscalers pay best.");
     expect(last.coaching?.stage).toBe("done");
     expect(last.text).toMatch(/Practice complete: \d+ of \d+ key points/u);
-    expect(last.text).toMatch(/To review:\n- Companies and tiers: .*\(skipped\)/u);
+    expect(last.text).toMatch(/To review:\n+- Companies and tiers: .*\(skipped\)/u);
     // The session is over: the next message is an ordinary question.
     expect((await me.say("What does a PLC do?")).coaching).toBeUndefined();
   });
@@ -135,7 +135,7 @@ describe("interview practice", () => {
     const a = await me.say("Which vendors lead predictive maintenance?");
     expect(a.citations[0]!.title).toBe("Predictive maintenance");
     expect(a.text).toMatch(/Augury/u);
-    expect(a.text).toMatch(/paused at question 1 of \d\. Say \*\*resume\*\*/u);
+    expect(a.text).toMatch(/paused at question 1 of \d\. Say “resume”/u);
     expect(a.followUps[0]).toBe("Resume");
     expect((await me.say("resume")).coaching).toMatchObject({ stage: "question", step: 1 });
   });
@@ -165,7 +165,7 @@ describe("study plan", () => {
     const a = await person().say("Study plan: ML engineer at a tyre factory, no OT background, 5 hours a week");
     expect(a.coaching).toMatchObject({ mode: "plan", stage: "done" });
     expect(a.text).toMatch(/What I understood: ML engineer · at a manufacturer · no OT background · 5 hours a week/u);
-    expect(a.text).toMatch(/\*\*Weeks 1–10 · OT literacy\*\* \(about 50 hours\)/u);
+    expect(a.text).toMatch(/Weeks 1–10 · OT literacy \(about 50 hours\)/u);
     expect(a.text).toMatch(/Budget 40-60 hours of focused study/u);
     expect(a.text).toMatch(/NASA Bearing Dataset/u);
     expect(a.text).toMatch(/Your path: an internal transfer/u);
@@ -246,8 +246,8 @@ describe("readiness check", () => {
     expect(done.coaching).toMatchObject({ mode: "readiness", stage: "done" });
     expect(done.text).toMatch(/Readiness: 2\.5 of 5/u);
     expect(done.text).toMatch(/Ready: OT basics; Target companies by tier/u);
-    expect(done.text).toMatch(/\*\*A use case you can speak to\*\* \(not yet\)/u);
-    expect(done.text).toMatch(/\*\*A portfolio project\*\* \(partly\)/u);
+    expect(done.text).toMatch(/A use case you can speak to \(not yet\)/u);
+    expect(done.text).toMatch(/A portfolio project \(partly\)/u);
     expect(done.text).toMatch(/leading indicators/u);
     expect(done.text).not.toMatch(/segments into three tiers/u);
     expect(done.citations.map((c) => c.title)).toContain("Procurement cycles that outlast most product sprint cycles");
@@ -302,7 +302,7 @@ describe("greetings, thanks and help", () => {
     const me = person();
     await me.say("quiz me on procurement");
     const help = await me.say("help");
-    expect(help.text).toMatch(/You're in interview practice, question 1 of \d\. .*\*\*hint\*\*/u);
+    expect(help.text).toMatch(/You're in interview practice, question 1 of \d\. .*“hint”/u);
     expect(help.coaching).toMatchObject({ mode: "quiz", stage: "question", step: 1 });
   });
 });

@@ -5,7 +5,7 @@ import { detectSafetyBypass } from "../src/guardrails/safety.js";
 import { detectInjection } from "../src/guardrails/injection.js";
 import { decodeBase64Runs, joinSpacedLetters, readingsOf } from "../src/guardrails/obfuscation.js";
 import { redactPersonalData } from "../src/guardrails/privacy.js";
-import { checkGrounding, neutralizeControlSequences, stripDisallowedLinks } from "../src/guardrails/output.js";
+import { checkPartsGrounding, neutralizeControlSequences, stripDisallowedLinks } from "../src/guardrails/output.js";
 import { RateLimiter } from "../src/guardrails/rate-limit.js";
 import { MemoryStateStore } from "../src/state/store.js";
 import { createCoach, type Coach } from "../src/coach.js";
@@ -107,13 +107,15 @@ describe("output hygiene", () => {
     expect(stripDisallowedLinks("see https://evil.example/x and https://ok.example/y", new Set(["ok.example"]))).toBe("see [link removed] and https://ok.example/y");
   });
 
-  it("flags a sentence no citation supports and a company the knowledge never names", () => {
-    const citations = [{ id: "a", title: "t", section: "s", score: 1, text: "Companies like Augury, SparkCognition, and Uptake are established." }];
+  it("flags a part no citation supports and a company the knowledge never names", () => {
+    const citations = [{ id: "a", document: "d", title: "t", section: "s", path: ["s"], score: 1, text: "Companies like Augury, SparkCognition, and Uptake are established." }];
     const names = new Set(["Companies", "Augury", "SparkCognition", "Uptake"]);
-    expect(checkGrounding("Companies like Augury, SparkCognition, and Uptake are established. [1]", citations, names)).toEqual([]);
-    const problems = checkGrounding("- Acme Robotics pays $900K to every PM. [1]", citations, names);
+    expect(checkPartsGrounding([{ kind: "lead", text: "Companies like Augury, SparkCognition, and Uptake are established.", cites: [0] }], citations, names)).toEqual([]);
+    const problems = checkPartsGrounding([{ kind: "point", text: "Acme Robotics pays $900K to every PM.", cites: [0] }], citations, names);
     expect(problems.map((p) => p.problem)).toContain("unsupported");
     expect(problems.some((p) => p.problem === "unknown_name" && p.detail === "Acme")).toBe(true);
+    // A part citing a passage the answer does not list is unsupported, whatever it says.
+    expect(checkPartsGrounding([{ kind: "lead", text: "Companies like Augury are established.", cites: [3] }], citations, names).map((p) => p.problem)).toEqual(["unsupported"]);
   });
 });
 

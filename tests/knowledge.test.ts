@@ -41,8 +41,11 @@ describe("knowledge: the guide as Markdown", () => {
     expect(missing).toEqual([]);
   });
 
-  it("rejects a document without a title, with the file named", () => {
-    expect(() => parseMarkdown("just text", "bad.md")).toThrow(/bad\.md/u);
+  it("names a document without front matter by its first heading, else by its file", () => {
+    const doc = parseMarkdown("## Career ladder\n\nLevels one to five.", "plant-ai/career-ladder.md");
+    expect(doc.title).toBe("Career ladder");
+    expect(doc.chunks[0]!.document).toBe("Career ladder");
+    expect(parseMarkdown("just text", "plant-ai/job_descriptions.md").title).toBe("job descriptions");
   });
 
   it("loads the glossary and expands acronyms, plurals included", () => {

@@ -92,7 +92,7 @@ describe("LLM mode with the real LangChain/openai clients against a fake OpenAI-
     expect(judged.coaching?.score).toEqual({ matched: 2, total: 3, grade: "partial" });
     expect(judged.text).toMatch(/You covered: Alert thresholds maintenance teams will act on\./u);
     expect(judged.text).toMatch(/In your own words \(judged by the model\): Integrating with existing OT sensor networks\./u);
-    expect(judged.text).toMatch(/\*\*Sensor data gaps without degrading the model\*\*: .*\[1\]/u);
+    expect(judged.text).toMatch(/Sensor data gaps without degrading the model: .*\[1\]/u);
     const prompt = (fake.requests.at(-1)!.body as { messages: { content: string }[] }).messages[0]!.content;
     expect(prompt).toMatch(/1\. Integrating with existing OT sensor networks \(guide: "The PM challenge/u);
     expect(prompt).toMatch(/ANSWER\nWe'd tune the alert thresholds/u);

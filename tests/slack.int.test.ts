@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoachServer, type RunningServer } from "../src/server/start.js";
-import { blockKitProblems, renderAnswer, splitText, toMrkdwn, SLACK_LIMITS } from "../adapters/slack/render.js";
+import { blockKitProblems, partsToMrkdwn, renderAnswer, splitText, SLACK_LIMITS } from "../adapters/slack/render.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
 import { startFakeSlackApi, type SlackCall } from "./fakes/slack-api.js";
 import { freePort, waitFor } from "./processes.js";
@@ -284,13 +284,17 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
 });
 
 describe("Slack rendering", () => {
-  it("escapes Slack's control characters and converts bold and bullets", () => {
-    expect(toMrkdwn("**Edge** <b> & <!channel>\n- point")).toBe("*Edge* &lt;b&gt; &amp; &lt;!channel&gt;\n• point");
+  it("renders the answer's parts: labels bold, points as bullets, control characters escaped", () => {
+    const mrkdwn = partsToMrkdwn([
+      { kind: "lead", label: "Edge", text: "<b> & <!channel> **not bold**", cites: [0] },
+      { kind: "point", text: "point", cites: [1] },
+    ]);
+    expect(mrkdwn).toBe("*Edge*: &lt;b&gt; &amp; &lt;!channel&gt; **not bold** [1]\n\n• point [2]");
   });
 
   it("splits a very long answer under the section and block limits", () => {
-    const long = Array.from({ length: 400 }, (_, i) => `- Sentence number ${i} of a very long answer that keeps going.`).join("\n");
-    const { blocks, text } = renderAnswer({ outcome: "answered", reason: null, text: long, citations: [], followUps: [], mode: "extractive", latencyMs: 1 }, { answerId: "a" });
+    const parts = Array.from({ length: 400 }, (_, i) => ({ kind: "point" as const, text: `Sentence number ${i} of a very long answer that keeps going.`, cites: [] }));
+    const { blocks, text } = renderAnswer({ outcome: "answered", reason: null, text: "", parts, citations: [], followUps: [], mode: "extractive", latencyMs: 1 }, { answerId: "a" });
     expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
     expect(blockKitProblems({ text, blocks })).toEqual([]);
     expect(splitText("x".repeat(7_000), 3_000).every((p) => p.length <= 3_000)).toBe(true);

@@ -8,7 +8,7 @@ import type { Turn } from "../../src/types.js";
 import { neutralizeControlSequences } from "../../src/guardrails/output.js";
 import { redactPersonalData } from "../../src/guardrails/privacy.js";
 import type { FastRoute, PlatformStatus } from "../../src/server/http.js";
-import { ACTIONS, feedbackModal, homeView, renderAnswer, SLACK_LIMITS, toMrkdwn } from "./render.js";
+import { ACTIONS, escapeSlack, feedbackModal, homeView, renderAnswer, SLACK_LIMITS } from "./render.js";
 import { WorkQueue } from "../../src/work-queue.js";
 import { SlackHttpReceiver } from "./receiver.js";
 
@@ -141,7 +141,8 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
     let pending: Promise<unknown> = Promise.resolve();
     const push = () => {
       lastUpdate = Date.now();
-      const partial = toMrkdwn(draft).slice(0, SLACK_LIMITS.sectionText - 2);
+      // A draft in progress is shown as plain, escaped text; the answer of record replaces it.
+      const partial = escapeSlack(draft).slice(0, SLACK_LIMITS.sectionText - 2);
       pending = pending.then(() => client.chat.update({ channel, ts, text: partial, blocks: [{ type: "section", text: { type: "mrkdwn", text: `${partial} ▍` } }] }).catch(() => undefined));
     };
     const { answerId, answer } = await service.ask(turn, {

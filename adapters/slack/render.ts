@@ -1,4 +1,4 @@
-import type { Answer } from "../../src/types.js";
+import type { Answer, AnswerPart } from "../../src/types.js";
 
 /** The Block Kit shapes this bot produces (a subset of @slack/types, kept small on purpose). */
 export type Block = Record<string, unknown> & { type: string };
@@ -32,13 +32,23 @@ export function escapeSlack(text: string): string {
   return text.replace(/&/gu, "&amp;").replace(/</gu, "&lt;").replace(/>/gu, "&gt;");
 }
 
-/** The neutral answer text ("**bold**", "- bullet") as Slack mrkdwn ("*bold*", "• bullet"). */
-export function toMrkdwn(text: string): string {
-  return escapeSlack(text)
-    .split("\n")
-    .map((line) => line.replace(/^- /u, "• "))
-    .join("\n")
-    .replace(/\*\*(.+?)\*\*/gu, "*$1*");
+/** One part as mrkdwn: its label in bold, its text, its sources as [n]. */
+function partMrkdwn(part: AnswerPart): string {
+  const label = part.label ? `*${escapeSlack(part.label)}*${part.text ? ": " : ""}` : "";
+  const cites = part.cites.length ? ` ${part.cites.map((c) => `[${c + 1}]`).join("")}` : "";
+  return `${label}${escapeSlack(part.text)}${cites}`;
+}
+
+/** The answer's parts as Slack mrkdwn: paragraphs for the lead and notes, "•" lines for points and items. */
+export function partsToMrkdwn(parts: readonly AnswerPart[]): string {
+  const lines: string[] = [];
+  parts.forEach((part, i) => {
+    const listed = part.kind === "point" || part.kind === "item";
+    const previousListed = i > 0 && (parts[i - 1]!.kind === "point" || parts[i - 1]!.kind === "item");
+    if (i > 0 && !(listed && previousListed)) lines.push("");
+    lines.push(`${listed ? "• " : ""}${partMrkdwn(part)}`);
+  });
+  return lines.join("\n");
 }
 
 /** Split text at line breaks (then at sentence or word ends) so no piece exceeds `max`. */
@@ -85,11 +95,11 @@ export interface RenderOptions {
 /** Blocks and the plain-text notification fallback for one answer. */
 export function renderAnswer(answer: Answer, options: RenderOptions): { text: string; blocks: Block[] } {
   const blocks: Block[] = [];
-  for (const piece of splitText(toMrkdwn(answer.text), SLACK_LIMITS.sectionText)) {
+  for (const piece of splitText(partsToMrkdwn(answer.parts), SLACK_LIMITS.sectionText)) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: piece } });
   }
   if (answer.citations.length > 0) {
-    const sources = answer.citations.map((c, i) => `${i + 1}. ${escapeSlack(c.section)}`);
+    const sources = answer.citations.map((c, i) => `${i + 1}. ${escapeSlack(c.path.join(" › "))}`);
     blocks.push({
       type: "context",
       elements: [{ type: "mrkdwn", text: truncate(`*Sources from the guide:* ${sources.join("  ·  ")}`, SLACK_LIMITS.contextText) }],
@@ -132,9 +142,9 @@ export function renderAnswer(answer: Answer, options: RenderOptions): { text: st
 
 /** What notifications and screen readers show: the lead sentence and the first source. */
 export function fallbackText(answer: Answer): string {
-  const firstLine = answer.text.split("\n").find((l) => l.trim()) ?? "";
-  const plain = escapeSlack(firstLine.replace(/\*\*/gu, "").replace(/^- /u, ""));
-  const source = answer.citations[0] ? ` (source: ${escapeSlack(answer.citations[0].section)})` : "";
+  const first = answer.parts[0];
+  const plain = first ? escapeSlack(`${first.label ? `${first.label}${first.text ? ": " : ""}` : ""}${first.text}`) : "";
+  const source = answer.citations[0] ? ` (source: ${escapeSlack(answer.citations[0].path.join(" › "))})` : "";
   return truncate(`${plain}${source}`, 3_000);
 }
 

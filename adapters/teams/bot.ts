@@ -12,7 +12,7 @@ import type { CoachConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
 import type { CoachService } from "../../src/service.js";
 import type { PlatformStatus } from "../../src/server/http.js";
-import { answerCard, messageEntity, plainText, welcomeCard } from "./render.js";
+import { answerCard, messageEntity, plainText, summaryLine, welcomeCard } from "./render.js";
 import { allowCustomEntityProperties } from "./entities-patch.js";
 
 const APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.";
@@ -104,7 +104,7 @@ export class CoachTeamsBot extends ActivityHandler {
     // The final message closes the stream; it replaces the streamed draft with the checked answer.
     if (stream?.streamId) entities.push({ type: "streaminfo", streamId: stream.streamId, streamType: "final" });
     await context.sendActivity({
-      summary: plain.split("\n")[0]!.slice(0, 200),
+      summary: summaryLine(answer),
       attachments: [CardFactory.adaptiveCard({ ...answerCard(answer, { answerId, ...(personal ? {} : { replyHint: "Mention me with your answer to carry on." }) }), fallbackText: plain })],
       entities: entities as never[],
     });

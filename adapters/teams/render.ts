@@ -1,11 +1,11 @@
-import type { Answer } from "../../src/types.js";
+import type { Answer, AnswerPart } from "../../src/types.js";
 
 export type Card = Record<string, unknown>;
 
 /**
  * Adaptive Card markdown is a small subset; text that came from a user or from outside the guide
- * must not turn into links, mentions or emphasis. (The guide's own "**bold**" and "- " bullets
- * are the only markup we emit on purpose.)
+ * must not turn into links, mentions or emphasis. The bold labels and "- " bullets come from the
+ * answer's parts, never from markup found in its text.
  */
 export function escapeCardText(text: string): string {
   return text
@@ -14,17 +14,31 @@ export function escapeCardText(text: string): string {
     .replace(/([[\]()\\_`])/gu, "\\$1");
 }
 
-/** The answer's text for a TextBlock: keep the guide's bold and bullets, neutralise the rest. */
-function answerMarkdown(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => {
-      const bullet = line.startsWith("- ");
-      const body = bullet ? line.slice(2) : line;
-      const parts = body.split(/\*\*(.+?)\*\*/gu).map((p, i) => (i % 2 === 1 ? `**${escapeCardText(p)}**` : escapeCardText(p)));
-      return `${bullet ? "- " : ""}${parts.join("")}`;
-    })
-    .join("\n");
+/** One part in a TextBlock's markdown: label in bold, text escaped, sources as [n]. */
+function partMarkdown(part: AnswerPart): string {
+  const label = part.label ? `**${escapeCardText(part.label)}**${part.text ? ": " : ""}` : "";
+  const cites = part.cites.length ? ` ${part.cites.map((c) => `[${c + 1}]`).join("")}` : "";
+  return `${label}${escapeCardText(part.text)}${cites}`;
+}
+
+/** TextBlocks from the answer's parts: one per lead or note, one list block per run of points or items. */
+function answerBlocks(parts: readonly AnswerPart[]): Card[] {
+  const blocks: Card[] = [];
+  let list: string[] | null = null;
+  for (const part of parts) {
+    if (part.kind === "point" || part.kind === "item") {
+      if (!list) {
+        list = [];
+        blocks.push({ type: "TextBlock", text: "", wrap: true });
+      }
+      list.push(`- ${partMarkdown(part)}`);
+      blocks[blocks.length - 1]!.text = list.join("\n");
+    } else {
+      list = null;
+      blocks.push({ type: "TextBlock", text: partMarkdown(part), wrap: true });
+    }
+  }
+  return blocks;
 }
 
 export interface CardOptions {
@@ -35,13 +49,10 @@ export interface CardOptions {
 
 /** Adaptive Card 1.5: the answer, its sources, follow-up buttons, 👍/👎 with an optional comment. */
 export function answerCard(answer: Answer, { answerId, replyHint }: CardOptions): Card {
-  const body: Card[] = answer.text
-    .split(/\n\n+/u)
-    .filter((p) => p.trim())
-    .map((p) => ({ type: "TextBlock", text: answerMarkdown(p), wrap: true }));
+  const body: Card[] = answerBlocks(answer.parts);
   if (answer.citations.length > 0) {
     body.push({ type: "TextBlock", text: "Sources from the guide", weight: "Bolder", size: "Small", spacing: "Medium", separator: true });
-    body.push(...answer.citations.map((c, i) => ({ type: "TextBlock", text: `${i + 1}. ${escapeCardText(c.section)}`, wrap: true, size: "Small", isSubtle: true, spacing: "None" })));
+    body.push(...answer.citations.map((c, i) => ({ type: "TextBlock", text: `${i + 1}. ${escapeCardText(c.path.join(" › "))}`, wrap: true, size: "Small", isSubtle: true, spacing: "None" })));
   }
   if (replyHint && (answer.coaching?.stage === "question" || answer.coaching?.stage === "intake")) {
     body.push({ type: "TextBlock", text: escapeCardText(replyHint), size: "Small", isSubtle: true, wrap: true });
@@ -102,13 +113,21 @@ export function messageEntity(answer: Answer): Card {
     citation: answer.citations.map((c, i) => ({
       "@type": "Claim",
       position: i + 1,
-      appearance: { "@type": "DigitalDocument", name: c.title.slice(0, 80), abstract: c.text.slice(0, 160), keywords: [c.section.split(" › ")[0]!.slice(0, 28)] },
+      appearance: { "@type": "DigitalDocument", name: c.title.slice(0, 80), abstract: c.text.slice(0, 160), keywords: [(c.path[0] ?? c.document).slice(0, 28)] },
     })),
   };
 }
 
+/** A notification's one line: the answer's lead and the section it comes from. */
+export function summaryLine(answer: Answer): string {
+  const lead = answer.parts[0];
+  const text = lead ? `${lead.label ? `${lead.label}${lead.text ? ": " : ""}` : ""}${lead.text}` : answer.text;
+  const source = answer.citations[0] ? ` (${answer.citations[0].title})` : "";
+  return `${text.slice(0, 200 - source.length)}${source}`;
+}
+
 /** Plain text for clients that cannot show cards (and for notifications). */
 export function plainText(answer: Answer): string {
-  const sources = answer.citations.length ? `\n\nSources: ${answer.citations.map((c, i) => `[${i + 1}] ${c.section}`).join("; ")}` : "";
-  return `${answer.text.replace(/\*\*/gu, "")}${sources}`;
+  const sources = answer.citations.length ? `\n\nSources: ${answer.citations.map((c, i) => `[${i + 1}] ${c.path.join(" › ")}`).join("; ")}` : "";
+  return `${answer.text}${sources}`;
 }

@@ -11,6 +11,7 @@ import { createLogger } from "../logger.js";
 import { createCoach, type Coach } from "../coach.js";
 import type { Answer, HistoryMessage, Turn } from "../types.js";
 import { asCoachError, ConfigInvalidError } from "../errors.js";
+import { messageParts } from "../compose/parts.js";
 
 async function main(argv: string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
@@ -121,15 +122,25 @@ function isHistoryMessage(m: unknown): m is HistoryMessage {
 }
 
 function badInput(message: string): Answer {
-  return { outcome: "refused", reason: "bad_input", text: message, citations: [], followUps: [], mode: "extractive", latencyMs: 0 };
+  return { outcome: "refused", reason: "bad_input", text: message, parts: messageParts(message), citations: [], followUps: [], mode: "extractive", latencyMs: 0 };
 }
 
 export function formatForTerminal(answer: Answer): string {
   const bold = process.stdout.isTTY ? (s: string) => `\u001b[1m${s}\u001b[22m` : (s: string) => s;
-  const out = [answer.text.replace(/\*\*(.+?)\*\*/gu, (_, s: string) => bold(s)), ""];
+  const out: string[] = [];
+  // From the answer's parts: labels in bold on a terminal, plain in a pipe; no markup characters.
+  answer.parts.forEach((part, i) => {
+    const listed = part.kind === "point" || part.kind === "item";
+    const previousListed = i > 0 && (answer.parts[i - 1]!.kind === "point" || answer.parts[i - 1]!.kind === "item");
+    if (i > 0 && !(listed && previousListed)) out.push("");
+    const label = part.label ? `${bold(part.label)}${part.text ? ": " : ""}` : "";
+    const cites = part.cites.length ? ` ${part.cites.map((c) => `[${c + 1}]`).join("")}` : "";
+    out.push(`${listed ? "  - " : ""}${label}${part.text}${cites}`);
+  });
+  out.push("");
   if (answer.citations.length > 0) {
     out.push(bold("Sources (from the guide):"));
-    answer.citations.forEach((c, i) => out.push(`  [${i + 1}] ${c.section}`));
+    answer.citations.forEach((c, i) => out.push(`  [${i + 1}] ${c.path.join(" › ")}`));
     out.push("");
   }
   if (answer.followUps.length > 0) {

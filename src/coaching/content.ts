@@ -4,6 +4,7 @@ import type { Chunk, Citation } from "../types.js";
 import { KnowledgeInvalidError } from "../errors.js";
 import { normalizeText, splitSentences, words } from "../text/normalize.js";
 import { compileTerm, termMatches, type Term } from "./match.js";
+import { citationOf } from "../compose/parts.js";
 
 /**
  * The coaching content (knowledge/coaching.json) resolved against the guide. Every section must be
@@ -202,10 +203,6 @@ export function planFiller(useCase: PlanUseCase, path: PlanPath): (template: str
   return (template) => template.replace(/\{(\w+)\}/gu, (whole, name: string) => values[name] ?? whole);
 }
 
-export function citationOf(chunk: Chunk): Citation {
-  return { id: chunk.id, title: chunk.title, section: chunk.section, score: 1, text: chunk.text };
-}
-
 /**
  * Numbered citations in order of first use, so "[n]" markers in a coaching message point at the
  * right source.
@@ -215,7 +212,7 @@ export class CitationList {
   marker(chunk: Chunk): string {
     let i = this.citations.findIndex((c) => c.id === chunk.id);
     if (i < 0) {
-      this.citations.push(citationOf(chunk));
+      this.citations.push(citationOf(chunk, 1));
       i = this.citations.length - 1;
     }
     return `[${i + 1}]`;

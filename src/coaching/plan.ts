@@ -24,7 +24,7 @@ const ROLES: [RegExp, string][] = [
   [/\b(business |data |financial |operations )?analysts?\b/u, "analyst"],
   [/\bconsultants?\b/u, "consultant"],
   [/\b(solutions?|sales) engineers?\b/u, "solution engineer"],
-  [/\b(operations|plant|production|shift) (manager|supervisor|lead)\b/u, "$1 manager"],
+  [/\b(operations|ops|plant|production|shift) (manager|supervisor|lead)\b/u, "$1 manager"],
   [/\bproject managers?\b/u, "project manager"],
   [/\b(ux|product) designers?\b|\bdesigners?\b/u, "designer"],
   [/\b(student|graduate|new grad|mba)\b/u, "student"],
@@ -38,7 +38,7 @@ const ROLES: [RegExp, string][] = [
 const OT_ROLES = /\b(controls?|automation|process|plant|manufacturing|electrical|maintenance|reliability) engineer\b/u;
 const NO_OT = /\b(no|without|zero|little|limited|lack|lacking|never|new to|not much)\b[\w\s]{0,24}\b(ot|plc|plcs|scada|industrial|factory|shop floor|operational technology|manufacturing)\b|\bnon[- ]?ot\b/u;
 const HAS_OT = /\b(ot|operational technology) (background|experience)\b|\b(program|programs|programmed|programming|work with|worked with|working with|know|maintain|maintained|configure[ds]?) (the )?(plcs?|scada|dcs|hmis?)\b|\bplc programm/u;
-const AT_MANUFACTURER = /\b(at|in|for) (an? |the |my )?([\w-]+ ){0,3}(plant|factory|factories|manufacturer|manufacturing company|mill|fab|refinery|assembly line|oem|automaker|carmaker|supplier)\b|\b(work|working) in manufacturing\b/u;
+const AT_MANUFACTURER = /\b(at|in|for) (an? |the |my )?([\w-]+ ){0,3}(plant|factory|factories|manufacturer|manufacturing company|manufacturing site|production site|mill|fab|refinery|assembly line|oem|automaker|carmaker|supplier)\b|\b(work|working) in manufacturing\b/u;
 const NOT_AT_MANUFACTURER = /\b(no|without) manufacturing (background|experience)\b|\boutside manufacturing\b/u;
 
 export function parseProfile(text: string, content: CoachingContent): Profile {

@@ -1,142 +1,494 @@
-import type { Chunk, Citation } from "../types.js";
+import type { AnswerPart, Chunk, Citation } from "../types.js";
 import type { Retrieval, RetrievedChunk } from "../retrieval/retriever.js";
 import { contentTerms, splitSentences } from "../text/normalize.js";
+import { listValue, namesIn, numberKinds, type KnowledgeFacts, type NamedThing } from "../knowledge/facts.js";
+import type { QuestionShape } from "./question.js";
+import { CitationBuilder, plainTextOf } from "./parts.js";
 
 export interface ComposedAnswer {
   text: string;
+  parts: AnswerPart[];
   citations: Citation[];
   followUps: string[];
 }
 
-interface Sentence {
-  text: string;
-  chunkIndex: number;
-  position: number;
-  score: number;
-  /** A "Key: value" line such as a company tier's list of names: shown whole. */
-  isList: boolean;
+export interface ComposeInput {
+  retrieval: Retrieval;
+  shape: QuestionShape;
+  facts: KnowledgeFacts;
+  chunks: readonly Chunk[];
+  /** IDF of a term in the knowledge (rare terms say more about what is asked). */
+  idf: (term: string) => number;
+  /** What the conversation points at ("it", "the second one"), strongest first. */
+  focus?: string[];
+  /** For a person who described themselves: the path that fits them (its section, and the words of its key sentence). */
+  path?: { chunkId: string; evidence: string } | null;
+  /** The guide answers only part of the question: lead with what it says about the names asked. */
+  partial?: boolean;
+  /** Sections of the ways into the role (the coaching content's paths): a personal question's steps come from their group. */
+  careerSteps?: readonly string[];
 }
 
-const MAX_CHUNKS = 3;
-const MAX_BULLETS = 7;
-const MAX_OVERVIEW_CHILDREN = 6;
-const SECONDARY_MIN_SCORE = 0.55;
+/** One quotable unit of a chunk: a sentence, or a whole "Companies: A, B" list line. */
+interface Unit {
+  chunk: Chunk;
+  text: string;
+  /** Position in the chunk, for the guide's order. */
+  position: number;
+  /** For a list line: its items as the guide writes them ("C3.ai, Sight Machine, …"). */
+  list: string | null;
+  terms: Set<string>;
+  score: number;
+  /** Share of the question's weight this unit (or its heading) matches. */
+  match: number;
+  /** The same share for the question sentences alone, without the background a person gave. */
+  askMatch: number;
+}
+
+const MAX_POINTS = 4;
+/** A supporting sentence must score this share of the lead's score and match the question itself. */
+const POINT_FLOOR = 0.62;
+const POINT_MIN_MATCH = 0.2;
+const STEPS_ASK = /\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance|go for it|should i apply)\b/u;
+const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
+const COMPARATIVE = /\b(more|less|higher|highest|lower|lowest|broader|narrower|fewer|greater|faster|fastest|slower|largest|smallest|most|least|than|vs\.?)\b/iu;
+const NEGATION = /\b(not|no|never|without|cannot|can't|isn't|aren't|don't|doesn't|won't|fail|fails)\b/giu;
 
 /**
- * The offline answer: a lead sentence and bullets, every one a sentence (or a whole list line)
- * copied from a cited chunk, so the answer can never state what the guide does not say. The best
- * chunk is given in full because guide sections are short and their sentences depend on each
- * other; other relevant chunks contribute their best-matching sentences.
+ * The offline answer. The first part answers the question asked: sentences are chosen across the
+ * retrieved sections for this question (query-focused), shaped by what kind of question it is, and
+ * only sentences that clear a relevance floor follow the lead. Every part is a sentence (or a list
+ * line) of the guide, or a short statement built from the guide's own structured lines (a status,
+ * a list of names), and cites the section it came from.
  */
-export function composeExtractiveAnswer(retrieval: Retrieval, allChunks: readonly Chunk[]): ComposedAnswer {
-  const chosen = chooseChunks(retrieval.results, allChunks);
-  const weights = termWeights(retrieval);
-  const citations: Citation[] = chosen.map((r) => ({
-    id: r.chunk.id,
-    title: r.chunk.title,
-    section: r.chunk.section,
-    score: r.score,
-    text: r.chunk.text,
-  }));
+export function composeExtractiveAnswer(input: ComposeInput): ComposedAnswer {
+  const { retrieval, shape, facts } = input;
+  const byId = new Map(input.chunks.map((c) => [c.id, c] as const));
+  const named = namesIn(shape.ask, facts).filter((n) => sectionsOf(n.thing).length <= 4);
+  const weights = termWeights(retrieval, input.idf);
+  const chunkScores = candidateChunks(input, named, byId);
+  const units = [...chunkScores.keys()].flatMap((id) => unitsOf(byId.get(id)!));
+  const askTerms = new Set(contentTerms(shape.ask));
+  for (const u of units) scoreUnit(u, chunkScores.get(u.chunk.id) ?? 0, weights, askTerms, shape, named, facts.children);
+  // What the conversation points at ("the second one", "there") is what this turn is about.
+  const focus = input.focus?.[0];
+  if (focus) for (const u of units) if (u.chunk.id === focus) u.score += 0.35;
+  units.sort((a, b) => b.score - a.score || a.chunk.order - b.chunk.order || a.position - b.position);
+  // Partial coverage: what the guide says about the names the question uses, first.
+  const pool = input.partial && named.length > 0 ? units.filter((u) => named.some((n) => mentions(u.text, n.alias) || mentions(u.text, n.thing.name) || u.chunk.title.toLowerCase() === n.thing.name.toLowerCase())) : units;
 
-  const [top, ...others] = chosen.map((r, i) => sentencesOf(r.chunk, i, weights));
-  const topSentences = top ?? [];
-  const lead = topSentences.filter((s) => !s.isList).reduce<Sentence | undefined>((best, s) => (!best || s.score > best.score ? s : best), undefined) ?? topSentences[0];
-
-  const bullets: Sentence[] = topSentences.filter((s) => s !== lead && !isStatusLine(s.text));
-  for (const sentences of others) {
-    const candidates = sentences.filter((s) => !isStatusLine(s.text));
-    const ranked = candidates.filter((s) => s.score > 0).sort((a, b) => b.score - a.score || a.position - b.position);
-    const list = candidates.find((s) => s.isList);
-    const best = ranked.filter((s) => !s.isList).slice(0, others.length > 2 ? 1 : 2);
-    if (list) bullets.push(list);
-    // A list answers "who"; a sentence that matches the question's other words says more.
-    if (best.length > 0 && (!list || best[0]!.score > list.score)) bullets.push(...best);
-    else if (!list && candidates[0]) bullets.push(candidates[0]);
-  }
-
-  const cite = (s: Sentence) => `[${s.chunkIndex + 1}]`;
-  const topChunk = chosen[0]!.chunk;
-  const status = topChunk.metadata.Status ? ` (status: ${topChunk.metadata.Status})` : "";
-  const lines: string[] = [];
-  if (lead) lines.push(`**${topChunk.title}**${status}: ${lead.text} ${cite(lead)}`);
-  if (bullets.length > 0) lines.push("");
-  // Bullets from the main section stand alone; a related section gets one bullet with its title,
-  // its list (if any) and its best sentence together.
-  const kept = bullets.slice(0, MAX_BULLETS + MAX_OVERVIEW_CHILDREN);
-  for (const s of kept.filter((b) => b.chunkIndex === 0)) lines.push(`- ${s.isList ? listText(s.text) : s.text} ${cite(s)}`);
-  for (let i = 1; i < chosen.length; i++) {
-    const parts = kept.filter((b) => b.chunkIndex === i);
-    if (parts.length === 0) continue;
-    lines.push(`- **${chosen[i]!.chunk.title}**: ${parts.map((p) => (p.isList ? listText(p.text) : p.text)).join(" — ")} [${i + 1}]`);
-  }
-  return { text: lines.join("\n"), citations, followUps: followUpsFor(chosen, allChunks) };
+  const cites = new CitationBuilder();
+  const personal = shape.kind === "personal";
+  const parts =
+    statusAnswer(input, pool, cites, byId, named) ??
+    (personal ? null : compareAnswer(pool, shape, named, cites, input.idf)) ??
+    (["personal", "compare", "yesno", "steps"].includes(shape.kind) || (shape.kind === "number" && shape.numberKind !== "count") || input.partial ? null : enumerationAnswer(pool, input, cites, byId)) ??
+    focusedAnswer(pool.length > 0 ? pool : units, input, cites, named, weights, byId);
+  return { text: plainTextOf(parts), parts, citations: cites.citations, followUps: followUpsFor(cites.citations.map((c) => byId.get(c.id)!).filter(Boolean), input.chunks) };
 }
 
-/** The chunks an answer should draw on: the best match, and its subsections when it is an overview. */
+function sectionsOf(thing: NamedThing): string[] {
+  return thing.listedIn.length > 0 ? thing.listedIn : thing.mentionedIn;
+}
+
+function termWeights(retrieval: Retrieval, idf: (t: string) => number): Map<string, number> {
+  const weights = new Map<string, number>();
+  const set = (term: string, w: number) => weights.set(term, Math.max(weights.get(term) ?? 0, w * idf(term)));
+  for (const t of retrieval.contextTerms) set(t, 0.4);
+  // Expansions find the section; within it, the words the person typed pick the sentence.
+  for (const t of retrieval.question.expansionTerms) set(t, 0.3);
+  for (const t of retrieval.question.terms) set(t, 1);
+  return weights;
+}
+
+/** Retrieved sections, the sections of the guide's names in the question, and the conversation's focus. */
+function candidateChunks(input: ComposeInput, named: { thing: NamedThing }[], byId: Map<string, Chunk>): Map<string, number> {
+  const scores = new Map<string, number>();
+  const raise = (id: string, score: number) => {
+    const chunk = byId.get(id);
+    if (!chunk || chunk.metadata.Kind === "promotion") return;
+    scores.set(id, Math.max(scores.get(id) ?? 0, score));
+  };
+  for (const r of input.retrieval.results) raise(r.chunk.id, r.score);
+  for (const n of named) for (const id of sectionsOf(n.thing)) raise(id, 0.9);
+  input.focus?.forEach((id, i) => raise(id, i === 0 ? 0.95 : 0.8));
+  if (input.path) raise(input.path.chunkId, 1);
+  if (scores.size === 0) for (const r of input.retrieval.results) scores.set(r.chunk.id, r.score);
+  return scores;
+}
+
+function unitsOf(chunk: Chunk): Unit[] {
+  const out: Unit[] = [];
+  for (const paragraph of chunk.text.split("\n\n")) {
+    const list = listValue(paragraph);
+    if (list) {
+      out.push({ chunk, text: paragraph, position: out.length, list: list.value, terms: new Set(contentTerms(paragraph)), score: 0, match: 0, askMatch: 0 });
+      continue;
+    }
+    if (/^[A-Z][A-Za-z]{1,20}: [^.!?]+$/u.test(paragraph)) continue; // "Status: Production" is read as a fact
+    for (const text of splitSentences(paragraph)) out.push({ chunk, text, position: out.length, list: null, terms: new Set(contentTerms(text)), score: 0, match: 0, askMatch: 0 });
+  }
+  return out;
+}
+
+function scoreUnit(u: Unit, chunkScore: number, weights: Map<string, number>, askTerms: ReadonlySet<string>, shape: QuestionShape, named: { alias: string; thing: NamedThing }[], overviews: ReadonlyMap<string, unknown>): void {
+  const heading = new Set(contentTerms(u.chunk.headingPath.join(" ")));
+  let total = 0;
+  let hit = 0;
+  let askTotal = 0;
+  let askHit = 0;
+  for (const [term, w] of weights) {
+    const got = u.terms.has(term) ? w : heading.has(term) ? 0.35 * w : 0;
+    total += w;
+    hit += got;
+    if (askTerms.has(term)) {
+      askTotal += w;
+      askHit += got;
+    }
+  }
+  u.match = total > 0 ? hit / total : 0;
+  u.askMatch = askTotal > 0 ? askHit / askTotal : u.match;
+  let bonus = 0;
+  const lower = u.text.toLowerCase();
+  if (shape.kind === "number" && shape.numberKind && numberKinds(u.text).includes(shape.numberKind)) bonus += 0.45;
+  if (shape.aboutPay && /\b(comp|compensation|salar(y|ies)|pay)\b/u.test(lower)) bonus += 0.2;
+  if ((shape.kind === "who" || shape.kind === "list") && u.list && u.match >= 0.25) bonus += 0.2;
+  if (shape.kind === "who" && /\b(used by|companies like|such as)\b/u.test(lower)) bonus += 0.2;
+  // A section the question names by its heading ("generative design") is what it asks about; a
+  // sentence elsewhere that merely mentions the name counts for less.
+  if (named.some((n) => n.thing.name.toLowerCase() === u.chunk.title.toLowerCase())) bonus += 0.4;
+  else if (named.some((n) => mentions(u.text, n.alias) || mentions(u.text, n.thing.name))) bonus += 0.25;
+  if (shape.comparative && COMPARATIVE.test(u.text)) bonus += 0.1;
+  // An overview's summary names every subsection; for a verdict, a number or a comparison the
+  // subsection that says it is the answer, not the summary.
+  if (overviews.has(u.chunk.id) && (shape.comparative || shape.kind === "yesno" || shape.kind === "compare" || shape.kind === "number")) bonus -= 0.15;
+  // A list line answers "who"; for other questions a sentence says more than a list of names.
+  if (u.list && shape.kind !== "who" && shape.kind !== "list" && named.length === 0) bonus -= 0.15;
+  // A person's story says what matters to them, but their question says what to answer first.
+  const relevance = shape.kind === "personal" ? 0.45 * u.askMatch + 0.15 * u.match : 0.6 * u.match;
+  u.score = relevance + 0.4 * chunkScore + bonus - 0.005 * u.position;
+}
+
+/** Whether `text` names `name` as a whole word or phrase ("OT" is not in "not"). */
+export function mentions(text: string, name: string): boolean {
+  const at = text.toLowerCase().indexOf(name.toLowerCase());
+  if (at < 0) return false;
+  const before = text[at - 1] ?? " ";
+  const after = text[at + name.length] ?? " ";
+  return !/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after) ? true : mentions(text.slice(at + 1), name);
+}
+
+/** A lead plus the supporting sentences that clear the floor, the lead's section in the guide's order. */
+function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilder, named: { alias: string; thing: NamedThing }[], weights: Map<string, number>, byId: Map<string, Chunk>): AnswerPart[] {
+  const { shape } = input;
+  const top = units.find((u) => !u.list || shape.kind === "who" || shape.kind === "list" || named.length > 0) ?? units[0];
+  const sentence = units.find((u) => !u.list);
+  // A sentence that says nearly as much reads better than a bare list of names (unless "who" was asked).
+  let best = top?.list && sentence && shape.kind !== "who" && shape.kind !== "list" && sentence.score >= top.score * 0.85 ? sentence : top;
+  // An overview's summary sentence names every subsection; when a subsection says the thing asked
+  // nearly as well ("compensation is highest"), that subsection answers.
+  // Likewise a summary (the TL;DR): the section it summarises says it in full.
+  if (best && input.facts.summaries.has(best.chunk.id)) {
+    const full = units.find((u) => !input.facts.summaries.has(u.chunk.id) && !u.list);
+    if (full && full.score >= best.score * 0.85) best = full;
+  }
+  const members = best ? input.facts.children.get(best.chunk.id) : undefined;
+  if (best && members?.length) {
+    const child = units.find((u) => members.includes(u.chunk.id) && (!u.list || shape.kind === "who" || shape.kind === "list"));
+    if (child && child.score >= best.score * 0.8) best = child;
+  }
+  // The path that fits the person leads when they ask about the move itself; a person who asks
+  // something specific ("which tier pays most?") gets that answered first.
+  const pathId = input.path?.chunkId;
+  const pathSiblings = pathId ? (input.facts.children.get(byId.get(pathId)?.parentSection ?? "") ?? []) : [];
+  const aboutTheMove = !best || best.askMatch < 0.3 || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id);
+  const pathUnits = pathId && aboutTheMove ? units.filter((u) => u.chunk.id === pathId) : [];
+  const pathUnit = pathUnits.find((u) => u.text.includes(input.path!.evidence)) ?? pathUnits.sort((a, b) => b.match - a.match || a.position - b.position)[0];
+  let lead = pathUnit ?? best;
+  if (!lead) return [];
+  // "How do I…" about the whole move, or a person's own situation: the guide's steps, in order;
+  // without a path that fits the person, the first step leads.
+  const steps = (shape.kind === "personal" && aboutTheMove) || shape.kind === "steps" ? stepsFor(lead, input, weights, byId) : null;
+  // Without a path that fits, a sentence that answers what they asked ("is it realistic?") leads if
+  // there is one; otherwise the first step does.
+  const answersAsked = best && !steps?.includes(best.chunk.id) && best.askMatch >= 0.3 && !best.list;
+  if (steps && !pathUnit && !answersAsked) {
+    const first = byId.get(steps[0]!)!;
+    lead = units.filter((u) => u.chunk.id === first.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(first).find((u) => !u.list) ?? lead;
+  }
+  const parts: AnswerPart[] = [leadPart(lead, input, cites, named)];
+  if (steps?.includes(lead.chunk.id) && !pathUnit) parts[0] = { ...parts[0]!, label: lead.chunk.title };
+
+  const floor = Math.max(lead.score * POINT_FLOOR, 0.2);
+  // Guide sections are short and their sentences lean on each other: the rest of the lead's section
+  // follows it (in the guide's order), then other sections only where they clear the floor.
+  // (A summary's other sentences summarise other things: only those that match the question.)
+  const leadIsSummary = input.facts.summaries.has(lead.chunk.id);
+  const sameSection = units.filter((u) => u !== lead && u.chunk.id === lead.chunk.id && (!leadIsSummary || u.match >= POINT_MIN_MATCH * 2));
+  // Another section's sentence must match the question about as well as the lead does: a summary
+  // that merely shares a word or two ("AI PM") is not appended.
+  const leadNamed = named.some((n) => n.thing.name.toLowerCase() === lead.chunk.title.toLowerCase());
+  // A summary section (the TL;DR) restates others: it may lead, but never trails another answer.
+  const elsewhere = steps || leadNamed ? [] : units.filter((u) => u.chunk.id !== lead.chunk.id && !input.facts.summaries.has(u.chunk.id) && u.score >= floor && u.match >= Math.max(POINT_MIN_MATCH, lead.match * 0.5));
+  const maxPoints = MAX_POINTS + (shape.kind === "yesno" || shape.kind === "number" ? 0 : 1);
+  // The lead's section: its best-matching sentences, read in the guide's order.
+  // The one that best supports the lead first, the rest in the guide's order.
+  const ranked = [...sameSection].sort((a, b) => b.score - a.score).slice(0, steps ? 1 : 4);
+  const points: Unit[] = [...ranked.slice(0, 1), ...ranked.slice(1).sort((a, b) => a.position - b.position)];
+  const perSection = new Set<string>();
+  for (const u of elsewhere) {
+    if (points.length >= maxPoints) break;
+    if (perSection.has(u.chunk.id) || points.some((p) => p.text === u.text)) continue;
+    perSection.add(u.chunk.id);
+    points.push(u);
+  }
+  for (const u of points.slice(0, maxPoints)) {
+    const cite = cites.cite(u.chunk, u.score);
+    const label = u.list || u.chunk.id !== lead.chunk.id ? u.chunk.title : undefined;
+    parts.push({ kind: "point", text: u.list ?? u.text, cites: [cite], ...(label ? { label } : {}) });
+  }
+  for (const id of steps ?? []) {
+    if (id === lead.chunk.id) continue;
+    const chunk = byId.get(id)!;
+    const best = units.filter((u) => u.chunk.id === id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(chunk).find((u) => !u.list);
+    if (best) parts.push({ kind: "item", label: chunk.title, text: best.text, cites: [cites.cite(chunk)] });
+  }
+  return parts;
+}
+
+/**
+ * The guide's steps for a question about the whole move: the subsections under the heading that
+ * best matches the question ("How to position yourself for the first role"), unless the question
+ * is about one of them in particular ("how do I get OT literate?" is answered by that step alone).
+ */
+function stepsFor(lead: Unit, input: ComposeInput, weights: Map<string, number>, byId: Map<string, Chunk>): string[] | null {
+  const asked = new Set(contentTerms(input.shape.ask));
+  const total = [...weights.values()].reduce((a, b) => a + b, 0) || 1;
+  let best: { ids: string[]; score: number } | null = null;
+  for (const [parent, ids] of input.facts.children) {
+    if (ids.length < 3) continue;
+    const members = ids.map((id) => byId.get(id)!).filter(Boolean);
+    const specific = members.some((c) => {
+      const title = contentTerms(c.title);
+      return title.length > 0 && title.filter((t) => asked.has(t)).length / title.length >= 0.5;
+    });
+    if (specific && input.shape.kind !== "personal") continue;
+    const holdsLead = members.some((c) => c.id === lead.chunk.id);
+    if (input.shape.kind === "personal") {
+      // The group that holds most of the ways into the role (the paths), else the lead's own group.
+      if (input.careerSteps && ids.filter((id) => input.careerSteps!.includes(id)).length >= 2) return ids;
+      if (holdsLead && !input.careerSteps?.length) return ids;
+      continue;
+    }
+    const parentTitle = members[0]!.headingPath[members[0]!.headingPath.length - 2] ?? "";
+    let score = 0;
+    for (const t of new Set(contentTerms(parentTitle))) score += weights.get(t) ?? 0;
+    if (score / total >= 0.12 && (!best || score > best.score)) best = { ids, score };
+    void parent;
+  }
+  return best?.ids ?? null;
+}
+
+/** The lead: a verdict first for yes/no questions, the list's owner named for a list line. */
+function leadPart(lead: Unit, input: ComposeInput, cites: CitationBuilder, named: { alias: string; thing: NamedThing }[]): AnswerPart {
+  const cite = cites.cite(lead.chunk, lead.score);
+  const { shape } = input;
+  if (lead.list) {
+    const who = named.find((n) => lead.list!.toLowerCase().includes(n.alias));
+    const verdict = shape.kind === "yesno" && who ? "Yes" : undefined;
+    return { kind: "lead", label: verdict ? `${verdict}, ${lead.chunk.title.replace(/^./u, (c) => c.toLowerCase())}` : lead.chunk.title, text: lead.list, cites: [cite] };
+  }
+  const verdict = shape.kind === "yesno" ? verdictFor(lead, shape, named) : null;
+  return { kind: "lead", text: lead.text, cites: [cite], ...(verdict ? { label: verdict } : {}) };
+}
+
+/**
+ * "Yes"/"No" only when the guide's sentence decides it: it matches most of the question, and its
+ * negations (and, for "more"/"less" questions, its direction) agree or disagree with the question's.
+ */
+function verdictFor(lead: Unit, shape: QuestionShape, named: { thing: NamedThing }[]): string | null {
+  if (lead.match < 0.4) return null;
+  const askNeg = (shape.ask.match(NEGATION) ?? []).length % 2;
+  const leadNeg = (lead.text.match(NEGATION) ?? []).length % 2;
+  if (shape.comparative) {
+    // The sentence speaks of its own section; when the question's subject is another section, flip.
+    const subject = named[0] ? sectionsOf(named[0].thing) : [];
+    return comparativeVerdict(lead, shape, subject.length > 0 && !subject.includes(lead.chunk.id));
+  }
+  return askNeg === leadNeg ? "Yes" : "No";
+}
+
+/**
+ * "Which use cases are in production?", "Is generative design mature?": answered from the
+ * sections' Status lines, grouped, the group asked about first.
+ */
+function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder, byId: Map<string, Chunk>, named: { thing: NamedThing }[]): AnswerPart[] | null {
+  const { shape, facts } = input;
+  if (!shape.asksStatus || facts.statuses.length === 0) return null;
+  const ask = shape.ask.toLowerCase();
+  const askedStatus = facts.statuses.map((s) => s.status).find((s) => ask.includes(s.toLowerCase())) ?? (/\b(early|new)\b/u.test(ask) ? facts.statuses.find((s) => /emerg/iu.test(s.status))?.status : undefined) ?? facts.statuses[0]!.status;
+  const subject = facts.statuses.find((s) => named.some((n) => n.thing.mentionedIn.includes(s.chunkId) && n.thing.name.toLowerCase() === s.title.toLowerCase()));
+  const phrase = (status: string) => STATUS_PHRASE[status.toLowerCase()] ?? status.toLowerCase();
+  if (subject) {
+    const chunk = byId.get(subject.chunkId)!;
+    const yes = subject.status === askedStatus;
+    const verdict = shape.kind === "yesno" ? (yes ? "Yes" : subject.status.toLowerCase() === "production" ? "No" : "Not yet") : undefined;
+    const said = units.filter((u) => u.chunk.id === chunk.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(chunk).find((u) => !u.list);
+    return [
+      { kind: "lead", text: `${subject.title} is ${phrase(subject.status)}.`, cites: [cites.cite(chunk)], ...(verdict ? { label: verdict } : {}) },
+      ...(said ? [{ kind: "point" as const, text: said.text, cites: [cites.cite(chunk)] }] : []),
+    ];
+  }
+  const groups = new Map<string, typeof facts.statuses>();
+  for (const s of facts.statuses) groups.set(s.status, [...(groups.get(s.status) ?? []), s]);
+  const order = [askedStatus, ...[...groups.keys()].filter((k) => k !== askedStatus)];
+  return order.map((status, i) => {
+    const members = groups.get(status) ?? [];
+    const label = phrase(status).replace(/^./u, (c) => c.toUpperCase());
+    return { kind: i === 0 ? "lead" : "item", label, text: `${joinNames(members.map((m) => m.title))}.`, cites: members.map((m) => cites.cite(byId.get(m.chunkId)!)) };
+  });
+}
+
+/** "Rockwell or C3.ai?", "pure-play vs hyperscalers": both sides, and the sentence that compares them first. */
+function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: string; thing: NamedThing }[], cites: CitationBuilder, idf: (t: string) => number): AnswerPart[] | null {
+  if (shape.kind !== "compare" && !shape.comparative) return null;
+  const sides: { name: string; chunkId: string }[] = [];
+  for (const n of named) {
+    const id = sectionsOf(n.thing)[0];
+    if (id && !sides.some((s) => s.chunkId === id)) sides.push({ name: n.thing.name, chunkId: id });
+  }
+  // A side can also be a section named by its heading ("pure-play vendors", "industrial giants").
+  const asked = new Set(contentTerms(shape.ask));
+  const seen = new Set<string>();
+  for (const u of units) {
+    if (seen.has(u.chunk.id) || sides.some((s) => s.chunkId === u.chunk.id)) continue;
+    seen.add(u.chunk.id);
+    // Only the heading's distinctive words count: "manufacturing" or "AI" name no side.
+    const title = contentTerms(u.chunk.title).filter((t) => idf(t) > 0.9);
+    const shared = title.filter((t) => asked.has(t)).length;
+    if (shared > 0 && shared / title.length >= 0.34) sides.push({ name: u.chunk.title, chunkId: u.chunk.id });
+  }
+  if (sides.length < 2) return null;
+  // The question's order: the side it names first is its subject.
+  const at = (name: string) => {
+    const i = shape.ask.toLowerCase().indexOf(name.toLowerCase().split(" ")[0]!);
+    return i < 0 ? Infinity : i;
+  };
+  sides.sort((a, b) => at(a.name) - at(b.name));
+  // Each side's sentence that weighs it (a trade-off: "lower", "fastest", "broader") first.
+  // Each side's sentence about it by name first ("GE Digital's APM suite"), then one that weighs it
+  // (a trade-off: "lower", "fastest", "broader"), then the best match.
+  const sideName = new Map(sides.map((s) => [s.chunkId, s.name] as const));
+  const rank = (u: Unit) => (mentions(u.text, sideName.get(u.chunk.id) ?? "\u0000") ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0);
+  const sideUnits = (id: string) => units.filter((u) => u.chunk.id === id && !u.list).sort((a, b) => rank(b) - rank(a) || b.score - a.score);
+  const inSides = (u: Unit) => sides.slice(0, 2).some((s) => s.chunkId === u.chunk.id);
+  const lead = units.find((u) => inSides(u) && !u.list && COMPARATIVE.test(u.text)) ?? sideUnits(sides[0]!.chunkId)[0];
+  if (!lead) return null;
+  const labelOf = (side: { name: string; chunkId: string }, chunk: Chunk) => (side.name === chunk.title ? chunk.title : `${side.name}, ${chunk.title.replace(/^./u, (c) => c.toLowerCase())}`);
+  const leadSide = sides.find((s) => s.chunkId === lead.chunk.id)!;
+  const verdict = shape.kind === "yesno" ? comparativeVerdict(lead, shape, lead.chunk.id !== sides[0]!.chunkId) : null;
+  const parts: AnswerPart[] = [{ kind: "lead", label: verdict ? `${verdict}, ${labelOf(leadSide, lead.chunk).replace(/^./u, (c) => c.toLowerCase())}` : labelOf(leadSide, lead.chunk), text: lead.text, cites: [cites.cite(lead.chunk, lead.score)] }];
+  for (const side of sides.slice(0, 3)) {
+    const best = sideUnits(side.chunkId).find((u) => u !== lead);
+    if (!best) continue;
+    parts.push({ kind: "point", label: labelOf(side, best.chunk), text: best.text, cites: [cites.cite(best.chunk, best.score)] });
+  }
+  return parts;
+}
+
+/** "Do giants pay less than pure-play vendors?" against "Compensation is typically lower than pure-play vendors". */
+function comparativeVerdict(lead: Unit, shape: QuestionShape, aboutOther: boolean): string | null {
+  const said = /\b(less|lower|lowest|fewer|smaller|slower|narrower|least)\b/iu.test(lead.text) ? "less" : /\b(more|higher|highest|broader|greater|faster|fastest|largest|most|bigger)\b/iu.test(lead.text) ? "more" : null;
+  if (!said || !shape.comparative) return null;
+  return (said === shape.comparative) !== aboutOther ? "Yes" : "No";
+}
+
+/**
+ * An overview section ("six use cases", "three tiers") asked about as a whole is answered with its
+ * subsections, whole and in the guide's order, one item each.
+ */
+function enumerationAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilder, byId: Map<string, Chunk>): AnswerPart[] | null {
+  const { shape, facts, retrieval } = input;
+  // A follow-up about one thing ("and who buys it") is about that thing, not its whole family.
+  const top = input.focus?.[0] ? input.chunks.find((c) => c.id === input.focus![0]) : retrieval.results.find((r) => r.chunk.metadata.Kind !== "promotion")?.chunk;
+  if (!top) return null;
+  // The overview itself was found first, or a list question found one of its subsections and
+  // does not name that subsection ("which companies hire…" finds a tier's list).
+  let overview = facts.children.has(top.id) ? top : null;
+  // A list question may find a subsection first by a shared word; an overview just behind it
+  // whose heading the question asks about ("AI use cases") is what it wants listed.
+  if (!overview && !input.focus?.length && (shape.kind === "list" || shape.kind === "who")) {
+    const asked = new Set([...retrieval.question.terms, ...retrieval.question.expansionTerms]);
+    const runnerUp = retrieval.results.slice(0, 3).find((r) => r.score >= 0.85 && facts.children.has(r.chunk.id) && contentTerms(r.chunk.title).filter((t) => input.idf(t) > 0.9).some((t) => asked.has(t)));
+    if (runnerUp) overview = runnerUp.chunk;
+  }
+  if (!overview && !input.focus?.length && (shape.kind === "who" || shape.kind === "list") && units[0]) {
+    const parent = byId.get(units[0].chunk.parentSection);
+    const asked = new Set(contentTerms(shape.ask));
+    const child = contentTerms(units[0].chunk.title);
+    const namesChild = child.filter((t) => asked.has(t)).length / Math.max(1, child.length) >= 0.5;
+    if (parent && facts.children.has(parent.id) && !namesChild) overview = parent;
+  }
+  if (!overview) return null;
+  const members = facts.children.get(overview.id)!;
+  if (members.length < 2) return null;
+  const asked = new Set([...retrieval.question.terms, ...retrieval.question.expansionTerms]);
+  const distinctive = (title: string) => contentTerms(title).filter((t) => input.idf(t) > 0.9);
+  // The question must ask about the overview's subject ("use cases", "companies hiring")…
+  if (!input.focus?.length && !distinctive(overview.title).some((t) => asked.has(t))) return null;
+  // …and not name one of its subsections ("the cloud hyperscalers"), which then answers alone.
+  if (members.some((id) => {
+    const title = distinctive(byId.get(id)?.title ?? "");
+    return title.length > 0 && title.filter((t) => asked.has(t)).length / title.length >= 0.5;
+  })) return null;
+  // "Which companies are good for learning?" asks about something one subsection says and the
+  // overview does not: that subsection answers it, not the whole list.
+  const overviewTerms = new Set(contentTerms(`${overview.headingPath.join(" ")} ${overview.text}`));
+  const memberTerms = new Set(members.flatMap((id) => contentTerms(byId.get(id)?.text ?? "")));
+  if (retrieval.question.terms.some((t) => !overviewTerms.has(t) && memberTerms.has(t) && input.idf(t) > 2.2)) return null;
+  const leadUnit = units.filter((u) => u.chunk.id === overview.id && !u.list).sort((a, b) => b.score - a.score)[0] ?? unitsOf(overview).find((u) => !u.list);
+  if (!leadUnit) return null;
+  const parts: AnswerPart[] = [{ kind: "lead", text: leadUnit.text, cites: [cites.cite(overview, leadUnit.score)] }];
+  for (const id of members) {
+    const chunk = byId.get(id)!;
+    const own = unitsOf(chunk);
+    const scored = units.filter((u) => u.chunk.id === id);
+    const list = own.find((u) => u.list);
+    const status = chunk.metadata.Status ? `${(STATUS_PHRASE[chunk.metadata.Status.toLowerCase()] ?? chunk.metadata.Status).replace(/^./u, (c) => c.toUpperCase())}. ` : "";
+    const best = (shape.kind === "who" || shape.kind === "list") && list ? list : (scored.filter((u) => !u.list && u.match > 0).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? own.find((u) => !u.list) ?? list);
+    if (!best) continue;
+    parts.push({ kind: "item", label: chunk.title, text: `${status}${best.list ?? best.text}`, cites: [cites.cite(chunk)] });
+  }
+  return parts;
+}
+
+function joinNames(names: string[]): string {
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/** The chunks an answer should draw on, for the model's context: the best match, and its subsections when it is an overview. */
 export function chooseChunks(results: RetrievedChunk[], allChunks: readonly Chunk[]): RetrievedChunk[] {
   const usable = results.filter((r) => r.chunk.metadata.Kind !== "promotion");
   const pool = usable.length > 0 ? usable : results;
   const [first, ...rest] = pool;
   if (!first) return [];
-  // An overview section ("three tiers", "six use cases") is answered with its subsections, one
-  // line each, the way a person would summarise it.
   const children = allChunks.filter((c) => c.parentSection === first.chunk.id && c.metadata.Kind !== "promotion");
   if (children.length > 0) {
     const scoreOf = new Map(results.map((r) => [r.chunk.id, r] as const));
-    const ranked = children
-      .map((chunk) => scoreOf.get(chunk.id) ?? { chunk, score: 0, dense: 0, lexical: 0 })
-      .sort((a, b) => b.score - a.score || a.chunk.order - b.chunk.order);
-    return [first, ...ranked.slice(0, MAX_OVERVIEW_CHILDREN)];
+    return [first, ...children.map((chunk) => scoreOf.get(chunk.id) ?? { chunk, score: 0, dense: 0, lexical: 0 })];
   }
-  const chosen = [first];
-  for (const r of rest) {
-    if (chosen.length >= MAX_CHUNKS) break;
-    if (r.score >= SECONDARY_MIN_SCORE && r.lexical > 0) chosen.push(r);
-  }
-  return chosen;
-}
-
-function termWeights(retrieval: Retrieval): Map<string, number> {
-  const weights = new Map<string, number>();
-  const set = (term: string, w: number) => weights.set(term, Math.max(weights.get(term) ?? 0, w));
-  for (const t of retrieval.contextTerms) set(t, 0.5);
-  for (const t of retrieval.question.expansionTerms) set(t, 0.6);
-  for (const t of retrieval.question.terms) set(t, 1);
-  return weights;
-}
-
-function sentencesOf(chunk: Chunk, chunkIndex: number, weights: Map<string, number>): Sentence[] {
-  const out: Sentence[] = [];
-  for (const paragraph of chunk.text.split("\n\n")) {
-    const isList = /^[A-Z][A-Za-z]{1,20}: /u.test(paragraph) && !/[.!?]$/u.test(paragraph);
-    for (const text of isList ? [paragraph] : splitSentences(paragraph)) {
-      const terms = new Set(contentTerms(text));
-      let score = 0;
-      for (const [term, w] of weights) if (terms.has(term)) score += w;
-      out.push({ text, chunkIndex, position: out.length, score, isList });
-    }
-  }
-  return out;
-}
-
-function isStatusLine(text: string): boolean {
-  return /^Status: /u.test(text);
-}
-
-/** "Companies: A, B, C" reads as the list itself once the bullet names the section. */
-function listText(line: string): string {
-  return line.replace(/^[A-Z][A-Za-z]{1,20}: /u, "");
+  return [first, ...rest.filter((r) => r.score >= 0.55 && r.lexical > 0).slice(0, 2)];
 }
 
 /** Two or three questions about the sections next to the answer's main section. */
-function followUpsFor(chosen: RetrievedChunk[], allChunks: readonly Chunk[]): string[] {
-  const top = chosen[0]?.chunk;
+function followUpsFor(used: Chunk[], allChunks: readonly Chunk[]): string[] {
+  const top = used[0];
   if (!top) return [];
-  const used = new Set(chosen.map((r) => r.chunk.id));
-  const candidates = allChunks.filter((c) => !used.has(c.id) && c.metadata.Kind !== "promotion");
+  const usedIds = new Set(used.map((c) => c.id));
+  const candidates = allChunks.filter((c) => !usedIds.has(c.id) && c.metadata.Kind !== "promotion");
   const siblings = candidates.filter((c) => c.parentSection === top.parentSection && c.parentSection !== "");
-  const children = candidates.filter((c) => c.parentSection === top.id || c.parentSection.startsWith(`${top.id}/`));
+  const children = candidates.filter((c) => c.parentSection === top.id);
   const byDistance = (a: Chunk, b: Chunk) => Math.abs(a.order - top.order) - Math.abs(b.order - top.order) || a.order - b.order;
   const picks = [...children.sort(byDistance), ...siblings.sort(byDistance), ...candidates.sort(byDistance)];
   const seen = new Set<string>();

@@ -4,6 +4,8 @@ import type { Retrieval } from "../retrieval/retriever.js";
 import type { ChatModel, Completion } from "../llm/model.js";
 import { checkLlmGrounding } from "../guardrails/output.js";
 import { chooseChunks, type ComposedAnswer } from "./extractive.js";
+import { citationOf, plainTextOf } from "./parts.js";
+import type { AnswerPart } from "../types.js";
 
 export interface Prompts {
   system: string;
@@ -111,9 +113,29 @@ export async function composeLlmAnswer(input: LlmComposeInput): Promise<Composed
   const text = draft.replace(/\[(\d+)\]/gu, (_, n: string) => `[${order.indexOf(Number(n)) + 1}]`);
   const citations: Citation[] = order.map((n, i) => {
     const r = context[n - 1]!;
-    return { id: r.chunk.id, title: r.chunk.title, section: r.chunk.section, score: r.score, text: chunks[i]!.text };
+    return citationOf(chunks[i]!, r.score);
   });
   const problems = checkLlmGrounding(text, citations, input.names);
   if (problems.length) throw new DraftRejected("ungrounded", problems.slice(0, 3).map((p) => `${p.problem}${p.detail ? ` ${p.detail}` : ""}: "${p.sentence.slice(0, 60)}"`).join("; "));
-  return { text, citations, followUps: [], usage: completion.usage };
+  const parts = partsFromDraft(text);
+  return { text: plainTextOf(parts), parts, citations, followUps: [], usage: completion.usage };
+}
+
+/**
+ * The model's checked draft as the answer's parts: its first paragraph is the lead, its bullets are
+ * points, the rest notes; each keeps the passages its [n] markers cite. The model writes prose, so
+ * this is where its markup is read, once; renderers see only the parts.
+ */
+export function partsFromDraft(draft: string): AnswerPart[] {
+  const parts: AnswerPart[] = [];
+  for (const raw of draft.split("\n")) {
+    const line = raw.trim();
+    if (!line) continue;
+    const bullet = /^[-*•]\s+/u.test(line);
+    const cites = [...new Set([...line.matchAll(/\[(\d+)\]/gu)].map((m) => Number(m[1]) - 1))];
+    const text = line.replace(/^[-*•]\s+/u, "").replace(/\s*\[\d+\]/gu, "").replace(/\*\*([^*]+)\*\*/gu, "$1").trim();
+    if (!text) continue;
+    parts.push({ kind: bullet ? "point" : parts.length === 0 ? "lead" : "note", text, cites });
+  }
+  return parts;
 }

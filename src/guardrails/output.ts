@@ -1,4 +1,4 @@
-import type { Chunk, Citation } from "../types.js";
+import type { AnswerPart, Chunk, Citation } from "../types.js";
 import { contentTerms, splitSentences } from "../text/normalize.js";
 
 /**
@@ -50,38 +50,42 @@ export interface GroundingProblem {
 }
 
 /**
- * Check each answer line against its citations. `[n]` markers bind a line to a citation; a line
- * without one must be supported by some citation.
+ * Check an answer's parts against the passages they cite: every sentence of a part must be
+ * supported by them (the passages' headings count: "Digital twins is scaling." is read from the
+ * heading and its Status line), and every capitalised name in its text or label must be one the
+ * knowledge uses. With `everyClaimCites` (answers from the guide), a lead, point or item that cites
+ * nothing is itself a problem; otherwise (coaching prompts) an uncited part is not a claim.
  */
-export function checkGrounding(text: string, citations: readonly Citation[], names: ReadonlySet<string>): GroundingProblem[] {
+export function checkPartsGrounding(parts: readonly AnswerPart[], citations: readonly Citation[], names: ReadonlySet<string>, { everyClaimCites = false } = {}): GroundingProblem[] {
   const problems: GroundingProblem[] = [];
-  for (const rawLine of text.split("\n")) {
-    const line = rawLine.replace(/^\s*-\s*/u, "").trim();
-    if (!line) continue;
-    const markers = [...line.matchAll(/\[(\d+)\]/gu)].map((m) => Number(m[1]) - 1);
-    const body = line.replace(/\s*\[\d+\]/gu, "").replace(/^\*\*[^*]+\*\*(\s*\([^)]*\))?:\s*/u, "").trim();
-    const sources = markers.length > 0 ? markers.map((i) => citations[i]).filter((c): c is Citation => !!c) : [...citations];
-    for (const sentence of splitSentences(body)) {
-      const plain = sentence.replace(/\*\*/gu, "");
-      if (!sources.some((c) => supports(c.text, plain))) problems.push({ sentence: plain, problem: "unsupported" });
-      for (const name of capitalisedWords(plain)) if (!names.has(name)) problems.push({ sentence: plain, problem: "unknown_name", detail: name });
+  for (const part of parts) {
+    if (part.cites.length === 0) {
+      // In an answer from the guide, the lead, points and items are claims and must cite; a note may not.
+      if (everyClaimCites && part.kind !== "note") problems.push({ sentence: part.text, problem: "unsupported", detail: "cites no passage" });
+      continue;
     }
+    const sources = part.cites.map((i) => citations[i]);
+    if (sources.some((c) => !c)) {
+      problems.push({ sentence: part.text, problem: "unsupported", detail: "cites a passage the answer does not list" });
+      continue;
+    }
+    const sourceText = sources.map((c) => `${c!.path.join(". ")}. ${c!.text}`).join("\n");
+    for (const sentence of splitSentences(part.text)) {
+      if (!supports(sourceText, withoutGlue(sentence))) problems.push({ sentence, problem: "unsupported" });
+    }
+    // Labels are the coach's own words (a heading, a verdict, a practice point's name), not claims.
+    for (const name of capitalisedWords(part.text)) if (!names.has(name) && !VERDICTS.has(name)) problems.push({ sentence: part.text, problem: "unknown_name", detail: name });
   }
   return problems;
 }
 
-/**
- * Grounding for coaching messages, which mix the coach's own prompts ("Question 2 of 5") with
- * quotes from the guide: every line carrying a [n] marker states the guide's content and is checked
- * like an extractive answer line; the unmarked lines are instructions, not claims.
- */
-export function checkQuotedGrounding(text: string, citations: readonly Citation[], names: ReadonlySet<string>): GroundingProblem[] {
-  const quoted = text
-    .split("\n")
-    .filter((line) => /\[\d+\]/u.test(line))
-    .join("\n");
-  return checkGrounding(quoted, citations, names);
+/** A composed statement ("Digital twins is scaling.") may join the guide's words with these. */
+function withoutGlue(sentence: string): string {
+  return sentence.replace(/\b(is|are|and|the|a|an|of|in)\b/giu, " ").replace(/\s+/gu, " ").trim();
 }
+
+/** Words a composed part may add to the guide's: a verdict, and the status groups' labels. */
+const VERDICTS = new Set(["Yes", "No", "Not yet", "Not", "In production", "In", "Scaling", "Emerging"]);
 
 /** A sentence is supported when the chunk contains it, or nearly all of its words. */
 function supports(chunkText: string, sentence: string): boolean {

@@ -13,7 +13,7 @@ export interface KnowledgeDocument {
 
 export const SECTION_SEPARATOR = " › ";
 /** Bump when chunking changes, so every built index is rebuilt. */
-export const CHUNKER_VERSION = "md-headings-1";
+export const CHUNKER_VERSION = "md-headings-2";
 
 const METADATA_LINE = /^([A-Z][A-Za-z]{1,20}): (.+)$/u;
 
@@ -28,6 +28,7 @@ export function parseMarkdown(markdown: string, source: string): KnowledgeDocume
   const chunks: Chunk[] = [];
   const stack: { level: number; title: string; id: string }[] = [];
   let title = frontMatter.title ?? "";
+  let firstHeading = "";
   let current: { level: number; title: string; id: string; lines: string[] } | null = null;
 
   const flush = () => {
@@ -48,6 +49,7 @@ export function parseMarkdown(markdown: string, source: string): KnowledgeDocume
       text: paragraphs.join("\n\n"),
       metadata,
       source,
+      document: "",
       order: chunks.length,
       parentSection: stack.length > 1 ? stack[stack.length - 2]!.id : "",
     });
@@ -62,6 +64,7 @@ export function parseMarkdown(markdown: string, source: string): KnowledgeDocume
     flush();
     const level = heading[1]!.length;
     const text = heading[2]!.trim();
+    firstHeading ||= text;
     if (level === 1) {
       title = text;
       stack.length = 0;
@@ -75,7 +78,9 @@ export function parseMarkdown(markdown: string, source: string): KnowledgeDocume
   }
   flush();
 
-  if (!title) throw new KnowledgeInvalidError(`${source}: needs a title (front matter "title:" or a "# " heading)`);
+  // A document without front matter or a "# " heading is named by its first heading, else its file.
+  if (!title) title = firstHeading || source.replace(/^.*\//u, "").replace(/\.md$/iu, "").replace(/[-_]+/gu, " ");
+  for (const chunk of chunks) chunk.document = title;
   return { source, frontMatter, title, chunks };
 }
 

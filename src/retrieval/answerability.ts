@@ -19,9 +19,13 @@ export interface Evidence {
   knownWordShare: number;
   /** Number of content terms in the question. */
   termCount: number;
+  /** 1 when the question names something the guide names (a company, product, standard, section). */
+  named: number;
+  /** Share of the question's content words that belong to the guide's world (its names, headings, rare terms). */
+  worldShare: number;
 }
 
-export const FEATURE_NAMES = ["coverage", "topShare", "lexicalTop", "denseTop", "maxUnknownRarity", "lexicalKnown", "knownWordShare"] as const;
+export const FEATURE_NAMES = ["coverage", "topShare", "lexicalTop", "denseTop", "maxUnknownRarity", "lexicalKnown", "knownWordShare", "named", "worldShare"] as const;
 
 export interface AnswerabilityModel {
   weights: number[];

@@ -2,11 +2,12 @@ import type { Chunk, HistoryMessage } from "../types.js";
 import type { Glossary } from "../knowledge/glossary.js";
 import type { LoadedIndex } from "./index-store.js";
 import { QueryAnalyzer, type AnalyzedQuery } from "./analyzer.js";
-import { contentTerms, stripMarkup, words } from "../text/normalize.js";
+import { contentTerms, isStopword, stem, stripMarkup, words } from "../text/normalize.js";
 import { englishRarity } from "../text/english.js";
 import { indexTextOf } from "./index-store.js";
 import type { Evidence } from "./answerability.js";
 import { Bm25Index } from "./bm25.js";
+import { extractFacts, namesIn, type KnowledgeFacts } from "../knowledge/facts.js";
 
 export interface RetrievedChunk {
   chunk: Chunk;
@@ -44,6 +45,8 @@ export class HybridRetriever {
   private readonly byId: Map<string, Chunk>;
   /** Headings alone: a question that names a section's topic should find that section first. */
   private readonly headings: Bm25Index;
+  /** The guide's names, statuses, lists and world, read from the chunks. */
+  readonly facts: KnowledgeFacts;
 
   /** Told when dense search fails (a model embedder that is unreachable). */
   onDenseFailure?: (error: Error) => void;
@@ -56,6 +59,7 @@ export class HybridRetriever {
     this.analyzer = new QueryAnalyzer(index.lexical.vocabulary, sourceWords, glossary);
     this.byId = new Map(index.chunks.map((c) => [c.id, c]));
     this.headings = Bm25Index.build(index.chunks.map((c) => c.title));
+    this.facts = extractFacts(index.chunks, glossary.entries.map((e) => e.term).filter((t) => /\p{Lu}/u.test(t)));
   }
 
   get chunks(): Chunk[] {
@@ -108,10 +112,10 @@ export class HybridRetriever {
     const best = fused[0]?.fused || 1;
     const results = fused.slice(0, k).map((r) => ({ chunk: r.chunk, score: round(r.fused / best), dense: round(r.dense), lexical: round(r.lexical) }));
 
-    return { question, contextTerms, results, evidence: this.evidence(question, contextTerms, fused) };
+    return { question, contextTerms, results, evidence: this.evidence(text, question, contextTerms, fused) };
   }
 
-  private evidence(question: AnalyzedQuery, contextTerms: string[], fused: { chunk: Chunk; dense: number; lexical: number }[]): Evidence {
+  private evidence(text: string, question: AnalyzedQuery, contextTerms: string[], fused: { chunk: Chunk; dense: number; lexical: number }[]): Evidence {
     const lexical = this.index.lexical;
     const unknown = new Set(question.unknownTerms);
     const maxIdf = lexical.idf("\u0000never-seen");
@@ -120,7 +124,8 @@ export class HybridRetriever {
     // words the guide actually uses.
     const knownTerms = [...new Set([...question.terms.filter((t) => !unknown.has(t)), ...question.expansionTerms, ...contextTerms])].filter((t) => lexical.has(t));
     const knownMass = knownTerms.reduce((sum, t) => sum + lexical.idf(t), 0);
-    const rarities = question.unknownWords.map((w) => englishRarity(w));
+    // "basics" is as everyday as "basic": a word counts as rare only if its stem is rare too.
+    const rarities = question.unknownWords.map((w) => Math.min(englishRarity(w), englishRarity(stem(w))));
     const unknownMass = rarities.reduce((sum, r) => sum + maxIdf * r, 0);
     const top = fused[0];
     const topTerms = new Set(top ? contentTerms(indexTextOf(top.chunk)) : []);
@@ -135,6 +140,8 @@ export class HybridRetriever {
       knownWordShare: question.terms.length + contextTerms.length > 0 ? round(1 - question.unknownTerms.length / (question.terms.length + contextTerms.length)) : 0,
       lexicalKnown: knownMass > 0 ? round(Math.min(2, lexicalTop / knownMass)) : 0,
       termCount: question.terms.length + contextTerms.length,
+      named: namesIn(text, this.facts).some((n) => !n.thing.generic) ? 1 : 0,
+      worldShare: round(worldShareOf(text, this.facts)),
     };
   }
 
@@ -154,6 +161,12 @@ export class HybridRetriever {
   }
 }
 
+
+function worldShareOf(text: string, facts: KnowledgeFacts): number {
+  const ws = words(text).filter((w) => !isStopword(w));
+  if (ws.length === 0) return 0;
+  return ws.filter((w) => facts.worldWords.has(w) || facts.worldWords.has(stem(w))).length / ws.length;
+}
 
 function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;

@@ -1,5 +1,5 @@
 /** Bump whenever tokenising or stemming changes: built indexes depend on it and are rebuilt. */
-export const ANALYZER_VERSION = "5";
+export const ANALYZER_VERSION = "6";
 
 /**
  * Text normalisation and tokenisation shared by the embedder, the lexical index, the composer and
@@ -40,7 +40,7 @@ const STOPWORDS = new Set(
     "thing things someone something anyone anything am im ive id dont doesnt isnt arent whats hows whos lot lots kind " +
     "really actually maybe ok okay hi hello hey thanks thank us main key top important common typical typically usually " +
     "exactly basically example examples way ways good best better biggest big mean means going look looking find trying try " +
-    "able currently right now kinds type types sort"
+    "able currently right now kinds type types sort long"
   ).split(" "),
 );
 

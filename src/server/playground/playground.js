@@ -24,21 +24,26 @@ function el(tag, attrs = {}, children = []) {
 }
 
 /** "**bold**" spans inside a line, as DOM nodes. */
-function inline(text) {
-  const parts = text.split(/\*\*(.+?)\*\*/g);
-  return parts.map((part, i) => (i % 2 === 1 ? el("strong", { text: part }) : document.createTextNode(part)));
+/** One part of the answer: its label in bold, its text, and the sources it cites as [n]. */
+function partNodes(part) {
+  const nodes = [];
+  if (part.label) nodes.push(el("strong", { text: part.text ? `${part.label}: ` : part.label }));
+  if (part.text) nodes.push(document.createTextNode(part.text));
+  if (part.cites && part.cites.length) nodes.push(el("span", { class: "cite", text: ` ${part.cites.map((c) => `[${c + 1}]`).join("")}` }));
+  return nodes;
 }
 
-function renderAnswerText(text) {
+/** The answer from its parts (lead, points, list items, notes), never from markup in a string. */
+function renderAnswerParts(parts) {
   const box = el("div", { class: "answer" });
   let list = null;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("- ")) {
+  for (const part of parts) {
+    if (part.kind === "point" || part.kind === "item") {
       if (!list) box.append((list = el("ul")));
-      list.append(el("li", {}, inline(line.slice(2))));
-    } else if (line.trim()) {
+      list.append(el("li", {}, partNodes(part)));
+    } else {
       list = null;
-      box.append(el("p", {}, inline(line)));
+      box.append(el("p", { class: part.kind }, partNodes(part)));
     }
   }
   return box;
@@ -63,11 +68,11 @@ function renderTurn(question, result) {
     const label = { quiz: "Interview practice", readiness: "Readiness check", plan: "Study plan" }[result.coaching.mode] || "Coaching";
     turn.append(el("progress", { class: "coaching-progress", max: String(result.coaching.total), value: String(result.coaching.step), "aria-label": `${label}: ${result.coaching.step} of ${result.coaching.total}` }));
   }
-  turn.append(renderAnswerText(result.text));
+  turn.append(renderAnswerParts(result.parts || []));
   if (result.citations && result.citations.length) {
     const sources = el("div", { class: "sources" }, [el("strong", { text: "Sources from the guide" })]);
     const ol = el("ol");
-    for (const c of result.citations) ol.append(el("li", { text: c.section }));
+    for (const c of result.citations) ol.append(el("li", { text: (c.path || []).join(" › ") }));
     sources.append(ol);
     turn.append(sources);
   }

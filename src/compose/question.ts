@@ -1,0 +1,101 @@
+import { normalizeText } from "../text/normalize.js";
+import type { NumberKind } from "../knowledge/facts.js";
+
+/**
+ * What shape of answer a question wants. People ask for a list, a comparison, a number, names, the
+ * steps, a verdict, or the path that fits their situation, and each is answered first with that
+ * thing. Every pattern here is a plain alternation over a bounded, lower-cased string (linear time).
+ */
+export type QuestionKind = "personal" | "compare" | "number" | "who" | "list" | "steps" | "yesno" | "explain";
+
+export interface QuestionShape {
+  kind: QuestionKind;
+  /** For "number": what is being measured. */
+  numberKind: NumberKind | null;
+  /** The question itself, without the background the person gave before it. */
+  ask: string;
+  /** The person's own situation ("I'm a controls engineer at a food plant"), when they describe one. */
+  situation: string | null;
+  /** What was said before or around the question that is not a question (may describe the person). */
+  background: string | null;
+  /** "Is it in production?", "how mature…": answered from the sections' status lines. */
+  asksStatus: boolean;
+  /** "Do giants pay less…?" → "less"; "…pay more…?" → "more". */
+  comparative: "more" | "less" | null;
+  /** "X or Y", "X vs Y", "difference between": a comparison if two things are named. */
+  contrasts: boolean;
+  /** Whether the question is about pay. */
+  aboutPay: boolean;
+}
+
+const MAX_CHARS = 4_000;
+
+const FIRST_PERSON = /\b(i'm|i am|im|i've|i have|i work|i worked|i've been|i have been|i do|i spent|i lead|i run|my (background|role|job|title|company|team|experience|degree)|currently (a|an|working|at|in)|coming from|as an? [a-z-]+ (at|in|for))\b/u;
+const SELF_QUESTION = /\b(i|me|my|someone like me)\b/u;
+const CONTRAST = /\b(vs\.?|versus|or|compared? (to|with)|comparison|better|difference|differ|rather than|instead of|between)\b/u;
+const PAY = /\b(salary|salaries|pay|pays|paid|paying|earn|earns|earning|compensation|comp|income|money)\b|\b(how much|what) (do|does|did|would|will|could|can|might)\b[^?]{0,60}\b(make|makes|making)\b/u;
+const COUNT_ASK = /\bhow many\b(?! (hours|weeks|months|years|days))/u;
+const DURATION_ASK = /\bhow long\b|\bhow many (hours|weeks|months|years|days)\b|\bhow much time\b|\bhow quickly\b|\bhow fast\b|\bwhat(?:'s| is)? (?:the |a )?(timeline|time ?frame)\b|\bhow soon\b/u;
+const MONEY_ASK = /\bhow much\b|\b(cost|costs|worth|value|save|saves|savings|budget|price|revenue|arr|contract size|deal size)\b/u;
+const SIZE_ASK = /\bhow (big|large)\b|\b(size|share|percent|percentage|gdp)\b/u;
+const WHO = /^(who|whom)\b|\bwho (are|is|uses|use|hires|hire|sells|makes|builds|offers|pays|leads)\b|^(which|what) (companies|company|vendors|vendor|employers|employer|firms|firm|customers|manufacturers|startups|organisations|organizations|products|tools|platforms|offerings)\b|\b(name|list) (some|a few|the)? ?(companies|vendors|employers|startups|customers)\b/u;
+const LIST = /^(what|which) (are|were) (the )?(main|key|top|biggest|different|most common|core|major|dominant) |\b(which|what) (types?|kinds?|sorts?|categories) of\b|\bwhere do\b[^?]{0,60}\bwork\b|\b(list|name|examples of|which use cases|what use cases|what kinds of|what types of|options)\b/u;
+/** About the move itself ("how do I become…", "what should I do first"): answered with the guide's steps. */
+const STEPS = /\bwhat (should|do|can) i (do|learn|study|focus on|read|build)( first| next)?\b|\b(first steps?|next steps?|where (do|should|to) (i )?start|get into|getting into|break into|breaking into|become|becoming|land (a|an|my|the)|landing (a|an|my|the)|transition|transitioning|switch into|move into|moving into|pivot|make the (move|jump|switch))\b/u;
+const YES_NO = /^(is|are|can|could|do|does|did|should|will|would|has|have|am|was|were|isn't|aren't|don't|doesn't)\b/u;
+const STATUS = /\b((in|into|reached|reach|ready for|used in) production|production[- ]ready|mature|maturity|status|emerging|scaling|still early|deployed|ready for prime time|proven)\b/u;
+const MORE = /\b(more|higher|highest|most|better|bigger|larger|faster|greater)\b/u;
+const LESS = /\b(less|lower|lowest|least|fewer|smaller|slower|worse)\b/u;
+const LEAD_IN = /^(so|and|ok|okay|well|also|hey|hi|hello|quick question|one more thing|btw)\b[,:!. ]*/u;
+
+export function shapeOf(rawText: string): QuestionShape {
+  const text = normalizeText(rawText.length > MAX_CHARS ? rawText.slice(0, MAX_CHARS) : rawText);
+  // People type in lower case too ("…in python. want to move…"): any [.!?] and a space ends a sentence here.
+  const sentences = text.split(/(?<=[.!?])\s+/u).map((x) => x.trim()).filter(Boolean);
+  const asked = sentences.filter((s) => s.endsWith("?"));
+  const ask = (asked.length > 0 ? asked.slice(-2).join(" ") : sentences[sentences.length - 1] ?? text).trim();
+  const told = sentences.filter((s) => !asked.includes(s) && FIRST_PERSON.test(s.toLowerCase()));
+  const lower = ask.toLowerCase().replace(LEAD_IN, "");
+  const all = text.toLowerCase();
+
+  // "I'm a mechanical engineer at a supplier, how do I get into AI PM?" in one sentence counts too.
+  const describesSelf = told.length > 0 || (FIRST_PERSON.test(lower) && /,|\band\b|\bbut\b|\bso\b/u.test(lower) && SELF_QUESTION.test(lower));
+  // In one sentence, the situation is what comes before the question ("…at a supplier, how do I…").
+  const situation = describesSelf ? (told.length > 0 ? told.join(" ") : ask.replace(/[,;:-]?\s+(how|what|which|where|should|can|could|would|is|are|do|does|any)\b.*$/iu, "")) : null;
+
+  const aboutPay = PAY.test(lower);
+  const moneyWords = /\$|\b(dollars?|usd|eur|revenue|worth|value|cost|costs|price|budget|arr)\b/u.test(lower);
+  const numberKind: NumberKind | null = /\bhow much\b/u.test(lower) && aboutPay
+    ? "money"
+    : DURATION_ASK.test(lower) && /\bhow\b|\bwhat\b|\bwhen\b/u.test(lower)
+      ? "duration"
+      : MONEY_ASK.test(lower) && /\bhow much\b|\bwhat\b/u.test(lower)
+        ? "money"
+        : SIZE_ASK.test(lower) && /\bhow\b|\bwhat\b/u.test(lower)
+          ? (moneyWords ? "money" : /\b(share|percent|percentage|gdp)\b/u.test(lower) ? "percent" : "money")
+          : aboutPay && /\bhow much\b|\bwhat\b|\bballpark\b|\brange\b/u.test(lower)
+            ? "money"
+            : COUNT_ASK.test(lower)
+              ? "count"
+              : null;
+  const comparative = MORE.test(lower) ? "more" : LESS.test(lower) ? "less" : null;
+  const contrasts = CONTRAST.test(lower);
+
+  let kind: QuestionKind;
+  // Someone who told their story and asks about themselves; or who asks about the move itself.
+  if (situation && (STEPS.test(lower) || (told.length > 0 && SELF_QUESTION.test(lower)) || /\b(path|route|fit|chance|realistic|shot|is it possible)\b/u.test(lower))) kind = "personal";
+  else if (numberKind && (aboutPay || /\bhow (much|many|long|big|large)\b/u.test(lower))) kind = "number";
+  else if (contrasts && !/^(what|how) (is|are) /u.test(lower)) kind = "compare";
+  else if (numberKind) kind = "number";
+  else if (WHO.test(lower)) kind = "who";
+  else if (YES_NO.test(lower)) kind = "yesno";
+  else if (LIST.test(lower)) kind = "list";
+  else if (STEPS.test(lower)) kind = "steps";
+  else kind = "explain";
+  if (kind === "explain" && situation) kind = "personal";
+
+  const background = sentences.filter((s) => !asked.includes(s) && s !== ask).join(" ") || null;
+  // What matters to a person who describes themselves ("comp matters most") counts for them.
+  if (kind === "personal" && PAY.test(all)) return { kind, numberKind, ask, situation, background: sentences.filter((s) => !asked.includes(s) && s !== ask).join(" ") || null, asksStatus: STATUS.test(lower), comparative, contrasts, aboutPay: true };
+  return { kind, numberKind, ask, situation, background, asksStatus: STATUS.test(lower), comparative, contrasts, aboutPay: aboutPay || PAY.test(all) && /\bhow much\b/u.test(lower) };
+}

@@ -1,0 +1,126 @@
+import type { AnswerPart, Chunk, Citation, HistoryMessage } from "../types.js";
+import { contentTerms, normalizeText } from "../text/normalize.js";
+import { namesIn, splitListValue, type KnowledgeFacts } from "../knowledge/facts.js";
+
+/**
+ * Follow-ups that point back: "the second one" (an ordinal over the last list), "and who buys it",
+ * "what are the PM challenges there?", "that company" (the last answer's topic), and topic switches
+ * ("forget that — and energy optimization?") that start fresh.
+ */
+
+/** What the coach remembers of its last answer in a conversation (kept in the state store). */
+export interface ConversationMemory {
+  /** Chunk ids of the last answer's list items, in the order shown. */
+  list: string[];
+  /** Chunk id the last answer was mainly about. */
+  focus: string | null;
+  /** The names of a list line the last answer showed ("Microsoft, AWS, …"), when it listed no sections. */
+  names?: string[];
+}
+
+export interface Reference {
+  /** The question with a switch phrase ("ignore that,") removed. */
+  text: string;
+  /** Chunks the question points at, strongest first (empty: the question stands alone). */
+  focus: string[];
+  /** The user changed the subject: no context from earlier turns. */
+  switched: boolean;
+  /** The question names its own topic: earlier turns add nothing to what it asks. */
+  standalone?: boolean;
+}
+
+const ORDINALS: Record<string, number> = { first: 0, "1st": 0, second: 1, "2nd": 1, third: 2, "3rd": 2, fourth: 3, "4th": 3, fifth: 4, "5th": 4, sixth: 5, "6th": 5, seventh: 6, "7th": 6, last: -1, final: -1 };
+// "the second one", "the third?", "number 2", "#3", "the last tier" — but not "my first role".
+const ORDINAL = /\b(?:the|that|this) (first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|last|final)(?: (?:one|item|option|tier|use case|case|company|step|path|group|point))?(?=\s*(?:[?!.,;:]|$|\b(?:and|is|was|about|then|please|again|mean|means|do|does|look|pay|involve)\b))|\b(?:number|no\.?|#)\s?([1-7])\b/u;
+// "that"/"this" point back only as a pointer ("in that space", "do that", "that company"), not as
+// a relative pronoun ("the hyperscalers that have…").
+const POINTS_BACK = /\b(it|its|it's|there|those|these|they|them|their|the same|above|mentioned)\b|\b(about|with|in|at|of|for|do|does|on|like|from) (that|this)\b|\b(that|this) (one|company|companies|tier|use case|space|area|role|path|step|thing|kind|sector|field|vendor|product)\b|\b(that|this)\s*\?|^(and|also|so|but|what about|how about)\b/u;
+const SWITCH = /^(?:(?:ok(?:ay)?|so|actually|wait|hmm|no|never ?mind|(?:ignore|forget|drop|skip|scratch)(?: about)?(?: (?:that|this|it|the|those|these|all|above|[a-z]+)){0,3}|different (?:question|topic)|change of (?:topic|subject)|new (?:question|topic)|(?:switching|changing) (?:topics?|subjects?|gears)|moving on|on another note|instead|unrelated(?: question)?)[\s,.;:!—–-]*)+/u;
+const MAX_CHARS = 2_000;
+
+export function resolveReference(rawText: string, history: readonly HistoryMessage[], memory: ConversationMemory | null, facts: KnowledgeFacts, chunks: readonly Chunk[]): Reference {
+  const bounded = normalizeText(rawText.length > MAX_CHARS ? rawText.slice(0, MAX_CHARS) : rawText);
+  const lower = bounded.toLowerCase();
+  const switchMatch = SWITCH.exec(lower);
+  const switchedByWords = !!switchMatch && /ignore|forget|drop|skip|scratch|different|chang|new|switching|moving|another|instead|never|unrelated/u.test(switchMatch[0]);
+  const text = switchedByWords ? bounded.slice(switchMatch[0].length).trim() || bounded : bounded;
+  const hasEarlier = history.some((m) => m.role === "user") || !!memory;
+  if (!hasEarlier) return { text, focus: [], switched: false };
+
+  const recalled = memory ?? memoryFromHistory(history, chunks);
+  const question = text.toLowerCase();
+  const ordinal = ORDINAL.exec(question);
+  if (ordinal && (recalled.list.length > 0 || recalled.names?.length)) {
+    const index = ordinal[2] !== undefined ? Number(ordinal[2]) - 1 : ORDINALS[ordinal[1]!]!;
+    const pick = <T,>(xs: readonly T[]) => (index < 0 ? xs[xs.length - 1] : xs[index]);
+    const id = pick(recalled.list);
+    if (id) return { text, focus: [id], switched: false };
+    // "the second one" after a list of names: that name, in the section that listed it.
+    const name = pick(recalled.names ?? []);
+    if (name && recalled.focus) return { text: `${text} (${name})`, focus: [recalled.focus], switched: false };
+  }
+  if (switchedByWords) return { text, focus: [], switched: true };
+  // A question that names its own topic ("what about generative design?") stands alone.
+  const ownTopic = namesIn(text, facts).some((n) => !isGeneric(n.thing.name, facts)) || namesASection(text, chunks);
+  if (ownTopic) return { text, focus: [], switched: /^(what|how) about\b/u.test(question), standalone: true };
+  if (recalled.focus && POINTS_BACK.test(question)) return { text, focus: [recalled.focus], switched: false };
+  return { text, focus: [], switched: false };
+}
+
+/** The question uses most of a section heading's distinctive words ("…the hyperscalers with manufacturing verticals"). */
+function namesASection(text: string, chunks: readonly Chunk[]): boolean {
+  const asked = new Set(contentTerms(text));
+  const titleCount = new Map<string, number>();
+  const titles = chunks.map((c) => contentTerms(c.title));
+  for (const terms of titles) for (const t of new Set(terms)) titleCount.set(t, (titleCount.get(t) ?? 0) + 1);
+  return titles.some((terms) => {
+    const distinctive = terms.filter((t) => (titleCount.get(t) ?? 0) <= 3);
+    return distinctive.length > 0 && distinctive.filter((t) => asked.has(t)).length / distinctive.length >= 0.5;
+  });
+}
+
+/** "AI", "PM", "manufacturing": names used all over the guide say nothing about a topic. */
+function isGeneric(name: string, facts: KnowledgeFacts): boolean {
+  const thing = facts.names.get(name.toLowerCase());
+  return !thing || thing.mentionedIn.length + thing.listedIn.length > 4;
+}
+
+/**
+ * Without the coach's own record (another replica, a client that sends history): the last
+ * assistant message's section titles in the order they appear are the list, and the section whose
+ * title or text it quotes first is the focus.
+ */
+export function memoryFromHistory(history: readonly HistoryMessage[], chunks: readonly Chunk[]): ConversationMemory {
+  const last = [...history].reverse().find((m) => m.role === "assistant");
+  const said = last?.content.slice(0, 6_000) ?? "";
+  const lowered = said.toLowerCase();
+  const titled = chunks
+    .map((c) => ({ id: c.id, at: lowered.indexOf(c.title.toLowerCase()) }))
+    .filter((x) => x.at >= 0)
+    .sort((a, b) => a.at - b.at)
+    .map((x) => x.id);
+  // A sentence of the reply that the guide contains (markers, bullets and final stops aside).
+  const sentences = said.split(/(?<=[.!?])\s+|\n/u).map((s) => s.replace(/\s*\[\d+\]/gu, "").replace(/^[-•]\s*/u, "").replace(/[.!?]+$/u, "").trim()).filter((s) => s.length > 20);
+  const quoted = chunks.find((c) => sentences.some((s) => c.text.includes(s)));
+  // Failing that, the section the person's own last question named by its heading.
+  const asked = [...history].reverse().find((m) => m.role === "user")?.content.toLowerCase().slice(0, 2_000) ?? "";
+  const named = chunks.find((c) => asked.includes(c.title.toLowerCase()) || (c.title.toLowerCase().endsWith("s") && asked.includes(c.title.toLowerCase().slice(0, -1))));
+  return { list: titled.length >= 2 ? titled : [], focus: quoted?.id ?? titled[0] ?? named?.id ?? null };
+}
+
+/** What to remember of an answer: its items' sections in order, and the lead's section. */
+export function memoryOf(parts: readonly AnswerPart[], citations: readonly Citation[]): ConversationMemory {
+  // The things listed, in the order shown: one per item, or the several a grouped line names
+  // ("In production: A, B, C" then "Scaling: D").
+  const grouped = parts.some((p) => p.cites.length > 1);
+  const items = parts
+    .filter((p) => (grouped ? p.cites.length > 0 && p.kind !== "point" : p.kind === "item" && p.cites.length === 1))
+    .flatMap((p) => p.cites.map((i) => citations[i]?.id))
+    .filter((id): id is string => !!id);
+  const lead = parts.find((p) => p.kind === "lead");
+  const focus = lead && lead.cites.length === 1 ? (citations[lead.cites[0]!]?.id ?? null) : null;
+  // A list line shown whole (its section's title as label): its names, in order.
+  const listed = items.length === 0 ? parts.find((p) => p.label && p.cites.length === 1 && citations[p.cites[0]!]?.title === p.label && p.text.includes(", ")) : undefined;
+  const names = listed ? splitListValue(listed.text).map((n) => n.replace(/\s*\([^)]*\)/gu, "").trim()) : [];
+  return { list: items, focus: listed ? (citations[listed.cites[0]!]?.id ?? focus) : focus, ...(names.length > 1 ? { names } : {}) };
+}
