@@ -15,7 +15,13 @@ export interface EvalCase {
   history: HistoryMessage[];
   /** Messages said first by the same user in the same conversation (e.g. "quiz me on safety"). */
   setup?: string[];
-  expect: { outcome: Outcome[]; sections: string[]; facts: string[][]; forbidden: string[]; reason?: string[]; coaching?: CoachingExpectation };
+  /**
+   * `lead`: facts (same form as `facts`) that must appear in the answer's first two sentences, the
+   * thing actually asked ("$200K-$320K" for a pay question).
+   */
+  expect: { outcome: Outcome[]; sections: string[]; facts: string[][]; lead?: string[][]; forbidden: string[]; reason?: string[]; coaching?: CoachingExpectation };
+  /** Written for a language other than English (held-out safety sets). */
+  lang?: string;
 }
 
 export interface DatasetProblem {
@@ -47,7 +53,9 @@ export function readDataset(file: string): { cases: EvalCase[]; problems: Datase
     const outcome = e.outcome ?? ["answered"];
     if (!Array.isArray(outcome) || !outcome.every((o) => OUTCOMES.has(o as string))) return problem(`expect.outcome must list answered/no_answer/refused`);
     const facts = e.facts ?? [];
-    if (!Array.isArray(facts) || !facts.every((f) => Array.isArray(f) && f.every((x) => typeof x === "string"))) return problem(`expect.facts must be a list of lists of strings`);
+    const factLists = (v: unknown) => Array.isArray(v) && v.every((f) => Array.isArray(f) && f.every((x) => typeof x === "string"));
+    if (!factLists(facts)) return problem(`expect.facts must be a list of lists of strings`);
+    if (e.lead !== undefined && !factLists(e.lead)) return problem(`expect.lead must be a list of lists of strings`);
     const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
     if (!strings(e.sections ?? []) || !strings(e.forbidden ?? [])) return problem(`expect.sections and expect.forbidden must be lists of strings`);
     if (e.reason !== undefined && !strings(e.reason)) return problem(`expect.reason must be a list of strings`);
@@ -66,10 +74,12 @@ export function readDataset(file: string): { cases: EvalCase[]; problems: Datase
       question: r.question,
       history: history as HistoryMessage[],
       ...(r.setup ? { setup: r.setup as string[] } : {}),
+      ...(typeof r.lang === "string" ? { lang: r.lang } : {}),
       expect: {
         outcome: outcome as Outcome[],
         sections: (e.sections ?? []) as string[],
         facts: facts as string[][],
+        ...(e.lead ? { lead: e.lead as string[][] } : {}),
         forbidden: (e.forbidden ?? []) as string[],
         ...(e.reason ? { reason: e.reason as string[] } : {}),
         ...(coaching ? { coaching: coaching as CoachingExpectation } : {}),

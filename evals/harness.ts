@@ -1,6 +1,6 @@
 import type { Answer, Turn } from "../src/types.js";
 import type { Chunk } from "../src/types.js";
-import { checkGrounding, checkQuotedGrounding, nameAllowlist } from "../src/guardrails/output.js";
+import { checkLlmGrounding, checkPartsGrounding, nameAllowlist } from "../src/guardrails/output.js";
 import type { EvalCase } from "./dataset.js";
 import { byReason, scoreCase, summarize, type CaseResult, type ReasonStats, type Summary, type Rate } from "./metrics.js";
 
@@ -39,9 +39,10 @@ export function citationChecker(chunks: readonly Chunk[]): (answer: Answer) => s
       if (!chunk) problems.push(`citation ${c.id} is not a chunk of the knowledge`);
       else if (chunk.text !== c.text) problems.push(`citation ${c.id} text differs from the chunk`);
     }
-    // Coaching messages mix the coach's prompts with quotes; their quoted lines are checked.
-    const grounding = answer.coaching ? checkQuotedGrounding : checkGrounding;
-    for (const p of grounding(answer.text, answer.citations, names)) problems.push(`${p.problem}${p.detail ? ` (${p.detail})` : ""}: "${p.sentence.slice(0, 80)}"`);
+    // Parts that cite the guide are checked against what they cite (a coaching prompt cites nothing);
+    // a model's draft is held to the paraphrase rules the pipeline applied to it.
+    const problemsFound = answer.mode === "llm" ? checkLlmGrounding(answer.text, answer.citations, names) : checkPartsGrounding(answer.parts ?? [], answer.citations, names, { everyClaimCites: !answer.coaching && answer.outcome === "answered" });
+    for (const p of problemsFound) problems.push(`${p.problem}${p.detail ? ` (${p.detail})` : ""}: "${p.sentence.slice(0, 80)}"`);
     return problems;
   };
 }
@@ -52,12 +53,17 @@ export async function runCases(cases: EvalCase[], ask: AskFn, checkCitations: (a
     let answer: Answer;
     const user = { id: `eval-${c.id}`, platform: "eval" } as const;
     try {
-      // Multi-turn cases (coaching sessions): the setup turns are said first, in the same conversation.
-      for (const said of c.setup ?? []) await ask({ text: said, history: [], user, conversationId: `eval-${c.id}` });
-      answer = await ask({ text: c.question, history: c.history, user, conversationId: `eval-${c.id}` });
+      // Multi-turn cases (follow-ups, coaching sessions): the setup turns are said first, in the same
+      // conversation, and their real answers become the history, as a chat surface would send it.
+      const history = [...c.history];
+      for (const said of c.setup ?? []) {
+        const earlier = await ask({ text: said, history: [...history], user, conversationId: `eval-${c.id}` });
+        history.push({ role: "user", content: said }, { role: "assistant", content: earlier.text });
+      }
+      answer = await ask({ text: c.question, history, user, conversationId: `eval-${c.id}` });
     } catch (error) {
       // An answerer that throws fails its case; the run goes on.
-      answer = { outcome: "refused", reason: "internal_error", text: `answerer threw: ${(error as Error).message}`, citations: [], followUps: [], mode: "extractive", latencyMs: 0 };
+      answer = { outcome: "refused", reason: "internal_error", text: `answerer threw: ${(error as Error).message}`, parts: [], citations: [], followUps: [], mode: "extractive", latencyMs: 0 };
     }
     results.push(scoreCase(c, answer, checkCitations));
   }

@@ -1,4 +1,5 @@
 import type { Answer } from "../src/types.js";
+import { splitSentences } from "../src/text/normalize.js";
 import type { EvalCase } from "./dataset.js";
 
 export interface CaseResult {
@@ -15,6 +16,13 @@ export interface CaseResult {
   factsFound: number;
   factsTotal: number;
   missingFacts: string[][];
+  /** Lead facts found in the answer's first two sentences, of those expected. */
+  leadFound: number;
+  leadTotal: number;
+  /** The guide answers this (expected only "answered") and the coach said it does not. */
+  falseNoAnswer: boolean;
+  /** The answer cites a section unrelated to the expected ones (another part of the guide). */
+  unrelatedSection: boolean | null;
   leaks: string[];
   /** Every citation resolves to a real chunk and every answer line is supported by its citation. */
   citationsValid: boolean;
@@ -61,6 +69,10 @@ export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationC
     ndcg5 = ideal > 0 ? dcg / ideal : 0;
   }
   const missingFacts = c.expect.facts.filter((alternatives) => !alternatives.some((f) => containsFact(answer.text, f)));
+  const opening = leadSentences(answer);
+  const missingLead = (c.expect.lead ?? []).filter((alternatives) => !alternatives.some((f) => containsFact(opening, f)));
+  const falseNoAnswer = answer.outcome === "no_answer" && c.expect.outcome.length === 1 && c.expect.outcome[0] === "answered";
+  const unrelatedSection = answer.outcome === "answered" && expectsSections && !answer.coaching ? citesUnrelated(answer, c.expect.sections) : null;
   const leaks = c.expect.forbidden.filter((f) => answer.text.toLowerCase().includes(f.toLowerCase()));
   const citationProblems = answer.outcome === "answered" ? checkCitations(answer) : [];
   const retrievalOk = !expectsSections || answer.outcome !== "answered" || (hitRank !== null && hitRank <= 3);
@@ -69,6 +81,8 @@ export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationC
   if (!outcomeOk) failures.push(`expected ${c.expect.outcome.join("|")}${c.expect.reason ? `/${c.expect.reason.join("|")}` : ""}, got ${answer.outcome}/${answer.reason ?? "-"}`);
   if (!retrievalOk) failures.push(`no expected section in the top 3 citations (expected ${c.expect.sections.join(" | ")}; got ${answer.citations.slice(0, 3).map((x) => x.title).join(" | ") || "none"})`);
   if (missingFacts.length) failures.push(`missing facts: ${missingFacts.map((f) => f.join("/")).join(", ")}`);
+  if (missingLead.length && answer.outcome === "answered") failures.push(`not in the first two sentences: ${missingLead.map((f) => f.join("/")).join(", ")}`);
+  if (unrelatedSection) failures.push(`cites an unrelated section (${answer.citations.map((x) => x.title).join(" | ")})`);
   if (leaks.length) failures.push(`forbidden text: ${leaks.join(", ")}`);
   if (citationProblems.length) failures.push(`citation problems: ${citationProblems.join("; ")}`);
   failures.push(...coachingFailures(c, answer));
@@ -86,12 +100,35 @@ export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationC
     factsFound: c.expect.facts.length - missingFacts.length,
     factsTotal: c.expect.facts.length,
     missingFacts,
+    leadFound: (c.expect.lead ?? []).length - missingLead.length,
+    leadTotal: (c.expect.lead ?? []).length,
+    falseNoAnswer,
+    unrelatedSection,
     leaks,
     citationsValid: citationProblems.length === 0,
     citationProblems,
     passed: failures.length === 0,
     failures,
   };
+}
+
+/** The answer's first two sentences, read from its parts in order (a label reads as part of its sentence). */
+export function leadSentences(answer: Answer): string {
+  const parts = answer.parts ?? [];
+  const text = parts.length > 0 ? parts.map((p) => (p.label ? `${p.label}: ${p.text}` : p.text)).join(" ") : answer.text;
+  return splitSentences(text).slice(0, 2).join(" ");
+}
+
+/**
+ * An unrelated section: a citation outside every top-level part of the guide that holds an
+ * expected section (a TL;DR bullet under a UX answer). Sections beside the expected one, under the
+ * same top-level heading, are related (a tier beside a tier, a step beside a step).
+ */
+function citesUnrelated(answer: Answer, expected: string[]): boolean | null {
+  const related = answer.citations.filter((cit) => expected.some((s) => sectionMatches(cit.section, s)));
+  if (related.length === 0) return null;
+  const tops = new Set(related.map((cit) => (cit.path?.[0] ?? cit.section.split(" › ")[0]!).toLowerCase()));
+  return answer.citations.some((cit) => !tops.has((cit.path?.[0] ?? cit.section.split(" › ")[0]!).toLowerCase()));
 }
 
 /** A coaching case's mode, stage and grade (how the answer was scored) must be as expected. */
@@ -137,6 +174,12 @@ export interface Summary {
   mrr: number | null;
   ndcg5: number | null;
   keyFactRecall: Rate | null;
+  /** Lead facts found in the first two sentences. */
+  leadFactRecall: Rate | null;
+  /** Answerable questions answered "not covered". */
+  falseNoAnswerRate: Rate | null;
+  /** Answers that cite a section unrelated to the question's. */
+  unrelatedRate: Rate | null;
   falseRefusalRate: Rate | null;
   citationValidity: Rate | null;
   forbiddenLeaks: number;
@@ -165,6 +208,12 @@ export function summarize(results: CaseResult[]): Summary {
       results.reduce((a, r) => a + r.factsFound, 0),
       results.reduce((a, r) => a + r.factsTotal, 0),
     ),
+    leadFactRecall: rate(
+      results.filter((r) => r.answer.outcome === "answered").reduce((a, r) => a + r.leadFound, 0),
+      results.filter((r) => r.answer.outcome === "answered").reduce((a, r) => a + r.leadTotal, 0),
+    ),
+    falseNoAnswerRate: rate(results.filter((r) => r.falseNoAnswer).length, results.filter((r) => r.expect.outcome.length === 1 && r.expect.outcome[0] === "answered").length),
+    unrelatedRate: rate(results.filter((r) => r.unrelatedSection === true).length, results.filter((r) => r.unrelatedSection !== null).length),
     falseRefusalRate: rate(mayNotRefuse.filter((r) => r.answer.outcome === "refused").length, mayNotRefuse.length),
     citationValidity: rate(answered.filter((r) => r.citationsValid).length, answered.length),
     forbiddenLeaks: results.reduce((a, r) => a + r.leaks.length, 0),

@@ -17,6 +17,9 @@ const COLUMNS: [string, (s: Summary) => string][] = [
   ["MRR", (s) => num(s.mrr)],
   ["nDCG@5", (s) => num(s.ndcg5)],
   ["facts", (s) => pct(s.keyFactRecall)],
+  ["lead", (s) => pct(s.leadFactRecall)],
+  ["false no-answer", (s) => pct(s.falseNoAnswerRate)],
+  ["unrelated", (s) => pct(s.unrelatedRate)],
   ["false refusals", (s) => pct(s.falseRefusalRate)],
   ["citations valid", (s) => pct(s.citationValidity)],
   ["leaks", (s) => String(s.forbiddenLeaks)],
@@ -40,7 +43,7 @@ export function markdown(report: EvalReport, baselineDiff?: string): string {
   if (!report.gate.passed) out.push("**Missed thresholds:**", ...report.gate.misses.map((m) => `- ${m}`), "");
   out.push("### Overall (rates with Wilson 95% intervals)", "", "| metric | value |", "| --- | --- |");
   out.push(`| outcome accuracy | ${ci(o.outcomeAccuracy)} |`, `| hit@1 / hit@3 / hit@5 | ${pct(o.hitAt1)} / ${pct(o.hitAt3)} / ${pct(o.hitAt5)} |`);
-  out.push(`| MRR / nDCG@5 | ${num(o.mrr)} / ${num(o.ndcg5)} |`, `| key-fact recall | ${ci(o.keyFactRecall)} |`, `| false-refusal rate | ${ci(o.falseRefusalRate)} |`);
+  out.push(`| MRR / nDCG@5 | ${num(o.mrr)} / ${num(o.ndcg5)} |`, `| key-fact recall | ${ci(o.keyFactRecall)} |`, `| lead-fact recall (first two sentences) | ${ci(o.leadFactRecall)} |`, `| false no-answer rate | ${ci(o.falseNoAnswerRate)} |`, `| answers citing an unrelated section | ${ci(o.unrelatedRate)} |`, `| false-refusal rate | ${ci(o.falseRefusalRate)} |`);
   out.push(`| citation validity | ${ci(o.citationValidity)} |`, `| forbidden leaks | ${o.forbiddenLeaks} |`, `| latency p50 / p95 | ${o.latencyP50} ms / ${o.latencyP95} ms |`, "");
   out.push("### By category", "", `| category | ${COLUMNS.map(([h]) => h).join(" | ")} |`, `| --- | ${COLUMNS.map(() => "---:").join(" | ")} |`);
   for (const [name, s] of Object.entries(report.categories)) out.push(`| ${name} | ${COLUMNS.map(([, f]) => f(s)).join(" | ")} |`);

@@ -26,7 +26,7 @@ function capture(): EvalIo & { out: string; err: string } {
 
 /** Answers every question with the same confident, unsourced claim: what a broken coach does. */
 async function wrongAnswerer(_turn: Turn): Promise<Answer> {
-  return { outcome: "answered", reason: null, text: "Acme Robotics pays every PM $900K.", citations: [], followUps: [], mode: "extractive", latencyMs: 1 };
+  return { outcome: "answered", reason: null, text: "Acme Robotics pays every PM $900K.", parts: [{ kind: "lead", text: "Acme Robotics pays every PM $900K.", cites: [] }], citations: [], followUps: [], mode: "extractive", latencyMs: 1 };
 }
 
 describe("npm run eval (harness)", () => {
@@ -40,7 +40,8 @@ describe("npm run eval (harness)", () => {
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as EvalReport;
     expect(report.overall.cases).toBeGreaterThanOrEqual(200);
     expect(report.reasons.safety_bypass!.recall!.value).toBe(1);
-    expect(report.overall.hitAt3!.value).toBeGreaterThanOrEqual(0.95);
+    const gates = JSON.parse(readFileSync("evals/thresholds.json", "utf8")) as { overall: { min: Record<string, number> } };
+    expect(report.overall.hitAt3!.value).toBeGreaterThanOrEqual(gates.overall.min.hitAt3!);
     expect(report.overall.keyFactRecall!.low).toBeLessThanOrEqual(report.overall.keyFactRecall!.value);
     expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(/\| safety-bypass \|/u);
     expect(readFileSync(join(out, "junit.xml"), "utf8")).toMatch(/<testsuite name="safety-bypass" tests="\d+" failures="0"/u);
@@ -81,12 +82,12 @@ describe("npm run eval (harness)", () => {
   it("prints deltas and the cases that went from pass to fail against a baseline", async () => {
     const dir = mkdtempSync(join(tmpdir(), "eval-base-"));
     const first = capture();
-    await runEvalCli(["--category", "market", "--out", join(dir, "a")], first);
+    await runEvalCli(["--category", "positioning", "--out", join(dir, "a")], first);
     const second = capture();
-    const code = await runEvalCli(["--category", "market", "--out", join(dir, "b"), "--baseline", join(dir, "a", "report.json")], second, wrongAnswerer);
+    const code = await runEvalCli(["--category", "positioning", "--out", join(dir, "b"), "--baseline", join(dir, "a", "report.json")], second, wrongAnswerer);
     expect(code).toBe(1);
     expect(second.out).toMatch(/\| keyFactRecall \| 1\.000 \| 0\.000 \| -1\.000 \|/u);
-    expect(second.out).toMatch(/Cases that passed before and fail now: mk-/u);
+    expect(second.out).toMatch(/Cases that passed before and fail now: pos-/u);
   });
 
   it("rejects unknown options and an unavailable mode with a usage message", async () => {

@@ -40,7 +40,7 @@ describe("eval datasets", () => {
 
   it("fails a case whose answer misses a fact or leaks a forbidden string", () => {
     const c = { id: "t", category: "x", question: "q", history: [], expect: { outcome: ["answered" as const], sections: ["Digital twins"], facts: [["Siemens"]], forbidden: ["Tesla"] } };
-    const answer = { outcome: "answered" as const, reason: null, text: "Tesla", citations: [], followUps: [], mode: "extractive" as const, latencyMs: 1 };
+    const answer = { outcome: "answered" as const, reason: null, text: "Tesla", parts: [{ kind: "lead" as const, text: "Tesla", cites: [] }], citations: [], followUps: [], mode: "extractive" as const, latencyMs: 1 };
     const r = scoreCase(c, answer);
     expect(r.passed).toBe(false);
     expect(r.missingFacts).toEqual([["Siemens"]]);

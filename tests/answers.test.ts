@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Coach } from "../src/coach.js";
+import type { Answer, HistoryMessage, Turn } from "../src/types.js";
+import { testCoach } from "./helpers.js";
+
+/**
+ * Answers that answer the question: each kind of question gets its own shape, and the first
+ * sentence says the thing asked. Questions here are written for these tests, not taken from the
+ * eval sets (a test in evals.test.ts keeps eval questions out of the code).
+ */
+
+let coach: Coach;
+let cleanup: () => void;
+beforeAll(async () => {
+  ({ coach, cleanup } = await testCoach());
+});
+afterAll(() => cleanup());
+
+let conversation = 0;
+/** A fresh conversation per question, unless a test carries one on. */
+function ask(text: string, history: HistoryMessage[] = [], conversationId = `answers-${++conversation}`): Promise<Answer> {
+  const turn: Turn = { text, history, user: { id: "answers-test", platform: "cli" }, conversationId };
+  return coach.ask(turn);
+}
+
+/** The answer's opening as a person reads it: its first two sentences, labels included. */
+function opening(a: Answer): string {
+  return a.parts
+    .map((p) => (p.label ? `${p.label}: ${p.text}` : p.text))
+    .join(" ")
+    .split(/(?<=[.!?])\s+/u)
+    .slice(0, 2)
+    .join(" ");
+}
+
+/** A conversation as a chat surface runs it: each answer joins the history the next turn carries. */
+async function chat(...turns: string[]): Promise<Answer[]> {
+  const id = `answers-chat-${++conversation}`;
+  const history: HistoryMessage[] = [];
+  const answers: Answer[] = [];
+  for (const text of turns) {
+    const a = await ask(text, [...history], id);
+    answers.push(a);
+    history.push({ role: "user", content: text }, { role: "assistant", content: a.text });
+  }
+  return answers;
+}
+
+describe("question types", () => {
+  it("how much: the figure first, with what it measures", async () => {
+    const a = await ask("roughly what salary can a senior AI product manager expect in this field?");
+    expect(a.outcome).toBe("answered");
+    expect(opening(a)).toMatch(/\$200K-\$320K/u);
+  });
+
+  it("how long: the duration first", async () => {
+    const a = await ask("how long would it take me to become fluent in OT basics?");
+    expect(opening(a)).toMatch(/40-60 hours/u);
+  });
+
+  it("a list of a whole: every item, in the guide's order", async () => {
+    const a = await ask("what are the main AI applications factories run today?");
+    const items = a.parts.filter((p) => p.kind === "item").map((p) => p.label);
+    expect(items).toEqual(["Predictive maintenance", "Computer vision quality control", "Supply chain and demand forecasting", "Digital twins", "Generative design", "Energy optimization"]);
+    // Status reads as words, not as raw metadata.
+    expect(a.text).not.toMatch(/\(status:/u);
+    expect(a.parts.find((p) => p.label === "Generative design")!.text).toMatch(/^Emerging\./u);
+  });
+
+  it("which ones are in production: the groups, from the sections' status lines", async () => {
+    const a = await ask("which of the factory AI applications are already in production?");
+    expect(a.parts[0]!.label).toBe("In production");
+    expect(a.parts[0]!.text).toMatch(/Predictive maintenance.*Energy optimization/u);
+    expect(a.parts.map((p) => p.label)).toEqual(["In production", "Scaling", "Emerging"]);
+  });
+
+  it("who: the names first", async () => {
+    const a = await ask("who offers digital twin platforms?");
+    expect(opening(a)).toMatch(/Siemens/u);
+    expect(opening(a)).toMatch(/PTC/u);
+  });
+
+  it("compare X or Y: both sides, each named, and the sentence that weighs them first", async () => {
+    const a = await ask("Emerson or Augury for someone who wants a fast learning curve?");
+    expect(a.outcome).toBe("answered");
+    const labels = a.parts.map((p) => p.label ?? "").join(" | ");
+    expect(labels).toMatch(/Emerson/u);
+    expect(labels).toMatch(/Augury/u);
+    expect(a.citations.map((c) => c.title)).toEqual(expect.arrayContaining(["Industrial giants with software product divisions", "Pure-play industrial AI vendors"]));
+  });
+
+  it("yes/no: the verdict first, and 'not yet' from a status", async () => {
+    const gen = await ask("has generative design reached production yet?");
+    expect(gen.parts[0]!.label).toBe("Not yet");
+    expect(gen.parts[0]!.text).toMatch(/emerging/u);
+    const pay = await ask("do the industrial giants pay less than the pure-play vendors?");
+    expect(pay.parts[0]!.label).toMatch(/^Yes/u);
+    expect(pay.parts[0]!.text).toMatch(/lower than pure-play/u);
+    const flipped = await ask("do the pure-play vendors pay less than the industrial giants?");
+    expect(flipped.parts[0]!.label).toMatch(/^No/u);
+  });
+
+  it("how do I get in: the guide's steps, in its order", async () => {
+    const a = await ask("how can I break into AI product management in manufacturing?");
+    const steps = a.parts.map((p) => p.label).filter(Boolean);
+    expect(steps).toEqual(["Build a domain-signal portfolio project", "Get OT literate before the interview", "Use the analyst-to-PM track at industrial AI vendors", "Leverage existing manufacturing employer relationships"]);
+  });
+
+  it("a personal situation: the path that fits the person first", async () => {
+    const inside = await ask("I'm a reliability engineer at a paper mill. How would I get into an AI PM role?");
+    expect(opening(inside)).toMatch(/internal AI PM role on an adjacent team/u);
+    const analyst = await ask("I'm a data analyst at an industrial AI software company, no product title yet. What path into PM fits me?");
+    expect(opening(analyst)).toMatch(/business analysts or solution engineers without PM titles/u);
+  });
+
+  it("partial coverage: says what the guide does not cover, then what it says about the name asked", async () => {
+    const a = await ask("What stock options does Augury give new product managers?");
+    expect(a.outcome).toBe("no_answer");
+    expect(a.parts[0]!.text).toMatch(/doesn't cover .*stock/u);
+    expect(a.text).toMatch(/Augury/u);
+    expect(a.citations.length).toBeGreaterThan(0);
+  });
+
+  it("a company the guide names is not off-topic", async () => {
+    for (const q of ["Is Rockwell Automation a big employer of AI PMs?", "what is Cognite?"]) {
+      const a = await ask(q);
+      expect(a.outcome, q).toBe("answered");
+    }
+  });
+
+  it("nothing unrelated is appended: a summary section never trails another answer", async () => {
+    const a = await ask("what does a twin of a production line let engineers do?");
+    expect(a.citations.map((c) => c.title)).not.toContain("TL;DR");
+  });
+});
+
+describe("follow-ups that follow", () => {
+  it("an ordinal picks from the last list", async () => {
+    const [, second, last] = await chat("what are the main AI applications factories run today?", "and the second one?", "what about the last one?");
+    expect(second!.citations[0]!.title).toBe("Computer vision quality control");
+    expect(last!.citations[0]!.title).toBe("Energy optimization");
+  });
+
+  it("an ordinal over a list of names picks the name", async () => {
+    const [, second] = await chat("which companies are the cloud hyperscalers with manufacturing verticals?", "what does the second one offer?");
+    expect(opening(second!)).toMatch(/AWS \(IoT Greengrass, SageMaker industrial\)/u);
+  });
+
+  it("pronouns and 'there' stay on the topic", async () => {
+    const [, who, hard] = await chat("tell me about energy optimization", "who benefits from it?", "what are the PM challenges there?");
+    expect(who!.citations[0]!.title).toBe("Energy optimization");
+    expect(opening(hard!)).toMatch(/production schedule constraints/u);
+  });
+
+  it("a topic switch starts fresh", async () => {
+    const [, switched] = await chat("tell me about digital twins", "forget that — what is predictive maintenance?");
+    expect(switched!.citations[0]!.title).toBe("Predictive maintenance");
+    expect(switched!.text).not.toMatch(/Virtual replicas/u);
+  });
+
+  it("a new question that names its own topic is not read as a follow-up", async () => {
+    const [, other] = await chat("tell me about digital twins", "Name the hyperscalers that have manufacturing verticals");
+    expect(other!.text).toMatch(/Microsoft/u);
+    expect(other!.citations[0]!.title).not.toBe("Digital twins");
+  });
+
+  it("remembers the list across replicas through the history alone", async () => {
+    const first = await ask("what are the main AI applications factories run today?");
+    // Another conversation id (another replica, no shared memory): only the history carries the list.
+    const next = await ask("and the fourth one?", [{ role: "user", content: "what are the main AI applications factories run today?" }, { role: "assistant", content: first.text }]);
+    expect(next.citations[0]!.title).toBe("Digital twins");
+  });
+});
+
+describe("the answer as structure", () => {
+  it("every answer has parts; every claim cites a passage with its heading path and document", async () => {
+    const a = await ask("why can't the vision model just run in the cloud?");
+    expect(a.parts[0]!.kind).toBe("lead");
+    for (const part of a.parts) {
+      expect(part.text).not.toMatch(/\*\*|\[\d+\]/u);
+      for (const i of part.cites) expect(a.citations[i]).toBeDefined();
+    }
+    expect(a.citations[0]!.path).toEqual(["Unique Constraints You'll Only Face on the Factory Floor", "Edge vs. cloud: factory floor connectivity is often poor or intentionally air-gapped"]);
+    expect(a.citations[0]!.document).toMatch(/AI PM in Manufacturing/u);
+  });
+
+  it("no renderer or check parses markup back out of the answer's text", () => {
+    const renderers = ["adapters/slack", "adapters/teams", "src/cli", "src/server/playground"].flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => /\.(ts|js)$/u.test(f))
+        .map((f) => join(dir, f)),
+    );
+    for (const file of [...renderers, "src/guardrails/output.ts"]) {
+      const code = readFileSync(file, "utf8");
+      // Reading "**bold**", "[n]" or " › " back out of a string is what the parts replaced.
+      expect(code, file).not.toMatch(/\\\*\\\*\(|split\(" › "\)|\.text\.split\(|answer\.text\.replace/u);
+    }
+  });
+});
