@@ -107,7 +107,10 @@ async function evaluate(args: Args, io: EvalIo, answerer?: AskFn): Promise<numbe
   // One untimed question first, so latency figures measure answering, not JIT warm-up.
   await ask({ text: "warm-up", history: [], user: { id: "eval-warm-up", platform: "eval" }, conversationId: "eval-warm-up" });
   const results = await runCases(cases, ask, citationChecker(coach.retriever.chunks));
-  const thresholds = JSON.parse(readFileSync(join(here, "thresholds.json"), "utf8")) as Thresholds;
+  const all = JSON.parse(readFileSync(join(here, "thresholds.json"), "utf8")) as Thresholds & { modes?: Record<string, { overall?: Thresholds["overall"] }> };
+  // A mode may relax an overall bound it cannot meet for a stated reason (see thresholds.json).
+  const override = all.modes?.[args.mode]?.overall;
+  const thresholds: Thresholds = override ? { ...all, overall: { min: { ...all.overall?.min, ...override.min }, max: { ...all.overall?.max, ...override.max } } } : all;
   const report = buildReport(
     results,
     {

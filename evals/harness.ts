@@ -1,6 +1,7 @@
 import type { Answer, Turn } from "../src/types.js";
 import type { Chunk } from "../src/types.js";
 import { checkLlmGrounding, checkPartsGrounding, nameAllowlist } from "../src/guardrails/output.js";
+import { plainTextOf } from "../src/compose/parts.js";
 import type { EvalCase } from "./dataset.js";
 import { byReason, scoreCase, summarize, type CaseResult, type ReasonStats, type Summary, type Rate } from "./metrics.js";
 
@@ -41,7 +42,8 @@ export function citationChecker(chunks: readonly Chunk[]): (answer: Answer) => s
     }
     // Parts that cite the guide are checked against what they cite (a coaching prompt cites nothing);
     // a model's draft is held to the paraphrase rules the pipeline applied to it.
-    const problemsFound = answer.mode === "llm" ? checkLlmGrounding(answer.text, answer.citations, names) : checkPartsGrounding(answer.parts ?? [], answer.citations, names, { everyClaimCites: !answer.coaching && answer.outcome === "answered" });
+    // (A coaching note added to a model's answer, "practice is paused…", cites nothing and claims nothing.)
+    const problemsFound = answer.mode === "llm" ? checkLlmGrounding(plainTextOf((answer.parts ?? []).filter((p) => p.cites.length > 0 || p.kind !== "note")), answer.citations, names) : checkPartsGrounding(answer.parts ?? [], answer.citations, names, { everyClaimCites: !answer.coaching && answer.outcome === "answered" });
     for (const p of problemsFound) problems.push(`${p.problem}${p.detail ? ` (${p.detail})` : ""}: "${p.sentence.slice(0, 80)}"`);
     return problems;
   };

@@ -23,7 +23,7 @@ import { loadCoachingContent } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
 import { smallTalkReply } from "./compose/small-talk.js";
 import { extractFacts, inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
-import { contentTerms, splitSentences } from "./text/normalize.js";
+import { contentTerms, isStopword, splitSentences, stem, words } from "./text/normalize.js";
 import type { Retrieval } from "./retrieval/retriever.js";
 import type { Chunk } from "./types.js";
 import { shapeOf, type QuestionShape } from "./compose/question.js";
@@ -210,7 +210,11 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const memory = await state.getRecord<ConversationMemory>(memoryKey).catch(() => null);
     const reference = resolveReference(text, history, memory, facts, retriever.chunks);
     const shape = withSituation(shapeOf(reference.text));
-    const focusChunk = reference.focus[0] ? retriever.chunkById(reference.focus[0]) : undefined;
+    const pointedAt = reference.focus[0] ? retriever.chunkById(reference.focus[0]) : undefined;
+    // "Which of them ships offline models?" asks about something the last topic's
+    // section does not say: it is a new question in the same conversation, not about that section.
+    const focusChunk = pointedAt && followUpCovered(reference.text, pointedAt) ? pointedAt : undefined;
+    if (pointedAt && !focusChunk) reference.focus = [];
     // A follow-up that points back searches with its referent's heading; a new topic starts fresh.
     // Background before a question ("I've run shifts for 8 years… what should I do?") is the
     // person's situation, read for their path; the question sentences are what retrieval answers.
@@ -218,13 +222,16 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // so it is searched with their question; other long messages are searched by their question.
     let question = `${reference.text.length < 240 || shape.kind === "personal" ? reference.text.slice(0, 1_200) : shape.ask}${focusChunk ? ` (${focusChunk.title})` : ""}`;
     let retrievalHistory = reference.switched || reference.standalone || focusChunk ? [] : history;
+    let rewritten = false;
     if (chatModel && prompts && !reference.switched && history.some((m) => m.role === "user")) {
       try {
         const standalone = await rewriteFollowUp(question, history, chatModel, prompts);
         if (standalone) {
           question = standalone;
-          // The rewrite carries the context; lexical follow-up handling would count it twice.
+          // The rewrite carries the context; lexical follow-up handling (and the offline reading
+          // of "it" / "the second one") would count it twice.
           retrievalHistory = [];
+          rewritten = true;
         }
       } catch (error) {
         log.warn({ model: chatModel.id, cause: error instanceof ModelCallError ? error.failure : "unexpected" }, "follow-up rewrite failed: using the conversation's words instead");
@@ -247,14 +254,18 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: reference.focus, path, partial, careerSteps });
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, careerSteps });
     if (partial) extractive.parts.unshift(partialNote(shape.ask, retrieval.question.unknownWords, named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
     if (chatModel && prompts && !partial) {
       try {
-        const drafted = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken });
-        composed = { ...drafted, followUps: extractive.followUps };
+        const drafted = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken, extractive });
+        // A verdict or status the composer read from the guide's structure ("Not yet", "Yes")
+        // stays on the model's lead: it is data, not wording.
+        const verdict = extractive.parts[0]?.kind === "lead" && extractive.parts[0].label && /^(Yes|No|Not yet)\b/u.test(extractive.parts[0].label) ? extractive.parts[0].label : undefined;
+        const draftedParts = verdict && drafted.parts[0] ? [{ ...drafted.parts[0], label: verdict }, ...drafted.parts.slice(1)] : drafted.parts;
+        composed = { ...drafted, parts: draftedParts, followUps: extractive.followUps };
         mode = "llm";
         log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");
       } catch (error) {
@@ -273,7 +284,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       return noAnswer(started, text);
     }
     // The last list stays the list that "the fourth one" counts in until another list replaces it.
-    const remembered = memoryOf(parts, composed.citations);
+    // Remembered from the offline composition, whose structure (items, lead) is what "the second
+    // one" counts in, whichever mode wrote the words.
+    const remembered = memoryOf(extractive.parts, extractive.citations);
     const kept = remembered.list.length || remembered.names?.length ? remembered : { ...remembered, list: memory?.list ?? [], ...(memory?.names ? { names: memory.names } : {}) };
     await state.setRecord(memoryKey, kept, MEMORY_TTL_MS).catch(() => undefined);
     if (partial) {
@@ -284,6 +297,19 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     }
     log.info({ outcome: "answered", kind: shape.kind, sections: composed.citations.map((c) => c.id) }, "answered");
     return { outcome: "answered", reason: null, text: plainTextOf(parts), parts, citations: composed.citations, followUps: composed.followUps, mode, latencyMs: elapsed(started) };
+  }
+
+  /** Whether the section a follow-up points at contains any of the follow-up's own distinctive words. */
+  function followUpCovered(text: string, focus: Chunk): boolean {
+    // Only words the guide uses in a few sections, and that are not everyday English, say what is
+    // asked; "one", "using", "take" are how people ask about anything.
+    const own = words(text)
+      .filter((w) => !isStopword(w) && englishRarity(w) >= 0.3)
+      .map(stem)
+      .filter((t) => index.lexical.has(t) && index.lexical.idf(t) > 1.5);
+    if (own.length === 0) return true;
+    const said = new Set(contentTerms(`${focus.headingPath.join(" ")} ${focus.text}`));
+    return own.some((t) => said.has(t));
   }
 
   /** The guide's path that fits a person who described themselves (coaching.json's paths). */
@@ -318,7 +344,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
  */
 function namedAttributeCovered(retrieval: Retrieval, things: NamedThing[], chunks: readonly Chunk[], idf: (t: string) => number): boolean {
   const companies = things.filter((t) => !chunks.some((c) => c.title.toLowerCase() === t.name.toLowerCase()));
-  if (companies.length === 0 || retrieval.question.unknownTerms.length === 0) return true;
+  // Only a rare word the guide never uses ("equity", "interns") marks something it cannot say.
+  if (companies.length === 0 || !retrieval.question.unknownWords.some((w) => englishRarity(w) >= 0.3)) return true;
   const nameTerms = new Set(companies.flatMap((t) => contentTerms(t.name)));
   const asked = [...retrieval.question.terms, ...retrieval.question.expansionTerms].filter((t) => !nameTerms.has(t) && idf(t) > 0.9);
   if (asked.length === 0) return true;

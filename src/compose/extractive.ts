@@ -49,7 +49,7 @@ const MAX_POINTS = 4;
 /** A supporting sentence must score this share of the lead's score and match the question itself. */
 const POINT_FLOOR = 0.62;
 const POINT_MIN_MATCH = 0.2;
-const STEPS_ASK = /\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance|go for it|should i apply)\b/u;
+const STEPS_ASK = /\bwhat (do|should|can) i do\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance|go for it|should i apply)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 const COMPARATIVE = /\b(more|less|higher|highest|lower|lowest|broader|narrower|fewer|greater|faster|fastest|slower|largest|smallest|most|least|than|vs\.?)\b/iu;
 const NEGATION = /\b(not|no|never|without|cannot|can't|isn't|aren't|don't|doesn't|won't|fail|fails)\b/giu;
@@ -81,7 +81,7 @@ export function composeExtractiveAnswer(input: ComposeInput): ComposedAnswer {
   const personal = shape.kind === "personal";
   const parts =
     statusAnswer(input, pool, cites, byId, named) ??
-    (personal ? null : compareAnswer(pool, shape, named, cites, input.idf)) ??
+    (personal ? null : compareAnswer(pool, shape, named, cites, input.idf, retrieval.question.expansionTerms, facts.children)) ??
     (["personal", "compare", "yesno", "steps"].includes(shape.kind) || (shape.kind === "number" && shape.numberKind !== "count") || input.partial ? null : enumerationAnswer(pool, input, cites, byId)) ??
     focusedAnswer(pool.length > 0 ? pool : units, input, cites, named, weights, byId);
   return { text: plainTextOf(parts), parts, citations: cites.citations, followUps: followUpsFor(cites.citations.map((c) => byId.get(c.id)!).filter(Boolean), input.chunks) };
@@ -133,12 +133,14 @@ function unitsOf(chunk: Chunk): Unit[] {
 
 function scoreUnit(u: Unit, chunkScore: number, weights: Map<string, number>, askTerms: ReadonlySet<string>, shape: QuestionShape, named: { alias: string; thing: NamedThing }[], overviews: ReadonlyMap<string, unknown>): void {
   const heading = new Set(contentTerms(u.chunk.headingPath.join(" ")));
+  // A section the question names by its heading is the topic of every sentence in it.
+  const headingCredit = named.some((n) => n.thing.name.toLowerCase() === u.chunk.title.toLowerCase()) ? 1 : 0.35;
   let total = 0;
   let hit = 0;
   let askTotal = 0;
   let askHit = 0;
   for (const [term, w] of weights) {
-    const got = u.terms.has(term) ? w : heading.has(term) ? 0.35 * w : 0;
+    const got = u.terms.has(term) ? w : heading.has(term) ? headingCredit * w : 0;
     total += w;
     hit += got;
     if (askTerms.has(term)) {
@@ -350,18 +352,19 @@ function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder
 }
 
 /** "Rockwell or C3.ai?", "pure-play vs hyperscalers": both sides, and the sentence that compares them first. */
-function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: string; thing: NamedThing }[], cites: CitationBuilder, idf: (t: string) => number): AnswerPart[] | null {
+function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: string; thing: NamedThing }[], cites: CitationBuilder, idf: (t: string) => number, expansions: readonly string[], overviews: ReadonlyMap<string, unknown>): AnswerPart[] | null {
   if (shape.kind !== "compare" && !shape.comparative) return null;
   const sides: { name: string; chunkId: string }[] = [];
   for (const n of named) {
     const id = sectionsOf(n.thing)[0];
     if (id && !sides.some((s) => s.chunkId === id)) sides.push({ name: n.thing.name, chunkId: id });
   }
-  // A side can also be a section named by its heading ("pure-play vendors", "industrial giants").
-  const asked = new Set(contentTerms(shape.ask));
+  // A side can also be a section named by its heading ("pure-play vendors", "industrial giants"),
+  // or by the glossary's word for it ("a startup" is a pure-play vendor).
+  const asked = new Set([...contentTerms(shape.ask), ...expansions]);
   const seen = new Set<string>();
   for (const u of units) {
-    if (seen.has(u.chunk.id) || sides.some((s) => s.chunkId === u.chunk.id)) continue;
+    if (seen.has(u.chunk.id) || sides.some((s) => s.chunkId === u.chunk.id) || overviews.has(u.chunk.id)) continue;
     seen.add(u.chunk.id);
     // Only the heading's distinctive words count: "manufacturing" or "AI" name no side.
     const title = contentTerms(u.chunk.title).filter((t) => idf(t) > 0.9);
@@ -382,7 +385,10 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   const rank = (u: Unit) => (mentions(u.text, sideName.get(u.chunk.id) ?? "\u0000") ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0);
   const sideUnits = (id: string) => units.filter((u) => u.chunk.id === id && !u.list).sort((a, b) => rank(b) - rank(a) || b.score - a.score);
   const inSides = (u: Unit) => sides.slice(0, 2).some((s) => s.chunkId === u.chunk.id);
-  const lead = units.find((u) => inSides(u) && !u.list && COMPARATIVE.test(u.text)) ?? sideUnits(sides[0]!.chunkId)[0];
+  // The sentence that weighs one side against the other ("lower than pure-play vendors") leads.
+  const otherSide = (u: Unit) => sides.slice(0, 2).some((s) => s.chunkId !== u.chunk.id && contentTerms(s.name).some((t) => idf(t) > 0.9 && u.terms.has(t)));
+  const weigh = (u: Unit) => (/\bthan\b/iu.test(u.text) || otherSide(u) ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0);
+  const lead = units.filter((u) => inSides(u) && !u.list && weigh(u) > 0).sort((a, b) => weigh(b) - weigh(a) || b.score - a.score)[0] ?? sideUnits(sides[0]!.chunkId)[0];
   if (!lead) return null;
   const labelOf = (side: { name: string; chunkId: string }, chunk: Chunk) => (side.name === chunk.title ? chunk.title : `${side.name}, ${chunk.title.replace(/^./u, (c) => c.toLowerCase())}`);
   const leadSide = sides.find((s) => s.chunkId === lead.chunk.id)!;

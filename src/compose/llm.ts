@@ -73,6 +73,8 @@ export interface LlmComposeInput {
   names: ReadonlySet<string>;
   allChunks: readonly Chunk[];
   onToken?: (token: string) => void;
+  /** The offline answer for the same question: its sections come first, and in each its chosen sentences. */
+  extractive?: ComposedAnswer;
 }
 
 /**
@@ -83,10 +85,16 @@ export interface LlmComposeInput {
 export async function composeLlmAnswer(input: LlmComposeInput): Promise<ComposedAnswer & { usage: Completion["usage"] }> {
   // The same passages the extractive answer would use (an overview brings its subsections),
   // then the next best matches, so the model sees what a careful reader would.
-  const chosen = chooseChunks(input.retrieval.results, input.allChunks);
+  // The sections the offline composer chose for this question come first (the lead's first), and
+  // within each the sentences it chose; then the rest of retrieval's best matches.
+  const byId = new Map(input.allChunks.map((c) => [c.id, c] as const));
+  const picked = (input.extractive?.citations ?? []).map((c) => byId.get(c.id)).filter((c): c is Chunk => !!c).map((chunk) => ({ chunk, score: 1, dense: 0, lexical: 0 }));
+  const chosen = picked.length > 0 ? picked : chooseChunks(input.retrieval.results, input.allChunks);
   const rest = input.retrieval.results.filter((r) => r.chunk.metadata.Kind !== "promotion" && !chosen.some((c) => c.chunk.id === r.chunk.id));
-  const context = [...chosen, ...rest].slice(0, Math.max(CONTEXT_CHUNKS, chosen.length));
-  const contextText = context.map((r, i) => `[${i + 1}] ${r.chunk.section}\n${r.chunk.text}`).join("\n\n");
+  // With the offline answer's sections the model has what answers the question; more passages
+  // only invite unrelated sentences.
+  const context = picked.length > 0 ? chosen : [...chosen, ...rest].slice(0, Math.max(CONTEXT_CHUNKS, chosen.length));
+  const contextText = context.map((r, i) => `[${i + 1}] ${r.chunk.section}\n${evidenceFirst(r.chunk, i, input.extractive)}`).join("\n\n");
   const history = input.history.slice(-6).map((m) => `${m.role === "user" ? "User" : "Coach"}: ${m.content.slice(0, 500)}`).join("\n") || "(none)";
   const user = input.prompts.answer.replace("{{context}}", contextText).replace("{{history}}", history).replace("{{question}}", input.question);
   const completion = await input.model.complete(
@@ -119,6 +127,19 @@ export async function composeLlmAnswer(input: LlmComposeInput): Promise<Composed
   if (problems.length) throw new DraftRejected("ungrounded", problems.slice(0, 3).map((p) => `${p.problem}${p.detail ? ` ${p.detail}` : ""}: "${p.sentence.slice(0, 60)}"`).join("; "));
   const parts = partsFromDraft(text);
   return { text: plainTextOf(parts), parts, citations, followUps: [], usage: completion.usage };
+}
+
+/**
+ * A passage with the sentences the offline answer quoted from it first, in the order it quoted
+ * them, then the rest as the guide has them: same sentences, the evidence for this question first.
+ */
+function evidenceFirst(chunk: Chunk, at: number, extractive: ComposedAnswer | undefined): string {
+  const quoted = (extractive?.parts ?? []).filter((p) => p.cites.some((i) => extractive!.citations[i]?.id === chunk.id)).map((p) => p.text).filter((t) => chunk.text.includes(t));
+  if (quoted.length === 0 || at < 0) return chunk.text;
+  const paragraphs = chunk.text.split("\n\n");
+  const first = quoted.filter((t, i) => quoted.indexOf(t) === i);
+  const rest = paragraphs.map((p) => first.reduce((acc, t) => acc.replace(t, ""), p).replace(/\s{2,}/gu, " ").trim()).filter(Boolean);
+  return [first.join(" "), ...rest].join("\n\n");
 }
 
 /**
