@@ -22,7 +22,7 @@ import { englishRarity } from "./text/english.js";
 import { loadCoachingContent } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
 import { smallTalkReply } from "./compose/small-talk.js";
-import { extractFacts, inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
+import { inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
 import { contentTerms, isStopword, splitSentences, stem, words } from "./text/normalize.js";
 import type { Retrieval } from "./retrieval/retriever.js";
 import type { Chunk } from "./types.js";
@@ -131,9 +131,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   // its everyday synonyms ("learn", "job"), which say nothing about the field.
   const fieldWords = [...(profile.domainTerms ?? []), ...glossary.entries.map((e) => e.term).filter((t) => /\p{Lu}/u.test(t))];
   const domainTerms = new Glossary(fieldWords.map((term) => ({ term, expansions: [term] })));
-  // The guide's own world, read from the knowledge: its names (companies, products, standards,
-  // protocols), headings and rare terms, plus the field's words above.
-  const facts = extractFacts(index.chunks, fieldWords);
+  // The guide's own world, read from the knowledge by the retriever: its names (companies,
+  // products, standards, protocols), headings and rare terms. The field's words are domainTerms.
+  const facts = retriever.facts;
   /**
    * Nothing of the question is about this coach's world: answer with a redirect, not with "the
    * guide doesn't cover it", which would suggest it might.
