@@ -43,12 +43,14 @@ const NOT_AT_MANUFACTURER = /\b(no|without) manufacturing (background|experience
 
 export function parseProfile(text: string, content: CoachingContent): Profile {
   const t = ` ${normalizeText(text).toLowerCase().replace(/[^\p{L}\p{N}\s/-]+/gu, " ")} `.replace(/\s+/gu, " ");
+  // The role named first is the one the person has ("ops manager at a plant… an AI PM opening").
   let role: string | null = null;
+  let at = Infinity;
   for (const [pattern, label] of ROLES) {
     const m = pattern.exec(t);
-    if (m) {
+    if (m && m.index < at) {
+      at = m.index;
       role = label.replace(/\$(\d)/gu, (_, n: string) => m[Number(n)] ?? "").trim();
-      break;
     }
   }
   const isPm = !!role && /product manager/u.test(role);

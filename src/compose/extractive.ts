@@ -203,7 +203,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // something specific ("which tier pays most?") gets that answered first.
   const pathId = input.path?.chunkId;
   const pathSiblings = pathId ? (input.facts.children.get(byId.get(pathId)?.parentSection ?? "") ?? []) : [];
-  const aboutTheMove = !best || best.askMatch < 0.3 || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id);
+  const aboutTheMove = !best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id);
   const pathUnits = pathId && aboutTheMove ? units.filter((u) => u.chunk.id === pathId) : [];
   const pathUnit = pathUnits.find((u) => u.text.includes(input.path!.evidence)) ?? pathUnits.sort((a, b) => b.match - a.match || a.position - b.position)[0];
   let lead = pathUnit ?? best;
