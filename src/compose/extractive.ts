@@ -388,7 +388,9 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   // The sentence that weighs one side against the other ("lower than pure-play vendors") leads.
   const otherSide = (u: Unit) => sides.slice(0, 2).some((s) => s.chunkId !== u.chunk.id && contentTerms(s.name).some((t) => idf(t) > 0.9 && u.terms.has(t)));
   const weigh = (u: Unit) => (/\bthan\b/iu.test(u.text) || otherSide(u) ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0);
-  const lead = units.filter((u) => inSides(u) && !u.list && weigh(u) > 0).sort((a, b) => weigh(b) - weigh(a) || b.score - a.score)[0] ?? sideUnits(sides[0]!.chunkId)[0];
+  // What the question weighs them on ("to get good at product management") decides; a sentence
+  // that compares the sides gets a small edge.
+  const lead = units.filter((u) => inSides(u) && !u.list).sort((a, b) => b.score + 0.1 * weigh(b) - (a.score + 0.1 * weigh(a)))[0] ?? sideUnits(sides[0]!.chunkId)[0];
   if (!lead) return null;
   const labelOf = (side: { name: string; chunkId: string }, chunk: Chunk) => (side.name === chunk.title ? chunk.title : `${side.name}, ${chunk.title.replace(/^./u, (c) => c.toLowerCase())}`);
   const leadSide = sides.find((s) => s.chunkId === lead.chunk.id)!;
