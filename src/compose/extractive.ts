@@ -128,6 +128,10 @@ function unitsOf(chunk: Chunk): Unit[] {
     if (/^[A-Z][A-Za-z]{1,20}: [^.!?]+$/u.test(paragraph)) continue; // "Status: Production" is read as a fact
     for (const text of splitSentences(paragraph)) out.push({ chunk, text, position: out.length, list: null, terms: new Set(contentTerms(text)), score: 0, match: 0, askMatch: 0 });
   }
+  // A section's last sentence that announces what should follow it ("Here's an honest assessment
+  // of …") promises something the section does not hold (a table lost in the export): not quoted.
+  const last = out[out.length - 1];
+  if (last && !last.list && /^(here'?s|here is|here are|the following|below)\b/iu.test(last.text)) out.pop();
   return out;
 }
 
@@ -317,7 +321,9 @@ function verdictFor(lead: Unit, shape: QuestionShape, named: { thing: NamedThing
     const subject = named[0] ? sectionsOf(named[0].thing) : [];
     return comparativeVerdict(lead, shape, subject.length > 0 && !subject.includes(lead.chunk.id));
   }
-  return askNeg === leadNeg ? "Yes" : "No";
+  // Negations that agree make a "Yes"; a "No" is said only from the guide's structure (a status,
+  // a comparison), never from counting "not"s, which misreads too easily.
+  return askNeg === leadNeg && lead.match >= 0.5 ? "Yes" : null;
 }
 
 /**
