@@ -8,6 +8,7 @@ command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v python3 >/dev/null || need+=(python3)
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v script >/dev/null || need+=(bsdutils)   # a pseudo-terminal for the CLI chat test
 command -v chromium >/dev/null || need+=(chromium fonts-noto-color-emoji)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"

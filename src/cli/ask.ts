@@ -73,7 +73,12 @@ async function runChat(coach: Coach): Promise<void> {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   if (process.stdin.isTTY) process.stdout.write("> ");
   for await (const line of lines) {
-    if (/^\s*(exit|quit)\s*$/iu.test(line)) break;
+    if (/^\s*(exit|quit)\s*$/iu.test(line)) {
+      // A terminal keeps stdin open: close it too, or the process waits for Ctrl-D.
+      lines.close();
+      process.stdin.destroy();
+      break;
+    }
     if (line.trim()) {
       const answer = await coach.ask(cliTurn(line, history.slice(-12), conversationId));
       if (answer.outcome === "answered" && !answer.coaching) history.push({ role: "user", content: line }, { role: "assistant", content: answer.text });
