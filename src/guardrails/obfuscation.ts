@@ -34,8 +34,10 @@ export function joinSpacedLetters(text: string): string {
 }
 
 function unleet(text: string): string {
-  // Only inside words that mix letters and leet digits, so "40-60 hours" stays as it is.
-  return text.replace(/[\p{L}0-9@$!|-]*\p{L}[\p{L}0-9@$!|-]*/gu, (word) => (/[0-9@$!|]/u.test(word) ? [...word].map((c) => LEET[c] ?? c).join("") : word));
+  // Only inside words that mix letters and leet digits, so "40-60 hours" stays as it is. Each run
+  // of word characters is matched once and then inspected: a pattern that requires a letter inside
+  // the run would rescan a long letterless run ("1-1-1-…") from every position, in quadratic time.
+  return text.replace(/[\p{L}0-9@$!|-]+/gu, (word) => (/\p{L}/u.test(word) && /[0-9@$!|]/u.test(word) ? [...word].map((c) => LEET[c] ?? c).join("") : word));
 }
 
 /** Decoded base64 runs that turn out to be readable text. */

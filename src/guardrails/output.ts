@@ -11,11 +11,13 @@ import { contentTerms, splitSentences } from "../text/normalize.js";
  */
 export function neutralizeControlSequences(text: string): string {
   return text
-    .replace(/<!(channel|here|everyone|subteam\^[^>]*)(\|[^>]*)?>/giu, (_, what: string) => `@\u200B${what.split("^")[0]}`)
+    .replace(/<!(channel|here|everyone|subteam\^[^<>]*)(\|[^<>]*)?>/giu, (_, what: string) => `@\u200B${what.split("^")[0]}`)
     .replace(/@(channel|here|everyone)\b/giu, "@\u200B$1")
-    .replace(/<[@#!][^>]*>/gu, "[mention removed]")
-    .replace(/<((?:https?|mailto|slack):[^|>]*)\|([^>]*)>/giu, "$2 ($1)")
-    .replace(/<\/?[a-z][^>]*>/giu, "")
+    // [^<>] rather than [^>]: markup never nests "<", and a run of "<@<@<@…" with no ">" is then
+    // scanned once instead of from every "<" (quadratic time on long input).
+    .replace(/<[@#!][^<>]*>/gu, "[mention removed]")
+    .replace(/<((?:https?|mailto|slack):[^|<>]*)\|([^<>]*)>/giu, "$2 ($1)")
+    .replace(/<\/?[a-z][^<>]*>/giu, "")
     .replace(/[<>]/gu, (c) => (c === "<" ? "‹" : "›"));
 }
 
