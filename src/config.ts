@@ -67,7 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
 
   const port = parseInteger(read("PORT") ?? "3978", "PORT", 1, 65535, problems);
-  const maxInputChars = parseInteger(read("MAX_INPUT_CHARS") ?? "4000", "MAX_INPUT_CHARS", 10, 1_000_000, problems);
+  const maxInputChars = parseInteger(read("MAX_INPUT_CHARS") ?? "4000", "MAX_INPUT_CHARS", 10, 32_000, problems);
 
   const rateLimitPerMinute = parseInteger(read("RATE_LIMIT_PER_MINUTE") ?? "20", "RATE_LIMIT_PER_MINUTE", 0, 100_000, problems);
 

@@ -51,12 +51,20 @@ export function decodeBase64Runs(text: string): string[] {
   return found;
 }
 
+/**
+ * Detectors read at most this many characters (after normalisation) of one text. The pipeline
+ * never hands them more (MAX_INPUT_CHARS is at most 32,000 and history turns are cut to 2,000);
+ * the bound keeps a direct caller's cost bounded too, since NFKC can make one character 18.
+ */
+export const SCAN_LIMIT = 40_000;
+
 /** Every reading of the text a detector should scan, lower-cased. */
 export function readingsOf(text: string): string[] {
-  const base = foldDiacritics(foldHomoglyphs(normalizeText(text))).toLowerCase();
+  const normalized = normalizeText(text.slice(0, SCAN_LIMIT * 2)).slice(0, SCAN_LIMIT);
+  const base = foldDiacritics(foldHomoglyphs(normalized)).toLowerCase();
   // The unfolded text too: homoglyph folding would turn real Cyrillic words into nonsense.
-  const plain = normalizeText(text).toLowerCase();
+  const plain = normalized.toLowerCase();
   const readings = new Set([plain, base, joinSpacedLetters(base), unleet(base), unleet(joinSpacedLetters(base))]);
-  for (const decoded of decodeBase64Runs(normalizeText(text))) readings.add(foldDiacritics(decoded).toLowerCase());
+  for (const decoded of decodeBase64Runs(normalized)) readings.add(foldDiacritics(decoded).toLowerCase());
   return [...readings];
 }
