@@ -259,7 +259,7 @@ export function stripPersonalData(text: string): string {
   if (!redacted.includes("[")) return text;
   const LABEL = String.raw`\[(?:email|phone|name|national-id|employee-id|card|iban|account|token|slack-token)\]`;
   const lead = new RegExp(
-    String.raw`(?:\b(?:you can |feel free to |please )?(?:reach|contact|call|email|e-mail|mail|text|ping|phone|ring|write to|message|whatsapp)(?:\s{1,3}me)?\s{0,3}(?:at|on|via|by|under)?\s{0,3}:?\s{0,3}|\bmy\s{1,3}(?:[\w'-]{1,20}\s{1,3}){0,3}(?:is|are|:)\s{0,3}|\b(?:i'm|i’m|i am|this is)\s{1,3}|\b(?:${ID_LABELS}|${STAFF_LABELS})${ID_WORD}${IS_WORD}\s{0,3}|\b(?:tel|phone|mobile|cell|email|e-mail|fax|contact)\.?\s{0,3}:?\s{0,3}|(?:${SIGN_OFFS})\s{0,3}[,.!:-]?\s{0,3}|(?:--|—|–)\s{0,3})?${LABEL}(?:\s{0,3}(?:or|and|/|,)\s{0,3}${LABEL})*[,.;]?`,
+    String.raw`(?:\b(?:you can |feel free to |please )?(?:reach|contact|call|email|e-mail|mail|text|ping|phone|ring|write to|message|whatsapp)(?:\s{1,3}me)?\s{0,3}(?:at|on|via|by|under)?\s{0,3}:?\s{0,3}|\bmy\s{1,3}(?:[\w'-]{1,20}\s{1,3}){0,3}(?:is|are|:)\s{0,3}|\b(?:i'm|i’m|i am|this is|${NAME_LEADS})\s{1,3}|\b(?:${ID_LABELS}|${STAFF_LABELS})${ID_WORD}${IS_WORD}\s{0,3}|\b(?:tel|phone|mobile|cell|email|e-mail|fax|contact)\.?\s{0,3}:?\s{0,3}|(?:${SIGN_OFFS})\s{0,3}[,.!:-]?\s{0,3}|(?:--|—|–)\s{0,3})?${LABEL}(?:\s{0,3}(?:or|and|/|,)\s{0,3}${LABEL})*(?:\s{1,3}(?:from|at|with)\s{1,3}\p{Lu}[\p{L}&.-]{0,30}(?:\s{1,3}\p{Lu}[\p{L}&.-]{0,30}){0,2})?[,.;]?`,
     "giu",
   );
   return redacted.replace(lead, " ").replace(/\(\s*\)/gu, " ").replace(/\s+/gu, " ").trim();
