@@ -65,7 +65,9 @@ export class CoachTeamsBot extends ActivityHandler {
 
   private async recordFeedback(context: TurnContext, data: Record<string, unknown>): Promise<void> {
     const rating = data.rating === "down" ? "down" : "up";
-    const comment = typeof data.comment === "string" && data.comment.trim() ? data.comment.slice(0, 2_000) : undefined;
+    // Cut generously here (the body limit bounds it anyway); the service redacts, then cuts to
+    // 2,000 characters, so an address straddling the cut is never kept in half.
+    const comment = typeof data.comment === "string" && data.comment.trim() ? data.comment.slice(0, 10_000) : undefined;
     await this.service.feedback({ answerId: String(data.answerId ?? "unknown"), rating, comment, platform: "teams", userKey: `teams:${context.activity.from?.aadObjectId ?? context.activity.from?.id ?? "unknown"}` });
   }
 
