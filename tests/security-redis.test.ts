@@ -39,7 +39,7 @@ describe("a frozen Redis (kill -STOP)", () => {
     const server = await startCoachServer({ ...ws.config, port: 0, redisUrl: redis.url, redisTimeoutMs: 300, rateLimitPerMinute: 100 }, log.logger, { host: "127.0.0.1" });
     servers.push(server);
     expect((await ask(server, "What is a digital twin?")).outcome).toBe("answered");
-    expect((await ready(server)).body.stateHealth).toMatchObject({ ok: true });
+    expect((await ready(server)).body.stateHealth).toMatchObject({ ok: true, appendOnly: false });
 
     redis.child.kill("SIGSTOP");
     const started = performance.now();

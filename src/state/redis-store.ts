@@ -57,6 +57,7 @@ export class RedisStateStore implements StateStore {
     } catch (error) {
       store.markDown(error as Error);
     }
+    await store.checkPersistence();
     return store;
   }
 
@@ -64,11 +65,30 @@ export class RedisStateStore implements StateStore {
     return this.degraded;
   }
 
+  /** AOF on or off, as Redis reports it at start; null when it cannot say (CONFIG disabled, down). */
+  appendOnly: boolean | null = null;
+
+  /**
+   * Feedback never depends on it (the local file is written first), but without AOF a Redis crash
+   * loses the shared streams' entries since the last snapshot: say so once at start.
+   */
+  private async checkPersistence(): Promise<void> {
+    // Not through withFallback: managed Redis often disables CONFIG, which says nothing about health.
+    if (!this.client.isReady) return;
+    try {
+      const reply = (await this.timed(() => this.client.configGet("appendonly"))) as Record<string, string>;
+      this.appendOnly = reply.appendonly === undefined ? null : reply.appendonly === "yes";
+    } catch {
+      this.appendOnly = null;
+    }
+    if (this.appendOnly === false) this.logger.info({ code: "coach_redis_no_aof" }, "Redis runs without AOF: a Redis crash loses recent entries of the shared streams (feedback stays in DATA_DIR/feedback.jsonl); see README, Redis persistence");
+  }
+
   /** For /readyz: whether Redis is in use, and if not, since when and why. */
-  health(): { ok: boolean; detail: string } {
+  health(): { ok: boolean; detail: string; appendOnly: boolean | null } {
     return this.degraded
-      ? { ok: false, detail: `Redis unavailable since ${new Date(this.since).toISOString()} (${this.cause}): using in-process state until it answers again` }
-      : { ok: true, detail: "Redis connected" };
+      ? { ok: false, detail: `Redis unavailable since ${new Date(this.since).toISOString()} (${this.cause}): using in-process state until it answers again`, appendOnly: this.appendOnly }
+      : { ok: true, detail: "Redis connected", appendOnly: this.appendOnly };
   }
 
   private markDown(error: Error): void {
