@@ -135,6 +135,27 @@ describe("body and header limits", () => {
     expect((await fetch(`${direct.url}/healthz`)).status).toBe(200);
   });
 
+  for (const [path, limit] of [["/slack/events", /limit 1mb/u], ["/api/ask", /limit 64 KB/u], ["/api/messages", /limit 256 KB/u]] as const) {
+  it(`lets a client that sends all 50 MB to ${path} before reading still read the 413`, async () => {
+    const url = new URL(direct.url);
+    const reply = await new Promise<string>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname);
+      socket.pause(); // read nothing until the whole body is written, like a simple client
+      let data = "";
+      const body = Buffer.alloc(50 * 1024 * 1024, 97);
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body, () => {
+        socket.on("data", (d) => (data += d.toString()));
+        socket.resume();
+      });
+      socket.on("close", () => resolve(data));
+      socket.on("error", () => resolve(data));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 413/u);
+    expect(reply).toMatch(limit);
+  });
+  }
+
   it("refuses a body over every route's limit before '100 Continue'", async () => {
     const url = new URL(direct.url);
     const status = await new Promise<number>((resolve, reject) => {

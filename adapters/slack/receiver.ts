@@ -9,21 +9,29 @@ const BODY_LIMIT = "1mb";
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * 413, then close the connection once the client has had a moment to read it. Destroying the
- * socket at once, with the client still sending, made it see a reset instead of the 413; the rest
- * of the body is read and dropped, up to a bound, so a client cannot keep us reading forever.
+ * 413, then close the connection once the client has sent its body. Destroying the socket at
+ * once, with the client still sending, makes the kernel answer with a reset, and a reset discards
+ * the 413 the client had not read yet. The rest of the body is read and dropped (not kept), up to
+ * 64 MB or 5 s, so a client cannot keep us reading forever.
  */
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error: `Request body too large (limit ${BODY_LIMIT}).` }));
+  // No "Connection: close": node would then close the socket as soon as the 413 is written, with
+  // the body still arriving (a reset). Kept alive, the rest of the body is read and dropped first.
+  res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: `Request body too large (limit ${BODY_LIMIT}).` }));
   let drained = 0;
+  const giveUp = setTimeout(() => req.destroy(), 5_000).unref();
   req.on("data", (chunk: Buffer) => {
     drained += chunk.length;
     if (drained > DRAIN_LIMIT_BYTES) req.destroy();
   });
+  // Whole body read: nothing unread is left, so closing now is a clean FIN, not a reset.
+  req.on("end", () => {
+    clearTimeout(giveUp);
+    req.socket.end();
+  });
   req.resume();
-  setTimeout(() => req.destroy(), 5_000).unref();
 }
-const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** How a handler answers the HTTP request, whichever server delivered it. */
 type Reply = (status: number, body?: unknown) => void;

@@ -170,7 +170,7 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight, web
   });
 
   // One catch-all: log the details, tell the caller one short sentence.
-  app.use((error: Error & { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
     if (error.type === "entity.parse.failed") {
       res.status(400).json({ error: "Malformed JSON body." });
       return;
@@ -179,6 +179,7 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight, web
       // The limit of the parser that refused it (routes have their own), not a fixed figure.
       const limit = (error as { limit?: number }).limit;
       res.status(413).json({ error: `Request body too large (limit ${limit ? `${Math.round(limit / 1024)} KB` : BODY_LIMIT}).` });
+      dropRestThenClose(req);
       return;
     }
     (res.locals.log as Logger | undefined)?.error({ err: error }, "request failed");
@@ -186,6 +187,30 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight, web
   });
 
   return app;
+}
+
+/**
+ * After a 413: read and drop the rest of the body (up to 64 MB or 5 s), then close. Closing with
+ * the body still arriving would make the kernel send a reset, which discards the 413 a client that
+ * writes before it reads has not read yet; keeping the connection open would hold it for nothing.
+ */
+function dropRestThenClose(req: IncomingMessage): void {
+  // body-parser reads a refused body off before it reports the error: often nothing is left.
+  if (req.complete) {
+    req.socket.end();
+    return;
+  }
+  let dropped = 0;
+  const giveUp = setTimeout(() => req.destroy(), 5_000).unref();
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > 64 * 1024 * 1024) req.destroy();
+  });
+  req.on("end", () => {
+    clearTimeout(giveUp);
+    req.socket.end();
+  });
+  req.resume();
 }
 
 /** A POST handler that runs on node:http directly, ahead of express (hot paths only). */
