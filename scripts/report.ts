@@ -6,10 +6,10 @@
  */
 import { join } from "node:path";
 import { loadConfig } from "../src/config.js";
-import { readJsonl, type AnswerRecord, type FeedbackRecord } from "../src/state/feedback.js";
+import { readAnswerLog, readJsonl, type AnswerRecord, type FeedbackRecord } from "../src/state/feedback.js";
 
 const config = loadConfig();
-let answers = await readJsonl<AnswerRecord>(join(config.dataDir, "answers.jsonl"));
+let answers = await readAnswerLog<AnswerRecord>(join(config.dataDir, "answers.jsonl"));
 let feedback = await readJsonl<FeedbackRecord>(join(config.dataDir, "feedback.jsonl"));
 
 if (config.redisUrl) {
@@ -20,11 +20,17 @@ if (config.redisUrl) {
     await client.connect();
     const read = async <T>(stream: string) => ((await client.xRange(`coach:${stream}`, "-", "+")) ?? []).map((e) => JSON.parse(String(e.message.json)) as T);
     answers = [...answers, ...(await read<AnswerRecord>("answers"))];
-    feedback = [...feedback, ...(await read<FeedbackRecord>("feedback"))];
+    // Feedback is in the local file and in the shared stream: count each record once.
+    const seen = new Set(feedback.map(feedbackKey));
+    feedback = [...feedback, ...(await read<FeedbackRecord>("feedback")).filter((f) => !seen.has(feedbackKey(f)))];
     await client.quit();
   } catch (error) {
     process.stderr.write(`Redis at REDIS_URL not reachable (${(error as Error).message}); reporting the local files only.\n`);
   }
+}
+
+function feedbackKey(f: FeedbackRecord): string {
+  return f.id ?? `${f.answerId}|${f.userKey}|${f.at}|${f.rating}`;
 }
 
 const count = <T>(items: T[], key: (t: T) => string) => {

@@ -15,6 +15,7 @@ import { MemoryStateStore, type StateStore } from "./state/store.js";
 import { allowedLinkHosts, checkPartsGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError } from "./errors.js";
+import { stripPersonalData } from "./guardrails/privacy.js";
 import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
 import { composeLlmAnswer, DraftRejected, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
 import { fileURLToPath } from "node:url";
@@ -66,9 +67,10 @@ interface CoachProfile {
   domainTerms?: string[];
 }
 
-const MAX_HISTORY = 20;
 /** How long the coach remembers its last answer in a conversation (for "the second one", "it"). */
 const MEMORY_TTL_MS = 2 * 3_600_000;
+/** History is bounded before any rail reads it: turns, characters per turn, characters in all. */
+export const HISTORY_LIMITS = { turns: 12, turnChars: 2_000, totalChars: 8_000 } as const;
 
 export async function createCoach(config: CoachConfig, logger: Logger, options: CoachOptions = {}): Promise<Coach> {
   const glossary = Glossary.fromFile(join(config.knowledgeDir, "glossary.json"));
@@ -206,7 +208,12 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     return { outcome: "answered", reason: null, text: plainTextOf(parts), parts, citations: coached.citations, followUps: coached.followUps, mode: "extractive", latencyMs: elapsed(started), coaching: coached.coaching };
   }
 
-  async function answerFromGuide(text: string, history: HistoryMessage[], log: Logger, askOptions: AskOptions, started: number, memoryKey: string): Promise<Answer> {
+  async function answerFromGuide(rawText: string, rawHistory: HistoryMessage[], log: Logger, askOptions: AskOptions, started: number, memoryKey: string): Promise<Answer> {
+    // Contact details, ids and names say nothing about what the guide covers, and must not reach
+    // a model: retrieval and the model see the question and history without them.
+    const history = rawHistory.map((m) => ({ role: m.role, content: stripPersonalData(m.content) }));
+    const text = stripPersonalData(rawText);
+    if (!/[\p{L}\p{N}]/u.test(text)) return noAnswer(started, rawText);
     const memory = await state.getRecord<ConversationMemory>(memoryKey).catch(() => null);
     const reference = resolveReference(text, history, memory, facts, retriever.chunks);
     const shape = withSituation(shapeOf(reference.text));
@@ -382,11 +389,19 @@ function partialNote(question: string, unknownWords: string[], names: string[]):
   return { kind: "note", text, cites: [] };
 }
 
-function sanitizeHistory(history: unknown): HistoryMessage[] {
+/** Well-formed turns only, the latest first kept, each cut to its bound, within the total bound. */
+export function sanitizeHistory(history: unknown): HistoryMessage[] {
   if (!Array.isArray(history)) return [];
-  return history
-    .filter((m): m is HistoryMessage => !!m && (m.role === "user" || m.role === "assistant") && typeof m.content === "string")
-    .slice(-MAX_HISTORY);
+  const kept: HistoryMessage[] = [];
+  let total = 0;
+  for (let i = history.length - 1; i >= 0 && kept.length < HISTORY_LIMITS.turns && total < HISTORY_LIMITS.totalChars; i--) {
+    const m = history[i] as HistoryMessage | null;
+    if (!m || (m.role !== "user" && m.role !== "assistant") || typeof m.content !== "string") continue;
+    const content = m.content.slice(0, Math.min(HISTORY_LIMITS.turnChars, HISTORY_LIMITS.totalChars - total));
+    total += content.length;
+    kept.unshift({ role: m.role, content });
+  }
+  return kept;
 }
 
 function elapsed(start: number): number {

@@ -29,8 +29,20 @@ export interface CoachConfig {
   maxInputChars: number;
   /** Questions per user per minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Questions (and feedback) per minute from one peer address on the web API; 0 turns it off. */
+  webRateLimitPerMinute: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe when finding a web client's address (express's
+   * "trust proxy"): false (the default: the peer address is the client), a hop count, or a list of
+   * addresses, CIDR ranges and the names loopback, linklocal, uniquelocal.
+   */
+  trustProxy: false | number | string[];
   /** Unset: in-process state. Set: shared state across replicas. */
   redisUrl: string | null;
+  /** Longest wait for one Redis command before falling back to in-process state. */
+  redisTimeoutMs: number;
+  /** The answer log (answers.jsonl) is rotated to answers.1.jsonl beyond this many bytes. */
+  answerLogMaxBytes: number;
   slack: {
     botToken: string | null;
     signingSecret: string | null;
@@ -55,7 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
 
   const port = parseInteger(read("PORT") ?? "3978", "PORT", 1, 65535, problems);
-  const maxInputChars = parseInteger(read("MAX_INPUT_CHARS") ?? "4000", "MAX_INPUT_CHARS", 10, 1_000_000, problems);
+  const maxInputChars = parseInteger(read("MAX_INPUT_CHARS") ?? "4000", "MAX_INPUT_CHARS", 10, 32_000, problems);
 
   const rateLimitPerMinute = parseInteger(read("RATE_LIMIT_PER_MINUTE") ?? "20", "RATE_LIMIT_PER_MINUTE", 0, 100_000, problems);
 
@@ -85,6 +97,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!["local", "openai"].includes(embeddings)) problems.push(`EMBEDDINGS="${env.EMBEDDINGS}" must be local (offline, the default) or openai (an OpenAI-compatible embeddings endpoint).`);
   if (embeddings === "openai" && !llmApiKey && !llmBaseUrl) problems.push("EMBEDDINGS=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server.");
 
+  const webRateLimitPerMinute = parseInteger(read("WEB_RATE_LIMIT_PER_MINUTE") ?? "60", "WEB_RATE_LIMIT_PER_MINUTE", 0, 100_000, problems);
+  const trustProxy = parseTrustProxy(read("TRUST_PROXY"), problems);
+  const redisTimeoutMs = parseInteger(read("REDIS_TIMEOUT_MS") ?? "500", "REDIS_TIMEOUT_MS", 10, 60_000, problems);
+  const answerLogMaxMb = parseInteger(read("ANSWER_LOG_MAX_MB") ?? "100", "ANSWER_LOG_MAX_MB", 1, 100_000, problems);
   const redisUrl = read("REDIS_URL") ?? null;
   if (redisUrl && !/^rediss?:\/\/[^\s]+$/u.test(redisUrl)) problems.push(`REDIS_URL must look like redis://host:6379 (or rediss:// for TLS); unset it for in-process state.`);
 
@@ -127,7 +143,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     maxInputChars,
     rateLimitPerMinute,
+    webRateLimitPerMinute,
+    trustProxy,
     redisUrl,
+    redisTimeoutMs,
+    answerLogMaxBytes: answerLogMaxMb * 1024 * 1024,
     slack: { botToken: slackBotToken, signingSecret: slackSigningSecret, appToken: slackAppToken, apiUrl: slackApiUrl },
     teams: { appId, appPassword, tenantId, appType: appType as CoachConfig["teams"]["appType"] },
   };
@@ -140,6 +160,21 @@ function parseInteger(raw: string, name: string, min: number, max: number, probl
     return min;
   }
   return value;
+}
+
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** TRUST_PROXY: unset/false, a hop count, or addresses/CIDRs/names. "true" (believe anyone) is refused. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): false | number | string[] {
+  if (!raw || raw.toLowerCase() === "false") return false;
+  if (/^\d+$/u.test(raw)) return Number(raw);
+  const entries = raw.split(",").map((e) => e.trim()).filter(Boolean);
+  const bad = entries.filter((e) => !PROXY_NAMES.has(e) && !/^[0-9a-f:.]+(\/\d{1,3})?$/iu.test(e));
+  if (raw.toLowerCase() === "true" || bad.length > 0 || entries.length === 0) {
+    problems.push(`TRUST_PROXY="${raw}" must be false, the number of proxies in front of the server (e.g. 1), or a comma-separated list of proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal; "true" would let any client choose its own address.`);
+    return false;
+  }
+  return entries;
 }
 
 function isHttpUrl(value: string): boolean {

@@ -21,3 +21,37 @@ export function createLogger(level: string = "info"): Logger {
 }
 
 export const silentLogger: Logger = pino({ level: "silent" });
+
+/**
+ * Libraries that print with console (botbuilder prints stack traces with console.error) would
+ * break the one-JSON-object-per-line log: route console through the logger instead. Errors keep
+ * their stack under `err`; the rest is joined into the message. For the server process only.
+ */
+export function routeConsoleTo(logger: Logger): void {
+  const child = logger.child({ source: "console" });
+  const route = (level: "error" | "warn" | "info" | "debug") => (...args: unknown[]) => {
+    const err = args.find((a): a is Error => a instanceof Error);
+    const msg = args
+      .filter((a) => a !== err)
+      .map(describe)
+      .join(" ")
+      .slice(0, 2_000);
+    child[level](err ? { err } : {}, msg || err?.message || "");
+  };
+  /* eslint-disable no-console -- replacing console is the point here */
+  console.error = route("error");
+  console.warn = route("warn");
+  console.log = route("info");
+  console.info = route("info");
+  console.debug = route("debug");
+  /* eslint-enable no-console */
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Answer, Platform, Turn } from "./types.js";
+import type { Answer, HistoryMessage, Platform, Turn } from "./types.js";
+import { redactAndTruncate } from "./guardrails/privacy.js";
 import type { AskOptions, Coach } from "./coach.js";
 import type { StateStore } from "./state/store.js";
 import type { EventLog, FeedbackRecord } from "./state/feedback.js";
@@ -13,6 +14,9 @@ export interface AskResult {
 }
 
 const HISTORY_KEEP = 12;
+/** Feedback comments are kept up to this many characters, after redaction. */
+export const FEEDBACK_COMMENT_CHARS = 2_000;
+const TRUSTED_HISTORY: ReadonlySet<Platform> = new Set(["cli", "eval"]);
 const HISTORY_TTL_MS = 24 * 3_600_000;
 
 /**
@@ -40,7 +44,7 @@ export class CoachService {
     this.inFlight++;
     const end = this.metrics.latency.startTimer({ surface: turn.user.platform });
     try {
-      const history = turn.history.length > 0 ? turn.history : await this.state.getHistory(turn.conversationId);
+      const history = await this.historyFor(turn);
       const answer = await this.coach.ask({ ...turn, history }, options);
       const answerId = randomUUID();
       this.metrics.answers.inc({ outcome: answer.outcome, reason: answer.reason ?? "none", surface: turn.user.platform });
@@ -50,7 +54,7 @@ export class CoachService {
         await this.state.appendHistory(
           turn.conversationId,
           [
-            { role: "user", content: turn.text.slice(0, 2_000) },
+            { role: "user", content: redactAndTruncate(turn.text, 2_000) },
             { role: "assistant", content: answer.text.slice(0, 1_000) },
           ],
           HISTORY_KEEP,
@@ -61,7 +65,8 @@ export class CoachService {
       void this.events
         .recordAnswer({
           answerId,
-          question: turn.text.slice(0, 2_000),
+          // Redacted before it is cut: a cut first could leave half an email behind.
+          question: redactAndTruncate(turn.text, 2_000),
           outcome: answer.outcome,
           reason: answer.reason,
           sections: answer.citations.map((c) => c.section),
@@ -80,8 +85,23 @@ export class CoachService {
 
   /** Durable before it resolves: callers acknowledge the user only after this. */
   async feedback(record: Omit<FeedbackRecord, "at">): Promise<void> {
-    await this.events.recordFeedback({ ...record, at: new Date().toISOString() });
+    const comment = record.comment === undefined ? undefined : redactAndTruncate(record.comment, FEEDBACK_COMMENT_CHARS);
+    await this.events.recordFeedback({ id: randomUUID(), ...record, ...(comment === undefined ? {} : { comment }), at: new Date().toISOString() });
     this.metrics.feedback.inc({ rating: record.rating, surface: record.platform });
+  }
+
+  /**
+   * Whose word a conversation's history is. The server's own record (web and Teams conversation
+   * memory, Slack threads) wins over anything a client sends; a web client's history is used only
+   * when the server has none, and then only its user turns: an "assistant" turn a client wrote
+   * must never reach the model as if the coach had said it. The CLI and evals run locally and
+   * pass history as given.
+   */
+  private async historyFor(turn: Turn): Promise<HistoryMessage[]> {
+    if (TRUSTED_HISTORY.has(turn.user.platform) && turn.history.length > 0) return turn.history;
+    const own = await this.state.getHistory(turn.conversationId);
+    if (own.length > 0) return own;
+    return Array.isArray(turn.history) ? turn.history.filter((m) => m?.role === "user") : [];
   }
 
   /** True the first time an event id is seen by any replica (within a day). */

@@ -15,7 +15,7 @@ export function tempWorkspace(): { root: string; knowledgeDir: string; dataDir: 
   const knowledgeDir = join(root, "knowledge");
   cpSync(KNOWLEDGE, knowledgeDir, { recursive: true });
   const dataDir = join(root, "data");
-  const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: knowledgeDir, RATE_LIMIT_PER_MINUTE: "0" }, root);
+  const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: knowledgeDir, RATE_LIMIT_PER_MINUTE: "0", WEB_RATE_LIMIT_PER_MINUTE: "0" }, root);
   return { root, knowledgeDir, dataDir, config, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

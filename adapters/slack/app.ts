@@ -6,7 +6,7 @@ import type { Logger } from "../../src/logger.js";
 import type { CoachService } from "../../src/service.js";
 import type { Turn } from "../../src/types.js";
 import { neutralizeControlSequences } from "../../src/guardrails/output.js";
-import { redactPersonalData } from "../../src/guardrails/privacy.js";
+import { redactAndTruncate } from "../../src/guardrails/privacy.js";
 import type { FastRoute, PlatformStatus } from "../../src/server/http.js";
 import { ACTIONS, escapeSlack, feedbackModal, homeView, renderAnswer, SLACK_LIMITS } from "./render.js";
 import { WorkQueue } from "../../src/work-queue.js";
@@ -189,7 +189,9 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
           const eventId = (body as { event_id?: string }).event_id;
           if (eventId && !(await service.firstDelivery("slack", eventId))) return;
           try {
-            await setTitle(neutralizeControlSequences(redactPersonalData(m.text)).slice(0, 80));
+            // Cut (with room for a straddling address) before redacting: a 40,000-character message
+            // must not be redacted whole for an 80-character title.
+            await setTitle(neutralizeControlSequences(redactAndTruncate(m.text, 80)).slice(0, 80));
             await setStatus("is thinking…");
             const team = (body as { team_id?: string }).team_id ?? "T";
             const { answerId, answer } = await service.ask({ text: m.text, history: [], user: { id: m.user ?? "unknown", platform: "slack" }, conversationId: `slack:${team}:${m.channel}:${m.thread_ts ?? m.ts}` });
@@ -240,7 +242,8 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       try {
         const { answerId, answer } = await service.ask({ text: question, history: [], user: { id: body.user.id, platform: "slack" }, conversationId: `slack:share:${body.user.id}:${Date.now()}` });
         const { text, blocks } = renderAnswer(answer, { answerId });
-        await respond({ response_type: "in_channel", delete_original: true, text: `<@${body.user.id}> asked: ${neutralizeControlSequences(question).slice(0, 300)}\n${text}`, blocks });
+        // The question goes to the whole channel: without the contact details or ids it may carry.
+        await respond({ response_type: "in_channel", delete_original: true, text: `<@${body.user.id}> asked: ${neutralizeControlSequences(redactAndTruncate(question, 300))}\n${text}`, blocks });
       } catch (error) {
         log.error({ err: error }, "share failed");
         await respond({ response_type: "ephemeral", replace_original: false, text: APOLOGY }).catch(() => undefined);

@@ -8,6 +8,31 @@ const MAX_AGE_SECONDS = 5 * 60;
 const BODY_LIMIT = "1mb";
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * 413, then close the connection once the client has sent its body. Destroying the socket at
+ * once, with the client still sending, makes the kernel answer with a reset, and a reset discards
+ * the 413 the client had not read yet. The rest of the body is read and dropped (not kept), up to
+ * 64 MB or 5 s, so a client cannot keep us reading forever.
+ */
+function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+  // No "Connection: close": node would then close the socket as soon as the 413 is written, with
+  // the body still arriving (a reset). Kept alive, the rest of the body is read and dropped first.
+  res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error: `Request body too large (limit ${BODY_LIMIT}).` }));
+  let drained = 0;
+  const giveUp = setTimeout(() => req.destroy(), 5_000).unref();
+  req.on("data", (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_LIMIT_BYTES) req.destroy();
+  });
+  // Whole body read: nothing unread is left, so closing now is a clean FIN, not a reset.
+  req.on("end", () => {
+    clearTimeout(giveUp);
+    req.socket.end();
+  });
+  req.resume();
+}
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
 /** How a handler answers the HTTP request, whichever server delivered it. */
 type Reply = (status: number, body?: unknown) => void;
 
@@ -59,13 +84,19 @@ export class SlackHttpReceiver implements Receiver {
    * hottest path under load, and skip the middleware stack this way.
    */
   handleRaw(req: IncomingMessage, res: ServerResponse): void {
+    // A declared length over the limit is refused before reading any of it.
+    if (Number(req.headers["content-length"]) > BODY_LIMIT_BYTES) {
+      tooLarge(req, res);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
+      if (res.writableEnded) return;
       size += chunk.length;
       if (size > BODY_LIMIT_BYTES) {
-        res.writeHead(413).end();
-        req.destroy();
+        chunks.length = 0;
+        tooLarge(req, res);
         return;
       }
       chunks.push(chunk);
@@ -78,6 +109,13 @@ export class SlackHttpReceiver implements Receiver {
         else res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
       });
     });
+  }
+
+  /** True for a POST whose declared body is over the limit: answered 413 before "100 Continue". */
+  static refuseBeforeContinue(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!(Number(req.headers["content-length"]) > BODY_LIMIT_BYTES)) return false;
+    tooLarge(req, res);
+    return true;
   }
 
   private verify(headers: IncomingHttpHeaders, raw: string): boolean {

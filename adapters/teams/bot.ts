@@ -5,8 +5,10 @@ import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   TurnContext,
+  type Activity,
   type InvokeResponse,
 } from "botbuilder";
+import type { AuthenticateRequestResult } from "botframework-connector";
 import express from "express";
 import type { CoachConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
@@ -63,7 +65,9 @@ export class CoachTeamsBot extends ActivityHandler {
 
   private async recordFeedback(context: TurnContext, data: Record<string, unknown>): Promise<void> {
     const rating = data.rating === "down" ? "down" : "up";
-    const comment = typeof data.comment === "string" && data.comment.trim() ? data.comment.slice(0, 2_000) : undefined;
+    // Cut generously here (the body limit bounds it anyway); the service redacts, then cuts to
+    // 2,000 characters, so an address straddling the cut is never kept in half.
+    const comment = typeof data.comment === "string" && data.comment.trim() ? data.comment.slice(0, 10_000) : undefined;
     await this.service.feedback({ answerId: String(data.answerId ?? "unknown"), rating, comment, platform: "teams", userKey: `teams:${context.activity.from?.aadObjectId ?? context.activity.from?.id ?? "unknown"}` });
   }
 
@@ -148,6 +152,34 @@ export class CoachTeamsBot extends ActivityHandler {
   }
 }
 
+/** CloudAdapter.process answers failures with their message (hostnames, DNS errors) and logs with console: we authenticate and report ourselves. */
+class CoachCloudAdapter extends CloudAdapter {
+  runAuthenticated(authenticated: AuthenticateRequestResult, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authenticated, activity, logic);
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** http(s)://localhost, 127.0.0.1 or [::1] (any port), exactly: "localhost.evil.com" or "0.0.0.0" are not. */
+export function isLoopbackServiceUrl(serviceUrl: unknown): boolean {
+  if (typeof serviceUrl !== "string") return false;
+  try {
+    const url = new URL(serviceUrl);
+    return (url.protocol === "http:" || url.protocol === "https:") && LOOPBACK_HOSTS.has(url.hostname.toLowerCase()) && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+function hostOf(serviceUrl: unknown): string {
+  try {
+    return new URL(String(serviceUrl)).host.slice(0, 200);
+  } catch {
+    return "(not a URL)";
+  }
+}
+
 export interface TeamsAdapterHandle {
   mount(app: express.Express): void;
   status(): PlatformStatus;
@@ -163,7 +195,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
     MicrosoftAppTenantId: config.tenantId,
     MicrosoftAppType: config.appType,
   });
-  const adapter = new CloudAdapter(auth);
+  const adapter = new CoachCloudAdapter(auth);
   // One catch-all per platform: log the details, tell the user one short sentence.
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error, activityType: context.activity.type }, "Teams turn failed");
@@ -178,18 +210,47 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
     mount(app) {
       app.post("/api/messages", express.json({ limit: "256kb" }), async (req, res) => {
         service.metrics.requests.inc({ surface: "teams" });
-        if (!req.body || typeof req.body !== "object" || typeof (req.body as { type?: unknown }).type !== "string") {
+        if (!req.body || typeof req.body !== "object" || Array.isArray(req.body) || typeof (req.body as { type?: unknown }).type !== "string") {
           res.status(400).json({ error: "Expected a Bot Framework activity." });
           return;
         }
-        await adapter.process(req as never, res as never, (context) => bot.run(context));
+        const activity = req.body as Activity;
+        // Without credentials nothing proves who sent the activity, and the bot would POST its
+        // typing indicator and answer to whatever serviceUrl it names (SSRF): only the local
+        // Emulator and Agents Playground, on loopback, are answered.
+        if (!config.appId && !isLoopbackServiceUrl(activity.serviceUrl)) {
+          log.warn({ code: "coach_teams_service_url_refused", serviceHost: hostOf(activity.serviceUrl) }, "refused an activity: without MicrosoftAppId the bot replies only to loopback service URLs");
+          res.status(403).json({ error: "Without MicrosoftAppId this bot only replies to loopback service URLs (localhost, 127.0.0.1, [::1])." });
+          return;
+        }
+        let authenticated: Awaited<ReturnType<typeof auth.authenticateRequest>>;
+        try {
+          authenticated = await auth.authenticateRequest(activity, String(req.headers.authorization ?? ""));
+        } catch (error) {
+          // A forged or expired token, or the token service unreachable: either way the request is
+          // not authenticated. The caller learns nothing more; the log gets the cause.
+          log.warn({ code: "coach_teams_unauthorized", cause: (error as Error).message?.slice(0, 300) }, "refused an activity: Bot Framework authentication failed");
+          res.status(401).json({ error: "Unauthorized." });
+          return;
+        }
+        try {
+          const invoke = await adapter.runAuthenticated(authenticated, activity, (context) => bot.run(context));
+          res.status(invoke?.status ?? 200);
+          if (invoke?.body !== undefined) res.json(invoke.body);
+          else res.end();
+        } catch (error) {
+          log.error({ err: error }, "Teams activity failed");
+          if (!res.headersSent) res.status(500).json({ error: "Sorry, something went wrong on our side." });
+        }
       });
     },
     status: () => ({
       name: "teams",
       enabled: true,
       ready: true,
-      detail: config.appId ? "POST /api/messages (Bot Framework JWT validation on)" : "POST /api/messages in Bot Framework Emulator mode (no MicrosoftAppId: no authentication)",
+      detail: config.appId
+        ? "POST /api/messages (Bot Framework JWT validation on)"
+        : "POST /api/messages in Bot Framework Emulator mode (no MicrosoftAppId: no authentication; replies only to loopback service URLs: localhost, 127.0.0.1, [::1])",
     }),
   };
 }

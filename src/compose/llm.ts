@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Chunk, Citation, HistoryMessage } from "../types.js";
 import type { Retrieval } from "../retrieval/retriever.js";
-import type { ChatModel, Completion } from "../llm/model.js";
+import { ChatPromptTemplate } from "@langchain/core/prompts";
+import type { ChatMessage, ChatModel, Completion } from "../llm/model.js";
 import { checkLlmGrounding } from "../guardrails/output.js";
 import { chooseChunks, type ComposedAnswer } from "./extractive.js";
 import { citationOf, plainTextOf } from "./parts.js";
@@ -26,8 +27,7 @@ export function loadPrompts(dir: string): Prompts {
  * follow-up handling.
  */
 export async function rewriteFollowUp(question: string, history: HistoryMessage[], model: ChatModel, prompts: Prompts): Promise<string | null> {
-  const transcript = history.slice(-6).map((m) => `${m.role === "user" ? "User" : "Coach"}: ${m.content.slice(0, 300)}`).join("\n");
-  const { text } = await model.complete([{ role: "user", content: prompts.rewrite.replace("{{history}}", transcript).replace("{{question}}", question) }]);
+  const { text } = await model.complete(await promptMessages([["human", prompts.rewrite]], { history: transcriptOf(history, 300), question }));
   const rewritten = text.trim().split("\n")[0]!.replace(/^["']|["']$/gu, "").trim();
   // A rewrite is a short question, not an answer or an essay.
   if (!rewritten || rewritten.length > 300 || rewritten.includes("NOT_IN_GUIDE")) return null;
@@ -41,14 +41,47 @@ export async function rewriteFollowUp(question: string, history: HistoryMessage[
  */
 export async function judgeKeyPoints(question: string, answer: string, points: readonly { label: string; sentence: string }[], model: ChatModel, prompts: Prompts): Promise<number[]> {
   const listed = points.map((p, i) => `${i + 1}. ${p.label} (guide: "${p.sentence}")`).join("\n");
-  const content = prompts.judge.replace("{{question}}", question).replace("{{points}}", listed).replace("{{answer}}", answer.replace(/ANSWER/gu, "answer").slice(0, 4_000));
-  const { text } = await model.complete([{ role: "user", content }]);
+  const { text } = await model.complete(await promptMessages([["human", prompts.judge]], { question, points: listed, answer: answer.replace(/ANSWER/gu, "answer").slice(0, 4_000) }));
   const credited = new Set<number>();
   for (const m of text.matchAll(/^\s*(\d+)\s*[:.)-]\s*(YES|NO)\b/gimu)) {
     const i = Number(m[1]) - 1;
     if (m[2]!.toUpperCase() === "YES" && i >= 0 && i < points.length) credited.add(i);
   }
   return [...credited].sort((a, b) => a - b);
+}
+
+/**
+ * Fill the prompts with LangChain's ChatPromptTemplate (mustache placeholders, `{{question}}`),
+ * which inserts values literally in one pass: String.replace read "$`" and "$'" in a question as
+ * "the prompt text before/after", and a value containing "{{history}}" could be filled again.
+ */
+async function promptMessages(parts: [ "system" | "human", string][], values: Record<string, string>): Promise<ChatMessage[]> {
+  const template = ChatPromptTemplate.fromMessages(parts, { templateFormat: "mustache" });
+  const messages = await template.formatMessages(values);
+  return messages.map((m) => ({ role: m.getType() === "system" ? "system" : "user", content: typeof m.content === "string" ? m.content : JSON.stringify(m.content) }));
+}
+
+/**
+ * The conversation as "User:"/"Coach:" lines. Each turn is one line (its line breaks collapsed),
+ * so text inside a user's turn cannot start a line of its own that reads like the coach's.
+ */
+function transcriptOf(history: HistoryMessage[], perTurn: number): string {
+  return history
+    .slice(-6)
+    .map((m) => `${m.role === "user" ? "User" : "Coach"}: ${m.content.replace(/\s+/gu, " ").slice(0, perTurn)}`)
+    .join("\n");
+}
+
+const guideTexts = new WeakMap<readonly Chunk[], string>();
+
+/** The whole guide, lower-cased, for "does the guide contain this link/address" checks. */
+function guideTextOf(chunks: readonly Chunk[]): string {
+  let text = guideTexts.get(chunks);
+  if (text === undefined) {
+    text = chunks.map((c) => `${c.section}\n${c.text}`).join("\n").toLowerCase();
+    guideTexts.set(chunks, text);
+  }
+  return text;
 }
 
 /** Why a model draft was not used; the user then gets the extractive answer. */
@@ -95,15 +128,14 @@ export async function composeLlmAnswer(input: LlmComposeInput): Promise<Composed
   // only invite unrelated sentences.
   const context = picked.length > 0 ? chosen : [...chosen, ...rest].slice(0, Math.max(CONTEXT_CHUNKS, chosen.length));
   const contextText = context.map((r, i) => `[${i + 1}] ${r.chunk.section}\n${evidenceFirst(r.chunk, i, input.extractive)}`).join("\n\n");
-  const history = input.history.slice(-6).map((m) => `${m.role === "user" ? "User" : "Coach"}: ${m.content.slice(0, 500)}`).join("\n") || "(none)";
-  const user = input.prompts.answer.replace("{{context}}", contextText).replace("{{history}}", history).replace("{{question}}", input.question);
-  const completion = await input.model.complete(
+  const messages = await promptMessages(
     [
-      { role: "system", content: input.prompts.system },
-      { role: "user", content: user },
+      ["system", input.prompts.system],
+      ["human", input.prompts.answer],
     ],
-    { onToken: input.onToken },
+    { context: contextText, history: transcriptOf(input.history, 500) || "(none)", question: input.question },
   );
+  const completion = await input.model.complete(messages, { onToken: input.onToken });
   const draft = completion.text.trim();
   if (!draft) throw new DraftRejected("empty", "the model returned no text");
   if (draft.includes("NOT_IN_GUIDE")) throw new DraftRejected("not_in_guide", "the model found no answer in the context");
@@ -123,7 +155,7 @@ export async function composeLlmAnswer(input: LlmComposeInput): Promise<Composed
     const r = context[n - 1]!;
     return citationOf(chunks[i]!, r.score);
   });
-  const problems = checkLlmGrounding(text, citations, input.names);
+  const problems = checkLlmGrounding(text, citations, input.names, guideTextOf(input.allChunks));
   if (problems.length) throw new DraftRejected("ungrounded", problems.slice(0, 3).map((p) => `${p.problem}${p.detail ? ` ${p.detail}` : ""}: "${p.sentence.slice(0, 60)}"`).join("; "));
   const parts = partsFromDraft(text);
   return { text: plainTextOf(parts), parts, citations, followUps: [], usage: completion.usage };

@@ -3,11 +3,15 @@ import { allow, refuse, type InputRail } from "./verdict.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { checkSafety } from "./safety.js";
 
+const EMPTY_SCAN_CHARS = 20_000;
+
 /** Nothing to answer: empty, whitespace, or only invisible characters and punctuation. */
 export const emptyInputRail: InputRail = {
   name: "empty_input",
   check({ text }) {
-    return /[\p{L}\p{N}]/u.test(normalizeText(text))
+    // Only the start is normalised (NFKC can multiply a text's length); a text longer than that
+    // is left to the length rail.
+    return /[\p{L}\p{N}]/u.test(normalizeText(text.slice(0, EMPTY_SCAN_CHARS))) || text.length > EMPTY_SCAN_CHARS
       ? allow()
       : refuse("empty_input", "Ask me a question about moving into AI product management in manufacturing, and I'll answer from the guide.");
   },
@@ -18,12 +22,12 @@ export function inputLengthRail(maxChars: number): InputRail {
   return {
     name: "input_too_long",
     check({ text }) {
-      return text.length <= maxChars
+      // Checked on the raw text (cheap), then after normalisation: NFKC turns one "\uFDFA" into
+      // 18 characters, and every later rail reads the normalised text.
+      const length = text.length > maxChars ? text.length : normalizeText(text).length;
+      return length <= maxChars
         ? allow()
-        : refuse(
-            "input_too_long",
-            `That message is ${text.length.toLocaleString("en-US")} characters long; please ask in under ${maxChars.toLocaleString("en-US")} characters.`,
-          );
+        : refuse("input_too_long", `That message is ${length.toLocaleString("en-US")} characters long; please ask in under ${maxChars.toLocaleString("en-US")} characters.`);
     },
   };
 }

@@ -34,8 +34,10 @@ export function joinSpacedLetters(text: string): string {
 }
 
 function unleet(text: string): string {
-  // Only inside words that mix letters and leet digits, so "40-60 hours" stays as it is.
-  return text.replace(/[\p{L}0-9@$!|-]*\p{L}[\p{L}0-9@$!|-]*/gu, (word) => (/[0-9@$!|]/u.test(word) ? [...word].map((c) => LEET[c] ?? c).join("") : word));
+  // Only inside words that mix letters and leet digits, so "40-60 hours" stays as it is. Each run
+  // of word characters is matched once and then inspected: a pattern that requires a letter inside
+  // the run would rescan a long letterless run ("1-1-1-…") from every position, in quadratic time.
+  return text.replace(/[\p{L}0-9@$!|-]+/gu, (word) => (/\p{L}/u.test(word) && /[0-9@$!|]/u.test(word) ? [...word].map((c) => LEET[c] ?? c).join("") : word));
 }
 
 /** Decoded base64 runs that turn out to be readable text. */
@@ -49,12 +51,20 @@ export function decodeBase64Runs(text: string): string[] {
   return found;
 }
 
+/**
+ * Detectors read at most this many characters (after normalisation) of one text. The pipeline
+ * never hands them more (MAX_INPUT_CHARS is at most 32,000 and history turns are cut to 2,000);
+ * the bound keeps a direct caller's cost bounded too, since NFKC can make one character 18.
+ */
+export const SCAN_LIMIT = 40_000;
+
 /** Every reading of the text a detector should scan, lower-cased. */
 export function readingsOf(text: string): string[] {
-  const base = foldDiacritics(foldHomoglyphs(normalizeText(text))).toLowerCase();
+  const normalized = normalizeText(text.slice(0, SCAN_LIMIT * 2)).slice(0, SCAN_LIMIT);
+  const base = foldDiacritics(foldHomoglyphs(normalized)).toLowerCase();
   // The unfolded text too: homoglyph folding would turn real Cyrillic words into nonsense.
-  const plain = normalizeText(text).toLowerCase();
+  const plain = normalized.toLowerCase();
   const readings = new Set([plain, base, joinSpacedLetters(base), unleet(base), unleet(joinSpacedLetters(base))]);
-  for (const decoded of decodeBase64Runs(normalizeText(text))) readings.add(foldDiacritics(decoded).toLowerCase());
+  for (const decoded of decodeBase64Runs(normalized)) readings.add(foldDiacritics(decoded).toLowerCase());
   return [...readings];
 }

@@ -1,5 +1,7 @@
 import type { AnswerPart, Chunk, Citation } from "../types.js";
 import { contentTerms, splitSentences } from "../text/normalize.js";
+import { redactPersonalData } from "./privacy.js";
+import { checkSafety } from "./safety.js";
 
 /**
  * Output hygiene and grounding, applied to every answer before it leaves the core.
@@ -11,11 +13,13 @@ import { contentTerms, splitSentences } from "../text/normalize.js";
  */
 export function neutralizeControlSequences(text: string): string {
   return text
-    .replace(/<!(channel|here|everyone|subteam\^[^>]*)(\|[^>]*)?>/giu, (_, what: string) => `@\u200B${what.split("^")[0]}`)
+    .replace(/<!(channel|here|everyone|subteam\^[^<>]*)(\|[^<>]*)?>/giu, (_, what: string) => `@\u200B${what.split("^")[0]}`)
     .replace(/@(channel|here|everyone)\b/giu, "@\u200B$1")
-    .replace(/<[@#!][^>]*>/gu, "[mention removed]")
-    .replace(/<((?:https?|mailto|slack):[^|>]*)\|([^>]*)>/giu, "$2 ($1)")
-    .replace(/<\/?[a-z][^>]*>/giu, "")
+    // [^<>] rather than [^>]: markup never nests "<", and a run of "<@<@<@…" with no ">" is then
+    // scanned once instead of from every "<" (quadratic time on long input).
+    .replace(/<[@#!][^<>]*>/gu, "[mention removed]")
+    .replace(/<((?:https?|mailto|slack):[^|<>]*)\|([^<>]*)>/giu, "$2 ($1)")
+    .replace(/<\/?[a-z][^<>]*>/giu, "")
     .replace(/[<>]/gu, (c) => (c === "<" ? "‹" : "›"));
 }
 
@@ -45,7 +49,7 @@ export function nameAllowlist(chunks: readonly Chunk[]): Set<string> {
 
 export interface GroundingProblem {
   sentence: string;
-  problem: "unsupported" | "unknown_name";
+  problem: "unsupported" | "unknown_name" | "unsafe" | "foreign_reference" | "markup";
   detail?: string;
 }
 
@@ -99,11 +103,13 @@ function supports(chunkText: string, sentence: string): boolean {
 }
 
 /**
- * Grounding for model-written text, which paraphrases: every sentence of six words or more must
- * carry a [n] marker; the cited passages must contain most of its content words and every number
- * it states; every capitalised name must be one the knowledge uses.
+ * Grounding for model-written text, which paraphrases: every sentence must carry a [n] marker
+ * (short ones too: "Just jumper the safety relay." is four words); the cited passages must contain
+ * most of its content words and every number it states; every capitalised name must be one the
+ * knowledge uses; it must pass the safety rail; and it may carry no link, domain, email, phone or
+ * id, and no markup, that the guide itself does not contain (`guideText`, lower-cased).
  */
-export function checkLlmGrounding(text: string, citations: readonly Citation[], names: ReadonlySet<string>): GroundingProblem[] {
+export function checkLlmGrounding(text: string, citations: readonly Citation[], names: ReadonlySet<string>, guideText = ""): GroundingProblem[] {
   const problems: GroundingProblem[] = [];
   for (const rawLine of text.split("\n")) {
     const line = rawLine.replace(/^\s*[-*•]\s*/u, "").trim();
@@ -113,8 +119,14 @@ export function checkLlmGrounding(text: string, citations: readonly Citation[], 
       const plain = sentence.replace(/\s*\[\d+\]/gu, "").replace(/\*\*/gu, "").trim();
       const wordsOf = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}$%.-]+/gu)?.map((w) => w.replace(/[.-]+$/u, "")) ?? [];
       const sentenceWords = wordsOf(plain);
+      if (/<\/?[a-z!][^<>]*>|javascript:|&lt;|&#/iu.test(plain)) problems.push({ sentence: plain, problem: "markup" });
+      for (const ref of plain.match(/\bhttps?:\/\/[^\s)>\]]+|\bwww\.[^\s)>\]]+|\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24}\b/giu) ?? []) {
+        if (!guideText.includes(ref.toLowerCase().replace(/[.,;:]+$/u, ""))) problems.push({ sentence: plain, problem: "foreign_reference", detail: "link or domain" });
+      }
+      if (redactPersonalData(plain) !== plain && !guideText.includes(plain.toLowerCase())) problems.push({ sentence: plain, problem: "foreign_reference", detail: "contact details or an id" });
+      if (checkSafety(plain, []).kind === "refuse") problems.push({ sentence: plain, problem: "unsafe" });
       if (markers.length === 0) {
-        if (sentenceWords.length >= 6) problems.push({ sentence: plain, problem: "unsupported", detail: "no citation" });
+        if (sentenceWords.length > 0) problems.push({ sentence: plain, problem: "unsupported", detail: "no citation" });
       } else {
         // A passage's headings are part of what it says ("**Digital twins**: …").
         const sourceText = markers.map((c) => (c ? `${c.section} ${c.text}` : "")).join(" ");

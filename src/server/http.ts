@@ -4,7 +4,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "../logger.js";
 import type { CoachService } from "../service.js";
-import type { HistoryMessage } from "../types.js";
+import { sanitizeHistory } from "../coach.js";
+import { RateLimiter } from "../guardrails/rate-limit.js";
+import { FEEDBACK_COMMENT_CHARS } from "../service.js";
+
+const RATE_LIMITED = "You're asking faster than I can coach. Please wait a minute, then ask again.";
 
 export interface PlatformStatus {
   name: "slack" | "teams" | "web";
@@ -45,17 +49,23 @@ export interface HttpDeps {
   platforms: () => PlatformStatus[];
   /** Lets adapters add their routes (Slack events, Teams messages) before the fallbacks. */
   mount?: (app: express.Express) => void;
+  /** Web API limit per client address, and whose X-Forwarded-For to believe (see config). */
+  web?: { ratePerMinute: number; trustProxy: false | number | string[] };
+  /** Extra readiness details (Redis state); `ok: false` is reported but does not fail readiness. */
+  stateHealth?: () => { ok: boolean; detail: string };
 }
 
 const asset = (name: string) => readFileSync(new URL(`./playground/${name}`, import.meta.url), "utf8");
 const PAGE = { html: asset("index.html"), js: asset("playground.js"), css: asset("playground.css") };
 const BODY_LIMIT = "64kb";
+/** The largest body any route accepts (Slack events, 1 MB). */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The one HTTP app: health, readiness, metrics, the web playground and its JSON API, and
  * whatever the platform adapters mount.
  */
-export function createHttpApp({ service, logger, platforms, mount, inFlight }: HttpDeps): express.Express {
+export function createHttpApp({ service, logger, platforms, mount, inFlight, web = { ratePerMinute: 0, trustProxy: false }, stateHealth }: HttpDeps): express.Express {
   const app = express();
   if (inFlight) {
     app.use((_req: Request, res: Response, next: NextFunction) => {
@@ -65,7 +75,11 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
     });
   }
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  // req.ip is the TCP peer unless TRUST_PROXY names the proxies whose X-Forwarded-For to believe:
+  // the web rate limit is keyed on it, so a client must not be able to choose it.
+  app.set("trust proxy", web.trustProxy);
+  const webLimit = new RateLimiter(web.ratePerMinute, service.state);
+  const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? "unknown";
 
   // Request ids on every response and log line.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -82,7 +96,9 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
   app.get("/readyz", (_req, res) => {
     const list = platforms();
     const ready = list.every((p) => !p.enabled || p.ready);
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "starting", index: { chunks: service.coach.retriever.chunks.length }, state: service.state.kind, platforms: list });
+    // A degraded Redis is reported, not a reason to be taken out of the load balancer: the replica
+    // answers from in-process state meanwhile, and every replica shares the same Redis.
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "starting", index: { chunks: service.coach.retriever.chunks.length }, state: service.state.kind, ...(stateHealth ? { stateHealth: stateHealth() } : {}), platforms: list });
   });
 
   app.get("/metrics", async (_req, res) => {
@@ -115,7 +131,13 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
       res.status(400).json({ error: 'Send JSON like {"question": "…"}.' });
       return;
     }
-    const history = Array.isArray(body.history) ? (body.history as HistoryMessage[]) : [];
+    if (!(await webLimit.allow(`web:${clientAddress(req)}`))) {
+      res.setHeader("retry-after", "60");
+      res.status(429).json({ error: RATE_LIMITED, outcome: "refused", reason: "rate_limited", text: RATE_LIMITED, citations: [], followUps: [] });
+      return;
+    }
+    // Bounded here too (the coach bounds it again): turns, characters per turn.
+    const history = Array.isArray(body.history) ? sanitizeHistory(body.history) : [];
     const conversationId = typeof body.conversationId === "string" && body.conversationId ? `web:${body.conversationId.slice(0, 100)}` : `web:${randomUUID()}`;
     const clientId = typeof body.clientId === "string" && body.clientId ? body.clientId.slice(0, 100) : (req.ip ?? "anonymous");
     const { answerId, answer } = await service.ask({ text: body.question, history, user: { id: clientId, platform: "web" }, conversationId, viaButton: body.viaButton === true });
@@ -128,8 +150,17 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
       res.status(400).json({ error: 'Send JSON like {"answerId": "…", "rating": "up"|"down", "comment": "…"}.' });
       return;
     }
-    const comment = typeof body.comment === "string" ? body.comment.slice(0, 2_000) : undefined;
-    const clientId = typeof body.clientId === "string" ? body.clientId.slice(0, 100) : (req.ip ?? "anonymous");
+    if (typeof body.comment === "string" && body.comment.length > FEEDBACK_COMMENT_CHARS) {
+      res.status(413).json({ error: `The comment is ${body.comment.length.toLocaleString("en-US")} characters long; at most ${FEEDBACK_COMMENT_CHARS.toLocaleString("en-US")} are kept.` });
+      return;
+    }
+    if (!(await webLimit.allow(`web-feedback:${clientAddress(req)}`))) {
+      res.setHeader("retry-after", "60");
+      res.status(429).json({ error: RATE_LIMITED });
+      return;
+    }
+    const comment = typeof body.comment === "string" ? body.comment : undefined;
+    const clientId = typeof body.clientId === "string" ? body.clientId.slice(0, 100) : clientAddress(req);
     await service.feedback({ answerId: body.answerId.slice(0, 100), rating: body.rating, comment, platform: "web", userKey: `web:${clientId}` });
     res.status(202).json({ ok: true });
   });
@@ -139,13 +170,16 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
   });
 
   // One catch-all: log the details, tell the caller one short sentence.
-  app.use((error: Error & { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
     if (error.type === "entity.parse.failed") {
       res.status(400).json({ error: "Malformed JSON body." });
       return;
     }
     if (error.type === "entity.too.large") {
-      res.status(413).json({ error: `Request body too large (limit ${BODY_LIMIT}).` });
+      // The limit of the parser that refused it (routes have their own), not a fixed figure.
+      const limit = (error as { limit?: number }).limit;
+      res.status(413).json({ error: `Request body too large (limit ${limit ? `${Math.round(limit / 1024)} KB` : BODY_LIMIT}).` });
+      dropRestThenClose(req);
       return;
     }
     (res.locals.log as Logger | undefined)?.error({ err: error }, "request failed");
@@ -155,15 +189,51 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight }: H
   return app;
 }
 
+/**
+ * After a 413: read and drop the rest of the body (up to 64 MB or 5 s), then close. Closing with
+ * the body still arriving would make the kernel send a reset, which discards the 413 a client that
+ * writes before it reads has not read yet; keeping the connection open would hold it for nothing.
+ */
+function dropRestThenClose(req: IncomingMessage): void {
+  // body-parser reads a refused body off before it reports the error: often nothing is left.
+  if (req.complete) {
+    req.socket.end();
+    return;
+  }
+  let dropped = 0;
+  const giveUp = setTimeout(() => req.destroy(), 5_000).unref();
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > 64 * 1024 * 1024) req.destroy();
+  });
+  req.on("end", () => {
+    clearTimeout(giveUp);
+    req.socket.end();
+  });
+  req.resume();
+}
+
 /** A POST handler that runs on node:http directly, ahead of express (hot paths only). */
 export type FastRoute = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** An HTTP server with timeouts on every connection. */
 export function listen(app: express.Express, port: number, host = "0.0.0.0", fastRoutes: ReadonlyMap<string, FastRoute> = new Map()): Promise<Server> {
-  const server = createServer((req, res) => {
+  // Node checks header and request timeouts only every connectionsCheckingInterval (30 s by
+  // default), which made the 10 s header timeout 30–36 s in practice.
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     const fast = req.method === "POST" ? fastRoutes.get((req.url ?? "").split("?")[0]!) : undefined;
     if (fast) fast(req, res);
     else app(req, res);
+  });
+  // "Expect: 100-continue" (curl sends it for large bodies): a body larger than any route accepts
+  // is refused before the client sends it.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) {
+      res.writeHead(413, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error: "Request body too large." }));
+      return;
+    }
+    res.writeContinue();
+    server.emit("request", req, res);
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

@@ -1,6 +1,6 @@
 /** `npm start`: the server for Slack, Teams, the web playground, health and metrics. */
 import { loadConfig } from "../config.js";
-import { createLogger } from "../logger.js";
+import { createLogger, routeConsoleTo } from "../logger.js";
 import { asCoachError, ConfigInvalidError } from "../errors.js";
 import { startCoachServer } from "./start.js";
 
@@ -12,6 +12,7 @@ try {
   process.exit(1);
 }
 const logger = createLogger(config.logLevel);
+routeConsoleTo(logger);
 const running = await startCoachServer(config, logger);
 
 const shutdown = (signal: string) => {

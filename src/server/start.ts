@@ -53,6 +53,8 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
     logger,
     platforms,
     inFlight,
+    web: { ratePerMinute: config.webRateLimitPerMinute, trustProxy: config.trustProxy },
+    ...(state instanceof RedisStateStore ? { stateHealth: () => state.health() } : {}),
     mount: (a) => {
       slack?.mount(a);
       teams.mount(a);
@@ -83,8 +85,8 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
 }
 
 async function openState(config: CoachConfig, logger: Logger): Promise<{ state: StateStore; events: EventLog; file: FileEventLog }> {
-  const file = new FileEventLog(join(config.dataDir, "feedback.jsonl"), join(config.dataDir, "answers.jsonl"));
+  const file = new FileEventLog(join(config.dataDir, "feedback.jsonl"), join(config.dataDir, "answers.jsonl"), config.answerLogMaxBytes);
   if (!config.redisUrl) return { state: new MemoryStateStore(), events: file, file };
-  const redis = await RedisStateStore.connect(config.redisUrl, logger);
-  return { state: redis, events: new RedisEventLog(redis.client, file, logger), file };
+  const redis = await RedisStateStore.connect(config.redisUrl, logger, "coach:", config.redisTimeoutMs);
+  return { state: redis, events: new RedisEventLog(redis, file, logger), file };
 }

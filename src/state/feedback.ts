@@ -1,11 +1,14 @@
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { RedisClient } from "./redis-store.js";
+import type { RedisStateStore } from "./redis-store.js";
 import type { Logger } from "../logger.js";
 import { redactPersonalData } from "../guardrails/privacy.js";
 
 export interface FeedbackRecord {
+  /** Unique per record: the local file and the Redis stream both hold it, reports count it once. */
+  id?: string;
   answerId: string;
   rating: "up" | "down";
   comment?: string;
@@ -36,17 +39,21 @@ export interface EventLog {
 }
 
 /**
- * Append-only JSONL files under DATA_DIR. Each write is flushed to disk (fdatasync) before the
- * promise resolves, so feedback acknowledged to a user survives a crash or `kill -9`.
+ * Append-only JSONL files under DATA_DIR. Each feedback write is flushed to disk (fdatasync)
+ * before the promise resolves, so feedback acknowledged to a user survives a crash or `kill -9`.
+ * The answer log is rotated to `answers.1.jsonl` beyond `answersMaxBytes`, so at most about twice
+ * that is kept on disk.
  */
 export class FileEventLog implements EventLog {
   readonly kind = "file" as const;
   private queue: Promise<void> = Promise.resolve();
   private answers: WriteStream | undefined;
+  private answersBytes = 0;
 
   constructor(
     readonly feedbackPath: string,
     readonly answersPath: string,
+    readonly answersMaxBytes = Number.POSITIVE_INFINITY,
   ) {
     mkdirSync(dirname(feedbackPath), { recursive: true });
     mkdirSync(dirname(answersPath), { recursive: true });
@@ -61,9 +68,29 @@ export class FileEventLog implements EventLog {
    * stream (no fsync per line), so logging never slows answering down.
    */
   recordAnswer(record: AnswerRecord): Promise<void> {
-    this.answers ??= createWriteStream(this.answersPath, { flags: "a" });
     const line = `${JSON.stringify({ ...record, question: redactPersonalData(record.question) })}\n`;
-    return new Promise((resolve, reject) => this.answers!.write(line, (error) => (error ? reject(error) : resolve())));
+    const bytes = Buffer.byteLength(line);
+    if (this.answers && this.answersBytes + bytes > this.answersMaxBytes) this.rotateAnswers();
+    if (!this.answers) {
+      this.answersBytes = fileSize(this.answersPath);
+      if (this.answersBytes + bytes > this.answersMaxBytes && this.answersBytes > 0) {
+        renameSync(this.answersPath, rotatedPath(this.answersPath));
+        this.answersBytes = 0;
+      }
+      this.answers = createWriteStream(this.answersPath, { flags: "a" });
+    }
+    this.answersBytes += bytes;
+    const stream = this.answers;
+    return new Promise((resolve, reject) => stream.write(line, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** The open stream keeps writing its buffered lines into the renamed file; new lines start a new one. */
+  private rotateAnswers(): void {
+    const old = this.answers!;
+    this.answers = undefined;
+    renameSync(this.answersPath, rotatedPath(this.answersPath));
+    this.answersBytes = 0;
+    old.end();
   }
 
   /** Flush and close the answer stream (shutdown). */
@@ -90,36 +117,58 @@ export class FileEventLog implements EventLog {
   }
 }
 
-/** Redis streams shared by all replicas; falls back to the file log when Redis is down. */
+/**
+ * Redis streams shared by all replicas. Feedback is a promise to a user, and Redis with its
+ * default persistence (RDB snapshots every few minutes, no AOF) loses what it acknowledged since
+ * the last snapshot when it crashes: so feedback is written to the local file first (fsync'd,
+ * which is what the user's acknowledgement waits for), then added to the stream as the shared
+ * copy. Answers go to the stream, or to the file when Redis is down, frozen or failing.
+ */
 export class RedisEventLog implements EventLog {
   readonly kind = "redis" as const;
 
   constructor(
-    private readonly client: RedisClient,
-    private readonly fallback: FileEventLog,
+    private readonly store: RedisStateStore,
+    private readonly file: FileEventLog,
     private readonly logger: Logger,
     private readonly prefix = "coach:",
   ) {}
 
-  recordFeedback(record: FeedbackRecord): Promise<void> {
-    return this.add("feedback", { ...record, comment: record.comment === undefined ? undefined : redactPersonalData(record.comment) }, () => this.fallback.recordFeedback(record));
+  async recordFeedback(record: FeedbackRecord): Promise<void> {
+    const withId = { id: record.id ?? randomUUID(), ...record };
+    await this.file.recordFeedback(withId);
+    const value = { ...withId, comment: withId.comment === undefined ? undefined : redactPersonalData(withId.comment) };
+    await this.add("feedback", value, async () => {
+      this.logger.warn({ code: "coach_event_log_local_only" }, "feedback kept in the local file only: Redis is unavailable");
+    });
   }
 
   recordAnswer(record: AnswerRecord): Promise<void> {
-    return this.add("answers", { ...record, question: redactPersonalData(record.question) }, () => this.fallback.recordAnswer(record));
+    return this.add("answers", { ...record, question: redactPersonalData(record.question) }, () => this.file.recordAnswer(record));
   }
 
-  private async add(stream: string, value: object, fallback: () => Promise<void>): Promise<void> {
-    if (this.client.isReady) {
-      try {
-        await this.client.xAdd(`${this.prefix}${stream}`, "*", { json: JSON.stringify(value) });
-        return;
-      } catch (error) {
-        this.logger.warn({ code: "coach_event_log_fallback", cause: (error as Error).message }, "Redis stream write failed: writing to the local file instead");
-      }
-    }
-    await fallback();
+  private add(stream: string, value: object, fallback: () => Promise<void>): Promise<void> {
+    return this.store.withFallback(async () => {
+      await this.store.client.xAdd(`${this.prefix}${stream}`, "*", { json: JSON.stringify(value) });
+    }, fallback);
   }
+}
+
+function rotatedPath(path: string): string {
+  return path.replace(/(\.jsonl)?$/u, ".1$1");
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The answer log and its rotated predecessor, oldest first (for reports). */
+export async function readAnswerLog<T>(path: string): Promise<T[]> {
+  return [...(await readJsonl<T>(rotatedPath(path))), ...(await readJsonl<T>(path))];
 }
 
 export async function readJsonl<T>(path: string): Promise<T[]> {

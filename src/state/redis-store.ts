@@ -14,25 +14,42 @@ function newClient(url: string) {
 
 export type RedisClient = ReturnType<typeof newClient>;
 
+/** A Redis command that did not answer within the configured time. */
+export class RedisTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms`);
+    this.name = "RedisTimeoutError";
+  }
+}
+
 /**
- * Redis-backed state shared by every replica. When Redis is unreachable the store degrades to
- * in-process state for each operation, logs the switch once (and the recovery once), and never
- * fails a request because of it.
+ * Redis-backed state shared by every replica. When Redis is unreachable, or stops answering (a
+ * frozen or overloaded server keeps its socket open, so only a timeout tells), the store degrades
+ * to in-process state, logs the switch once (and the recovery once), and never fails or holds up
+ * a request because of it. While degraded, commands are not sent at all; a PING every second
+ * tells when Redis answers again.
  */
 export class RedisStateStore implements StateStore {
   readonly kind = "redis" as const;
   private readonly fallback = new MemoryStateStore();
   private degraded = false;
+  /** Tripped by a timeout: the socket looks fine, so only a probe that answers closes it. */
+  private frozen = false;
+  private cause = "";
+  private since = 0;
+  private probe: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private constructor(
     readonly client: RedisClient,
     private readonly logger: Logger,
     private readonly prefix: string,
+    readonly timeoutMs: number,
   ) {}
 
-  static async connect(url: string, logger: Logger, prefix = "coach:"): Promise<RedisStateStore> {
+  static async connect(url: string, logger: Logger, prefix = "coach:", timeoutMs = 500): Promise<RedisStateStore> {
     const client = newClient(url);
-    const store = new RedisStateStore(client, logger, prefix);
+    const store = new RedisStateStore(client, logger, prefix, timeoutMs);
     client.on("error", (error: Error) => store.markDown(error));
     client.on("ready", () => store.markUp());
     try {
@@ -40,6 +57,7 @@ export class RedisStateStore implements StateStore {
     } catch (error) {
       store.markDown(error as Error);
     }
+    await store.checkPersistence();
     return store;
   }
 
@@ -47,25 +65,93 @@ export class RedisStateStore implements StateStore {
     return this.degraded;
   }
 
+  /** AOF on or off, as Redis reports it at start; null when it cannot say (CONFIG disabled, down). */
+  appendOnly: boolean | null = null;
+
+  /**
+   * Feedback never depends on it (the local file is written first), but without AOF a Redis crash
+   * loses the shared streams' entries since the last snapshot: say so once at start.
+   */
+  private async checkPersistence(): Promise<void> {
+    // Not through withFallback: managed Redis often disables CONFIG, which says nothing about health.
+    if (!this.client.isReady) return;
+    try {
+      const reply = (await this.timed(() => this.client.configGet("appendonly"))) as Record<string, string>;
+      this.appendOnly = reply.appendonly === undefined ? null : reply.appendonly === "yes";
+    } catch {
+      this.appendOnly = null;
+    }
+    if (this.appendOnly === false) this.logger.info({ code: "coach_redis_no_aof" }, "Redis runs without AOF: a Redis crash loses recent entries of the shared streams (feedback stays in DATA_DIR/feedback.jsonl); see README, Redis persistence");
+  }
+
+  /** For /readyz: whether Redis is in use, and if not, since when and why. */
+  health(): { ok: boolean; detail: string; appendOnly: boolean | null } {
+    return this.degraded
+      ? { ok: false, detail: `Redis unavailable since ${new Date(this.since).toISOString()} (${this.cause}): using in-process state until it answers again`, appendOnly: this.appendOnly }
+      : { ok: true, detail: "Redis connected", appendOnly: this.appendOnly };
+  }
+
   private markDown(error: Error): void {
+    if (error instanceof RedisTimeoutError && !this.frozen) {
+      this.frozen = true;
+      this.startProbe();
+    }
     if (this.degraded) return;
     this.degraded = true;
+    this.cause = error.message;
+    this.since = Date.now();
     this.logger.warn({ code: "coach_state_degraded", cause: error.message }, "Redis unavailable: using in-process state until it is back");
   }
 
   private markUp(): void {
+    if (this.frozen) return; // connected, but it has not answered yet: the probe decides
     if (!this.degraded) return;
     this.degraded = false;
     this.logger.info({ code: "coach_state_recovered" }, "Redis is back: shared state restored");
   }
 
-  private async withFallback<T>(op: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
-    if (!this.client.isReady) {
-      this.markDown(new Error("not connected"));
+  private startProbe(): void {
+    if (this.probe || this.closed) return;
+    this.probe = setInterval(() => {
+      if (!this.client.isReady) return;
+      this.timed(() => this.client.ping()).then(
+        () => {
+          clearInterval(this.probe);
+          this.probe = undefined;
+          this.frozen = false;
+          this.markUp();
+        },
+        () => undefined,
+      );
+    }, 1_000);
+    this.probe.unref();
+  }
+
+  /** `op`, or a RedisTimeoutError once `timeoutMs` has passed (the command itself is left to finish). */
+  private timed<T>(op: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RedisTimeoutError(this.timeoutMs)), this.timeoutMs);
+      op().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /** Run `op` on Redis within the timeout, or `fallback` when Redis is down, frozen or fails. */
+  async withFallback<T>(op: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    if (!this.client.isReady || this.frozen) {
+      this.markDown(new Error(this.frozen ? "not answering" : "not connected"));
       return fallback();
     }
     try {
-      return await op();
+      return await this.timed(op);
     } catch (error) {
       this.markDown(error as Error);
       return fallback();
@@ -148,13 +234,15 @@ export class RedisStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    // A client that is reconnecting to a dead server would wait forever for QUIT.
-    if (!this.client.isReady) {
+    this.closed = true;
+    if (this.probe) clearInterval(this.probe);
+    // A client that is reconnecting to a dead server, or a frozen one, would wait forever for QUIT.
+    if (!this.client.isReady || this.frozen) {
       if (this.client.isOpen) this.client.destroy();
       return;
     }
     try {
-      await this.client.close();
+      await this.timed(() => this.client.close());
     } catch {
       this.client.destroy();
     }

@@ -1,4 +1,5 @@
 import type { HistoryMessage } from "../types.js";
+import { BoundedTtlMap } from "./bounded.js";
 
 /**
  * Shared state for everything that must agree across replicas: event de-duplication, rate
@@ -21,8 +22,8 @@ export interface StateStore {
 
 export class MemoryStateStore implements StateStore {
   readonly kind = "memory" as const;
-  private readonly claims = new Map<string, number>();
-  private readonly hits = new Map<string, { windowStart: number; count: number }>();
+  private readonly claims: BoundedTtlMap<true>;
+  private readonly hits: BoundedTtlMap<{ windowStart: number; count: number }>;
   private readonly histories = new Map<string, { messages: HistoryMessage[]; expires: number }>();
   private readonly records = new Map<string, { json: string; expires: number }>();
 
@@ -33,14 +34,15 @@ export class MemoryStateStore implements StateStore {
   constructor(
     private readonly clock: () => number = Date.now,
     private readonly maxConversations = 5_000,
-  ) {}
+    limits: { claims?: number; counters?: number } = {},
+  ) {
+    this.claims = new BoundedTtlMap(limits.claims ?? 50_000, clock);
+    this.hits = new BoundedTtlMap(limits.counters ?? 20_000, clock);
+  }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
-    const now = this.clock();
-    this.sweep(now);
-    const until = this.claims.get(key);
-    if (until !== undefined && until > now) return false;
-    this.claims.set(key, now + ttlMs);
+    if (this.claims.get(key)) return false;
+    this.claims.set(key, true, ttlMs);
     return true;
   }
 
@@ -49,7 +51,7 @@ export class MemoryStateStore implements StateStore {
     const windowStart = now - (now % windowMs);
     const entry = this.hits.get(key);
     if (!entry || entry.windowStart !== windowStart) {
-      this.hits.set(key, { windowStart, count: 1 });
+      this.hits.set(key, { windowStart, count: 1 }, windowStart + windowMs - now);
       return 1;
     }
     entry.count++;
@@ -88,12 +90,4 @@ export class MemoryStateStore implements StateStore {
   }
 
   async close(): Promise<void> {}
-
-  /** Bounded memory: expired claims and idle histories are dropped as we go. */
-  private sweep(now: number): void {
-    if (this.claims.size < 10_000) return;
-    for (const [k, until] of this.claims) if (until <= now) this.claims.delete(k);
-    for (const [k, h] of this.histories) if (h.expires <= now) this.histories.delete(k);
-    for (const [k, h] of this.hits) if (h.windowStart < now - 3_600_000) this.hits.delete(k);
-  }
 }

@@ -51,7 +51,8 @@ export function isStopword(word: string): boolean {
 /** Markup a user may paste around a question (HTML tags, Markdown emphasis, code ticks). */
 export function stripMarkup(text: string): string {
   return text
-    .replace(/<\/?[a-z][^>]*>/giu, " ")
+    // [^<>]: a tag never contains "<", and "<a<a<a…" is then scanned once, not from every "<".
+    .replace(/<\/?[a-z][^<>]*>/giu, " ")
     .replace(/[`*_~]+/gu, " ");
 }
 
@@ -104,9 +105,10 @@ export function splitSentences(text: string): string[] {
   let start = 0;
   const boundary = /[.!?](?=\s+["'(\p{Lu}\p{N}$])/gu;
   for (let m = boundary.exec(text); m; m = boundary.exec(text)) {
-    const candidate = text.slice(start, m.index + 1);
-    if (ABBREVIATIONS.test(candidate)) continue;
-    sentences.push(candidate.trim());
+    // Only the candidate's tail can end in an abbreviation; testing the whole candidate, which
+    // grows while abbreviations are skipped ("vs. A vs. A …"), would take quadratic time.
+    if (ABBREVIATIONS.test(text.slice(Math.max(start, m.index - 12), m.index + 1))) continue;
+    sentences.push(text.slice(start, m.index + 1).trim());
     start = m.index + 1;
   }
   const rest = text.slice(start).trim();

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCoach, type Coach } from "../src/coach.js";
+import { emptyInputRail, inputLengthRail, safetyRail } from "../src/guardrails/input.js";
+import { injectionRail } from "../src/guardrails/injection.js";
+import { readingsOf } from "../src/guardrails/obfuscation.js";
+import { redactPersonalData, stripPersonalData } from "../src/guardrails/privacy.js";
+import { checkLlmGrounding, checkPartsGrounding, neutralizeControlSequences, stripDisallowedLinks } from "../src/guardrails/output.js";
+import { normalizeText, splitSentences, stripMarkup, contentTerms } from "../src/text/normalize.js";
+import { silentLogger } from "../src/logger.js";
+import type { Citation } from "../src/types.js";
+import { tempWorkspace } from "./helpers.js";
+
+/**
+ * #14 item 2: every rail over random and repetitive 64 KB inputs returns (a verdict, never a
+ * throw) in bounded time. A quadratic pattern takes seconds on 64 KB; the linear ones take
+ * milliseconds, so the generous 2 s bound only catches the quadratic case. Timings: bench:security.
+ */
+const SIZE = 64 * 1024;
+
+/** A small deterministic PRNG, so a failure names an input that can be rebuilt. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs of what regexes in the rails look for: digits and separators, markup, mentions, emails, abbreviations, expanding characters. */
+const UNITS = ["1", "1-", "1!", "0", "--", "a.", "a-", "A.", "e-", "1.", "<a", "<@", "<!subteam^", "a@", "@a.", "x.y@", "a ", "a a ", "i g ", "vs. A ", "\uFDFA", "\u200B", "[1]", "**", "http://a", "+1 ", "(1) ", "1 1 ", "$1,", "a (at) ", "a dot ", "my name is a ", "I am A ", "ssn 1", "employee 1", "Thanks, A", "\n-- A", "a\n", "Ѕ", "aGVsbG8g"];
+const ALPHABET = "aAzZ019 .,;:!?-_*@$|#<>()[]{}/\\'\"\n\t\u00AD\u200B\uFDFA\u0430ö€";
+
+function inputs(): { name: string; text: string }[] {
+  const out = UNITS.map((u) => ({ name: `repeat ${JSON.stringify(u)}`, text: u.repeat(Math.ceil(SIZE / u.length)).slice(0, SIZE) }));
+  for (let seed = 1; seed <= 6; seed++) {
+    const random = prng(seed);
+    let text = "";
+    while (text.length < SIZE) text += ALPHABET[Math.floor(random() * ALPHABET.length)];
+    out.push({ name: `random seed ${seed}`, text });
+  }
+  // Random mixtures of the units: long runs that switch pattern now and then.
+  for (let seed = 7; seed <= 10; seed++) {
+    const random = prng(seed);
+    let text = "";
+    while (text.length < SIZE) text += UNITS[Math.floor(random() * UNITS.length)]!.repeat(1 + Math.floor(random() * 400));
+    out.push({ name: `runs seed ${seed}`, text: text.slice(0, SIZE) });
+  }
+  return out;
+}
+
+const citation: Citation = { id: "c1", document: "Guide", title: "Predictive maintenance", section: "Use cases › Predictive maintenance", path: ["Use cases", "Predictive maintenance"], score: 1, text: "Predictive maintenance uses sensor data to predict failures. Vendors include Augury." };
+const rails = [emptyInputRail, inputLengthRail(4_000), safetyRail, injectionRail];
+const functions: Record<string, (text: string) => unknown> = {
+  readingsOf,
+  redactPersonalData,
+  stripPersonalData,
+  neutralizeControlSequences,
+  stripDisallowedLinks: (t) => stripDisallowedLinks(t, new Set(["example.com"])),
+  normalizeText,
+  stripMarkup,
+  splitSentences,
+  contentTerms,
+  checkPartsGrounding: (t) => checkPartsGrounding([{ kind: "lead", text: t, cites: [0] }], [citation], new Set(["Augury"]), { everyClaimCites: true }),
+  checkLlmGrounding: (t) => checkLlmGrounding(t, [citation], new Set(["Augury"]), citation.text.toLowerCase()),
+};
+
+function within<T>(fn: () => T): { value: T; ms: number } {
+  const started = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - started };
+}
+
+describe("the rails over 64 KB adversarial and random inputs", () => {
+  const cases = inputs();
+
+  it("every input rail returns a verdict, as the question and as a history turn, in bounded time", async () => {
+    const slow: string[] = [];
+    for (const { name, text } of cases) {
+      for (const rail of rails) {
+        for (const input of [{ text, history: [], userKey: "fuzz" }, { text: "what is it?", history: [{ role: "user" as const, content: text }], userKey: "fuzz" }]) {
+          const started = performance.now();
+          const verdict = await rail.check(input);
+          const ms = performance.now() - started;
+          expect(["allow", "refuse", "rewrite"], `${rail.name} on ${name}`).toContain(verdict.kind);
+          if (ms > 2_000) slow.push(`${rail.name} on ${name}: ${Math.round(ms)} ms`);
+        }
+      }
+    }
+    expect(slow).toEqual([]);
+  }, 240_000);
+
+  it("every redaction, hygiene and grounding function returns in bounded time", () => {
+    const slow: string[] = [];
+    for (const { name, text } of cases) {
+      for (const [fname, fn] of Object.entries(functions)) {
+        const { ms } = within(() => fn(text));
+        if (ms > 2_000) slow.push(`${fname} on ${name}: ${Math.round(ms)} ms`);
+      }
+    }
+    expect(slow).toEqual([]);
+  }, 240_000);
+});
+
+describe("the whole pipeline over 64 KB inputs", () => {
+  let ws: ReturnType<typeof tempWorkspace>;
+  let coach: Coach;
+  beforeAll(async () => {
+    ws = tempWorkspace();
+    coach = await createCoach(ws.config, silentLogger);
+  });
+  afterAll(() => ws?.cleanup());
+
+  it("answers every input, as a question and as history, without throwing and in bounded time", async () => {
+    const slow: string[] = [];
+    for (const { name, text } of inputs()) {
+      for (const turn of [
+        { text, history: [], user: { id: "fuzz", platform: "web" as const }, conversationId: "fuzz" },
+        { text: "What is predictive maintenance?", history: Array.from({ length: 30 }, (_, i) => ({ role: i % 2 ? ("assistant" as const) : ("user" as const), content: text })), user: { id: "fuzz", platform: "web" as const }, conversationId: "fuzz" },
+      ]) {
+        const started = performance.now();
+        const answer = await coach.ask(turn);
+        const ms = performance.now() - started;
+        expect(["answered", "no_answer", "refused"], name).toContain(answer.outcome);
+        if (ms > 2_000) slow.push(`${name}: ${Math.round(ms)} ms`);
+      }
+    }
+    expect(slow).toEqual([]);
+  }, 240_000);
+});
