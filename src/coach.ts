@@ -8,8 +8,10 @@ import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
 import { composeExtractiveAnswer } from "./compose/extractive.js";
-import { emptyInputRail, inputLengthRail, rateLimitRail, safetyRail } from "./guardrails/input.js";
-import { injectionRail } from "./guardrails/injection.js";
+import { emptyInputRail, inputLengthRail, rateLimitRail } from "./guardrails/input.js";
+import { createInjectionRail } from "./guardrails/injection.js";
+import { Guard } from "./guardrails/guard.js";
+import { createLlmGuardRail, createSafetyRail } from "./guardrails/rails.js";
 import { RateLimiter } from "./guardrails/rate-limit.js";
 import { MemoryStateStore, type StateStore } from "./state/store.js";
 import { allowedLinkHosts, checkGrounding, checkQuotedGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
@@ -95,13 +97,19 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   );
 
   // Cheap structural checks first, then policy: safety before injection, so a jailbreak that
-  // asks for a bypass is answered with the safety explanation.
+  // asks for a bypass is answered with the safety explanation. The policy rails read meaning
+  // (lexicon + intent classifier, versioned with the index) over the turn and the history; with
+  // a model configured, the model is asked for a second opinion that can only add a refusal.
+  const guard = Guard.fromKnowledge(config.knowledgeDir, index.dir, (note) => logger.info({ note }, "guard model"));
   const inputRails: InputRail[] = [
     emptyInputRail,
     inputLengthRail(config.maxInputChars),
     rateLimitRail(new RateLimiter(config.rateLimitPerMinute, state)),
-    safetyRail,
-    injectionRail,
+    createSafetyRail(guard, state),
+    createInjectionRail(guard),
+    ...(chatModel
+      ? [createLlmGuardRail(guard, chatModel, fileURLToPath(new URL("../prompts/guard.txt", import.meta.url)), (cause) => logger.warn({ model: chatModel.id, cause }, "guard second opinion unavailable: the offline verdict stands"))]
+      : []),
   ];
 
   const reply = (started: number, outcome: Answer["outcome"], reason: ReasonCode | null, text: string, followUps: string[] = []): Answer => ({
@@ -149,7 +157,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const log = logger.child({ conversationId: turn?.conversationId, platform: turn?.user?.platform });
 
     for (const rail of inputRails) {
-      const verdict = await rail.check({ text, history, userKey });
+      const verdict = await rail.check({ text, history, userKey, conversationId: String(turn?.conversationId ?? "unknown") });
       if (verdict.kind === "refuse") {
         log.info({ rail: rail.name, reason: verdict.reason }, "input refused");
         return reply(started, "refused", verdict.reason, verdict.message);
