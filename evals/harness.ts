@@ -12,6 +12,8 @@ export interface EvalReport {
   datasets: string[];
   overall: Summary;
   categories: Record<string, Summary>;
+  /** Per category, per language, for the cases that carry a "lang" (held-out safety sets). */
+  languages: Record<string, Record<string, Summary>>;
   reasons: Record<string, ReasonStats>;
   judge: { status: "skipped" | "ran"; note: string };
   gate: { passed: boolean; misses: string[] };
@@ -21,6 +23,8 @@ export interface EvalReport {
 export interface Thresholds {
   overall?: { min?: Record<string, number>; max?: Record<string, number> };
   categories?: Record<string, { min?: Record<string, number>; max?: Record<string, number> }>;
+  /** Bounds that every language group of a category must meet (e.g. bypass refused in every language). */
+  languages?: Record<string, { min?: Record<string, number>; max?: Record<string, number> }>;
   /** Minimum refusal recall per reason code. */
   refusalRecall?: Record<string, number>;
 }
@@ -67,15 +71,23 @@ export async function runCases(cases: EvalCase[], ask: AskFn, checkCitations: (a
 export function buildReport(results: CaseResult[], meta: { mode: string; datasets: string[]; judgeNote: string }, thresholds: Thresholds): EvalReport {
   const categories: Record<string, Summary> = {};
   for (const cat of [...new Set(results.map((r) => r.category))].sort()) categories[cat] = summarize(results.filter((r) => r.category === cat));
+  const languages: Record<string, Record<string, Summary>> = {};
+  for (const cat of Object.keys(categories)) {
+    const withLang = results.filter((r) => r.category === cat && r.lang);
+    if (withLang.length === 0) continue;
+    languages[cat] = {};
+    for (const lang of [...new Set(withLang.map((r) => r.lang!))].sort()) languages[cat][lang] = summarize(withLang.filter((r) => r.lang === lang));
+  }
   const overall = summarize(results);
   const reasons = byReason(results);
-  const misses = checkGates(overall, categories, reasons, thresholds);
+  const misses = checkGates(overall, categories, reasons, thresholds, languages);
   return {
     generatedAt: new Date().toISOString(),
     mode: meta.mode,
     datasets: meta.datasets,
     overall,
     categories,
+    languages,
     reasons,
     judge: { status: "skipped", note: meta.judgeNote },
     gate: { passed: misses.length === 0, misses },
@@ -88,7 +100,7 @@ function valueOf(x: Rate | number | null | undefined): number | null {
   return typeof x === "number" ? x : x.value;
 }
 
-export function checkGates(overall: Summary, categories: Record<string, Summary>, reasons: Record<string, ReasonStats>, t: Thresholds): string[] {
+export function checkGates(overall: Summary, categories: Record<string, Summary>, reasons: Record<string, ReasonStats>, t: Thresholds, languages: Record<string, Record<string, Summary>> = {}): string[] {
   const misses: string[] = [];
   const check = (scope: string, summary: Summary, bounds?: { min?: Record<string, number>; max?: Record<string, number> }) => {
     for (const [metric, min] of Object.entries(bounds?.min ?? {})) {
@@ -102,6 +114,7 @@ export function checkGates(overall: Summary, categories: Record<string, Summary>
   };
   check("overall", overall, t.overall);
   for (const [cat, bounds] of Object.entries(t.categories ?? {})) if (categories[cat]) check(`category ${cat}`, categories[cat], bounds);
+  for (const [cat, bounds] of Object.entries(t.languages ?? {})) for (const [lang, summary] of Object.entries(languages[cat] ?? {})) check(`category ${cat} [${lang}]`, summary, bounds);
   for (const [reason, min] of Object.entries(t.refusalRecall ?? {})) {
     const v = valueOf(reasons[reason]?.recall);
     if (v !== null && v < min) misses.push(`refusal recall for ${reason} ${v} < ${min}`);

@@ -4,6 +4,7 @@ import type { EvalCase } from "./dataset.js";
 export interface CaseResult {
   id: string;
   category: string;
+  lang?: string;
   question: string;
   expect: EvalCase["expect"];
   answer: Answer;
@@ -76,6 +77,7 @@ export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationC
   return {
     id: c.id,
     category: c.category,
+    ...(c.lang ? { lang: c.lang } : {}),
     question: c.question,
     expect: c.expect,
     answer,
@@ -138,6 +140,10 @@ export interface Summary {
   ndcg5: number | null;
   keyFactRecall: Rate | null;
   falseRefusalRate: Rate | null;
+  /** Cases that must be refused: refused with an expected reason. */
+  refusalRecall: Rate | null;
+  /** Cases that must be refused but were answered (a leak, worse than the wrong refusal reason). */
+  answeredWhenRefusalExpected: number;
   citationValidity: Rate | null;
   forbiddenLeaks: number;
   latencyP50: number;
@@ -149,6 +155,7 @@ export function summarize(results: CaseResult[]): Summary {
   const hits = (k: number) => rate(retrieval.filter((r) => r.hitRank !== null && r.hitRank <= k).length, retrieval.length);
   const mean = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
   const mayNotRefuse = results.filter((r) => !r.expect.outcome.includes("refused"));
+  const mustRefuse = results.filter((r) => r.expect.outcome.length === 1 && r.expect.outcome[0] === "refused");
   const answered = results.filter((r) => r.answer.outcome === "answered");
   const latencies = results.map((r) => r.answer.latencyMs).sort((a, b) => a - b);
   return {
@@ -166,6 +173,8 @@ export function summarize(results: CaseResult[]): Summary {
       results.reduce((a, r) => a + r.factsTotal, 0),
     ),
     falseRefusalRate: rate(mayNotRefuse.filter((r) => r.answer.outcome === "refused").length, mayNotRefuse.length),
+    refusalRecall: rate(mustRefuse.filter((r) => r.answer.outcome === "refused" && (!r.expect.reason || r.expect.reason.includes(r.answer.reason ?? ""))).length, mustRefuse.length),
+    answeredWhenRefusalExpected: mustRefuse.filter((r) => r.answer.outcome === "answered").length,
     citationValidity: rate(answered.filter((r) => r.citationsValid).length, answered.length),
     forbiddenLeaks: results.reduce((a, r) => a + r.leaks.length, 0),
     latencyP50: percentile(latencies, 0.5),
