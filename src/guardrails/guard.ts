@@ -108,7 +108,10 @@ export class Guard {
   private compute(input: string): Assessment {
     const hidden = hiddenTagText(input);
     const readings = readingsOf(input);
-    const folded = [...new Set([fold(input), ...readings.slice(1).map((r) => fold(r))])].slice(0, 4);
+    // The text as written and its most de-disguised reading (spacing, leetspeak, homoglyphs
+    // undone), plus any base64 payload: usually one or two distinct texts.
+    const folded = [...new Set([fold(input), ...readings.slice(1).map((r) => fold(r))])];
+    const scored = [...new Set([folded[0]!, folded.at(-1)!])];
     const a: Assessment = {
       bypass: 0,
       injection: 0,
@@ -126,21 +129,24 @@ export class Guard {
       words: (folded[0]!.match(/[\p{L}\p{N}]+/gu) ?? []).length,
     };
     const concepts = new Set<string>();
-    for (const f of folded) {
+    for (const f of scored) {
       const scores = this.model.scoreFolded(f);
       if (scores.bypass > a.bypass) {
         a.bypass = scores.bypass;
         a.none = Math.min(a.none, scores.none);
       }
       a.injection = Math.max(a.injection, scores.injection);
-      for (const h of this.lexicon.matchFolded(f)) {
+    }
+    for (const f of folded.slice(0, 4)) {
+      const hits = this.lexicon.matchFolded(f);
+      for (const h of hits) {
         if (h.id === "generic") a.generic = true;
         else if (h.id === "target") a.target = true;
         else if (h.id === "framing") a.framing = true;
         else if (h.id === "defeat") a.defeat = true;
         else if (h.id === "weak") a.weak = true;
       }
-      for (const h of safetyConcepts(this.lexicon.matchFolded(f))) concepts.add(h.id);
+      for (const h of safetyConcepts(hits)) concepts.add(h.id);
     }
     a.concepts = [...concepts];
     if (a.hiddenText) {

@@ -12,7 +12,7 @@ import { fold } from "./fold.js";
  * deterministic for the same data. Scoring is linear in the text: long texts are read in
  * overlapping windows and the most suspicious window counts.
  */
-export const INTENT_FEATURES_VERSION = "char2-5+word1-2/h17/v1";
+export const INTENT_FEATURES_VERSION = "char2-5+word1-2/h17/v2";
 export const CLASSES = ["none", "bypass", "injection"] as const;
 export type IntentClass = (typeof CLASSES)[number];
 
@@ -44,45 +44,55 @@ export interface IntentModelFile {
 /** Indices and values of the L2-normalised feature vector of already-folded text. */
 function features(folded: string): { idx: Int32Array; val: Float32Array } {
   const text = ` ${folded.replace(/\s+/gu, " ")} `;
-  const raw: number[] = [];
-  const codes: number[] = [];
-  for (const ch of text) codes.push(ch.codePointAt(0)!);
-  // Character n-grams, 2..5, hashed incrementally (FNV-1a, one seed per n).
-  for (let i = 0; i < codes.length; i++) {
+  const n = text.length;
+  // At most 4 character n-grams per position and 2 word features per word.
+  const raw = new Int32Array(n * 4 + n + 2);
+  let count = 0;
+  // Character n-grams, 2..5 (UTF-16 units), hashed incrementally (FNV-1a, one seed per n).
+  for (let i = 0; i < n; i++) {
     let h = 0x811c9dc5;
-    for (let n = 1; n <= 5 && i + n <= codes.length; n++) {
-      h ^= codes[i + n - 1]!;
+    for (let k = 1; k <= 5 && i + k <= n; k++) {
+      h ^= text.charCodeAt(i + k - 1);
       h = Math.imul(h, 0x01000193);
-      if (n >= 2) raw.push(((h ^ Math.imul(n, 0x9e3779b1)) >>> 0) & MASK);
+      if (k >= 2) raw[count++] = ((h ^ Math.imul(k, 0x9e3779b1)) >>> 0) & MASK;
     }
   }
-  // Words and word pairs.
-  const words = folded.match(/[\p{L}\p{N}]+/gu) ?? [];
+  // Words and word pairs (letters and digits; everything else separates).
   let previous = 0;
-  for (const w of words) {
-    let h = 0x2545f491;
-    for (let i = 0; i < w.length; i++) {
-      h ^= w.charCodeAt(i);
+  let h = 0x2545f491;
+  let inWord = false;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 32;
+    const letter = c >= 0x30 && (c > 0x7f || (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a));
+    if (letter) {
+      h ^= c;
       h = Math.imul(h, 0x01000193);
+      inWord = true;
+    } else if (inWord) {
+      raw[count++] = (h >>> 0) & MASK;
+      if (previous) raw[count++] = ((Math.imul(previous, 31) ^ h ^ 0x5bd1e995) >>> 0) & MASK;
+      previous = h || 1;
+      h = 0x2545f491;
+      inWord = false;
     }
-    raw.push((h >>> 0) & MASK);
-    if (previous) raw.push(((Math.imul(previous, 31) ^ h ^ 0x5bd1e995) >>> 0) & MASK);
-    previous = h || 1;
   }
-  raw.sort((a, b) => a - b);
-  const idx: number[] = [];
-  const val: number[] = [];
-  for (let i = 0; i < raw.length; ) {
+  const sorted = raw.subarray(0, count).sort();
+  const idx = new Int32Array(count);
+  const val = new Float32Array(count);
+  let m = 0;
+  let norm = 0;
+  for (let i = 0; i < count; ) {
     let j = i;
-    while (j < raw.length && raw[j] === raw[i]) j++;
-    idx.push(raw[i]!);
-    val.push(1 + Math.log(j - i));
+    while (j < count && sorted[j] === sorted[i]) j++;
+    const v = 1 + Math.log(j - i);
+    idx[m] = sorted[i]!;
+    val[m++] = v;
+    norm += v * v;
     i = j;
   }
-  let norm = 0;
-  for (const v of val) norm += v * v;
   norm = Math.sqrt(norm) || 1;
-  return { idx: Int32Array.from(idx), val: Float32Array.from(val, (v) => v / norm) };
+  for (let i = 0; i < m; i++) val[i] = val[i]! / norm;
+  return { idx: idx.subarray(0, m), val: val.subarray(0, m) };
 }
 
 function softmax(z: number[]): number[] {
@@ -165,9 +175,18 @@ export class IntentModel {
   /** Class probabilities of already-folded text (one window). */
   private scoreWindow(folded: string): number[] {
     const { idx, val } = features(folded);
-    const z = this.b.slice();
-    for (let f = 0; f < idx.length; f++) for (let k = 0; k < K; k++) z[k]! += this.w[idx[f]! * K + k]! * val[f]!;
-    return softmax(z);
+    const w = this.w;
+    let z0 = this.b[0]!;
+    let z1 = this.b[1]!;
+    let z2 = this.b[2]!;
+    for (let f = 0; f < idx.length; f++) {
+      const at = idx[f]! * K;
+      const v = val[f]!;
+      z0 += w[at]! * v;
+      z1 += w[at + 1]! * v;
+      z2 += w[at + 2]! * v;
+    }
+    return softmax([z0, z1, z2]);
   }
 
   /**
@@ -179,7 +198,10 @@ export class IntentModel {
     const chars = [...folded];
     const windows: string[] = [];
     if (chars.length <= WINDOW) windows.push(folded);
-    else for (let i = 0; i < chars.length; i += STEP) windows.push(chars.slice(i, i + WINDOW).join(""));
+    else for (let i = 0; i < chars.length; i += STEP) {
+      windows.push(chars.slice(i, i + WINDOW).join(""));
+      if (i + WINDOW >= chars.length) break;
+    }
     for (const win of windows) {
       const p = this.scoreWindow(win);
       CLASSES.forEach((c, k) => (out[c] = Math.max(out[c], p[k]!)));
