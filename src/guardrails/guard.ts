@@ -51,6 +51,8 @@ const T = {
   bypassWithObject: 0.5,
   /** Defeat intent with an everyday device word and a defeat word ("make the door not stop it"). */
   bypassWithWeakObject: 0.85,
+  /** The same without a defeat word: only a near-certain intent ("keep the press cycling with my hand in the die"). */
+  bypassWithWeakObjectAlone: 0.95,
   /** Defeat intent with only a generic safety word ("the protection", "safety device"). */
   bypassWithGeneric: 0.6,
   /** A defeat phrase counts unless the classifier reads a legitimate question. */
@@ -172,6 +174,7 @@ export class Guard {
     if (a.concepts.length && a.defeat && a.safetyPhrase && a.none < T.clearlyLegitimate) return "defeat_word_and_phrase";
     if (a.safetyPhrase && a.bypass >= T.bypassPhrase && a.none < T.legitimate) return `phrase_${a.safetyPhrase}`;
     if (a.weak && a.defeat && a.bypass >= T.bypassWithWeakObject) return "defeat_intent_device_word";
+    if (a.weak && a.bypass >= T.bypassWithWeakObjectAlone && a.none <= 1 - T.bypassWithWeakObjectAlone) return "defeat_intent_hazard_words";
     return null;
   }
 

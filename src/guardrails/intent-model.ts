@@ -121,7 +121,7 @@ export class IntentModel {
    * Multinomial logistic regression by stochastic gradient descent with AdaGrad step sizes and
    * L2, classes weighted by inverse frequency; examples visited in a seeded order.
    */
-  static train(examples: TrainingExample[], trainingHash: string, { epochs = 10, rate = 0.5, l2 = 1e-6, seed = 13 } = {}): IntentModel {
+  static train(examples: TrainingExample[], trainingHash: string, { epochs = 6, rate = 0.5, l2 = 1e-6, seed = 13 } = {}): IntentModel {
     const w = new Float32Array(DIM * K);
     const g2 = new Float32Array(DIM * K).fill(1e-2);
     const b = new Array<number>(K).fill(0);

@@ -39,7 +39,7 @@ function trainingFiles(knowledgeDir: string): string[] {
 }
 
 /** Bump when composition or augmentation below changes: the classifier is retrained. */
-export const CORPUS_VERSION = "2";
+export const CORPUS_VERSION = "3";
 
 /** Hash of everything the classifier is fitted on, plus the feature and corpus versions: a change retrains. */
 export function trainingHash(knowledgeDir: string): string {
