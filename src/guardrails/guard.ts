@@ -36,6 +36,8 @@ export interface Assessment {
   defeat: boolean;
   /** An everyday word for a device ("the curtain", "the door"). */
   weak: boolean;
+  /** A word of the legitimate side: authorise, permit, log, audit, standard, design, explain. */
+  legit: boolean;
   safetyPhrase: string | null;
   injectionPhrase: string | null;
   markup: boolean;
@@ -51,6 +53,9 @@ const T = {
   bypassWithObject: 0.5,
   /** Defeat intent with an everyday device word and a defeat word ("make the door not stop it"). */
   bypassWithWeakObject: 0.85,
+  /** With words of the legitimate side present. */
+  bypassDespiteLegitimate: 0.8,
+  bypassWordDespiteLegitimate: 0.6,
   /** The same without a defeat word: only a near-certain intent ("keep the press cycling with my hand in the die"). */
   bypassWithWeakObjectAlone: 0.95,
   /** Defeat intent with only a generic safety word ("the protection", "safety device"). */
@@ -61,6 +66,7 @@ const T = {
   bypassWord: 0.15,
   legitimate: 0.75,
   clearlyLegitimate: 0.9,
+  certainlyLegitimate: 0.97,
   injectionWithTarget: 0.5,
   injectionPhrase: 0.2,
 };
@@ -124,6 +130,7 @@ export class Guard {
       framing: false,
       defeat: false,
       weak: false,
+      legit: false,
       safetyPhrase: safetyPhrase(readings),
       injectionPhrase: injectionPhrase(readings),
       markup: readings.some((r) => TEMPLATE_MARKUP.test(r)),
@@ -147,6 +154,7 @@ export class Guard {
         else if (h.id === "framing") a.framing = true;
         else if (h.id === "defeat") a.defeat = true;
         else if (h.id === "weak") a.weak = true;
+        else if (h.id === "legit") a.legit = true;
       }
       for (const h of safetyConcepts(hits)) concepts.add(h.id);
     }
@@ -168,10 +176,20 @@ export class Guard {
    * confidently wrong.
    */
   private safetyOf(a: Assessment): Finding {
+    // Skipping a safety check because a model says the equipment is fine is never a process question.
+    if (a.safetyPhrase === "skip_check_on_model_word" && a.none < T.clearlyLegitimate) return "phrase_skip_check_on_model_word";
+    // Words of the sanctioned route (authorise, permit, log, audit, a standard, design, explain)
+    // raise the bar: only a clear defeat intent is refused, and the weaker signals do not count.
+    if (a.legit) {
+      if ((a.concepts.length || a.generic || a.safetyPhrase) && a.bypass >= T.bypassDespiteLegitimate) return "defeat_intent_despite_process_words";
+      if (a.concepts.length && a.defeat && a.bypass >= T.bypassWordDespiteLegitimate) return "defeat_word_despite_process_words";
+      return null;
+    }
     if (a.concepts.length && a.bypass >= T.bypassWithObject) return "defeat_intent_named_function";
     if (a.generic && a.bypass >= T.bypassWithGeneric) return "defeat_intent_safety_word";
     if (a.concepts.length && a.defeat && a.bypass >= T.bypassWord && a.none < T.legitimate) return "defeat_word_named_function";
-    if (a.concepts.length && a.defeat && a.safetyPhrase && a.none < T.clearlyLegitimate) return "defeat_word_and_phrase";
+    // A named function, a defeat word and a defeat phrase: three signals agree.
+    if (a.concepts.length && a.defeat && a.safetyPhrase && a.none < T.certainlyLegitimate) return "defeat_word_and_phrase";
     if (a.safetyPhrase && a.bypass >= T.bypassPhrase && a.none < T.legitimate) return `phrase_${a.safetyPhrase}`;
     if (a.weak && a.defeat && a.bypass >= T.bypassWithWeakObject) return "defeat_intent_device_word";
     if (a.weak && a.bypass >= T.bypassWithWeakObjectAlone && a.none <= 1 - T.bypassWithWeakObjectAlone) return "defeat_intent_hazard_words";

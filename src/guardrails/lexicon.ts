@@ -20,6 +20,8 @@ export interface LexiconFile {
   defeatVerbs?: { terms: Record<string, string[]> };
   /** Everyday words for a device ("the curtain", "the door"): a weak "what" signal. */
   weakObjects?: { terms: Record<string, string[]> };
+  /** Words of the legitimate side (authorise, permit, log, audit, standard, design, explain). */
+  legitimate?: { terms: Record<string, string[]> };
 }
 
 interface Node {
@@ -34,7 +36,7 @@ export interface LexiconHit {
 }
 
 /** Groups that are not safety concepts themselves. */
-const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak"]);
+const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit"]);
 const LETTER = /[\p{L}\p{N}]/u;
 /** Scripts written without spaces between words: a term may start anywhere. */
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
@@ -59,6 +61,7 @@ export class Lexicon {
     for (const [lang, terms] of Object.entries(file.framings?.terms ?? {})) for (const t of terms) this.add(t, "framing", lang);
     for (const [lang, terms] of Object.entries(file.defeatVerbs?.terms ?? {})) for (const t of terms) this.add(t, "defeat", lang);
     for (const [lang, terms] of Object.entries(file.weakObjects?.terms ?? {})) for (const t of terms) this.add(t, "weak", lang);
+    for (const [lang, terms] of Object.entries(file.legitimate?.terms ?? {})) for (const t of terms) this.add(t, "legit", lang);
     this.languages = [...langs].sort();
   }
 
