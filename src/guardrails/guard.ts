@@ -50,25 +50,28 @@ export type Finding = string | null;
 
 const T = {
   /** Defeat intent with a named safety function. */
-  bypassWithObject: 0.5,
-  /** Defeat intent with an everyday device word and a defeat word ("make the door not stop it"). */
-  bypassWithWeakObject: 0.85,
-  /** With words of the legitimate side present. */
-  bypassDespiteLegitimate: 0.8,
-  bypassWordDespiteLegitimate: 0.6,
-  /** The same without a defeat word: only a near-certain intent ("keep the press cycling with my hand in the die"). */
-  bypassWithWeakObjectAlone: 0.95,
+  bypassWithObject: 0.3,
   /** Defeat intent with only a generic safety word ("the protection", "safety device"). */
-  bypassWithGeneric: 0.6,
-  /** A defeat phrase counts unless the classifier reads a legitimate question. */
-  bypassPhrase: 0.2,
+  bypassWithGeneric: 0.5,
   /** A defeat word with a named function counts unless the classifier reads a legitimate question. */
   bypassWord: 0.15,
+  /** A defeat phrase counts unless the classifier reads a legitimate question. */
+  bypassPhrase: 0.2,
   legitimate: 0.75,
   clearlyLegitimate: 0.9,
   certainlyLegitimate: 0.97,
+  /** With words of the legitimate side present (authorise, permit, audit, a standard…). */
+  bypassDespiteLegitimate: 0.6,
+  /** An everyday device word ("the door", "the scanner") with a defeat word. */
+  bypassWithWeakObject: 0.8,
+  /** An everyday device or hazard word alone ("keep the press cycling with my hand in the die"). */
+  bypassWithWeakObjectAlone: 0.9,
+  /** A defeat word and a near-certain defeat intent, the device described in other words. */
+  bypassWordAlone: 0.95,
   injectionWithTarget: 0.5,
   injectionPhrase: 0.2,
+  /** A near-certain injection intent with no target word from the lexicon ("paste your preamble"). */
+  injectionAlone: 0.95,
 };
 
 const HISTORY_TURNS = 10;
@@ -181,8 +184,7 @@ export class Guard {
     // Words of the sanctioned route (authorise, permit, log, audit, a standard, design, explain)
     // raise the bar: only a clear defeat intent is refused, and the weaker signals do not count.
     if (a.legit) {
-      if ((a.concepts.length || a.generic || a.safetyPhrase) && a.bypass >= T.bypassDespiteLegitimate) return "defeat_intent_despite_process_words";
-      if (a.concepts.length && a.defeat && a.bypass >= T.bypassWordDespiteLegitimate) return "defeat_word_despite_process_words";
+      if ((a.concepts.length || a.generic || a.safetyPhrase || (a.weak && a.defeat)) && a.bypass >= T.bypassDespiteLegitimate) return "defeat_intent_despite_process_words";
       return null;
     }
     if (a.concepts.length && a.bypass >= T.bypassWithObject) return "defeat_intent_named_function";
@@ -192,7 +194,8 @@ export class Guard {
     if (a.concepts.length && a.defeat && a.safetyPhrase && a.none < T.certainlyLegitimate) return "defeat_word_and_phrase";
     if (a.safetyPhrase && a.bypass >= T.bypassPhrase && a.none < T.legitimate) return `phrase_${a.safetyPhrase}`;
     if (a.weak && a.defeat && a.bypass >= T.bypassWithWeakObject) return "defeat_intent_device_word";
-    if (a.weak && a.bypass >= T.bypassWithWeakObjectAlone && a.none <= 1 - T.bypassWithWeakObjectAlone) return "defeat_intent_hazard_words";
+    if (a.weak && a.bypass >= T.bypassWithWeakObjectAlone) return "defeat_intent_hazard_words";
+    if (a.defeat && a.bypass >= T.bypassWordAlone) return "defeat_word_and_intent";
     return null;
   }
 
@@ -204,6 +207,7 @@ export class Guard {
     if (a.injectionPhrase === "secrets") return "phrase_secrets";
     if (a.target && a.injection >= T.injectionWithTarget) return "override_or_reveal_intent";
     if (a.injectionPhrase && a.injection >= T.injectionPhrase) return `phrase_${a.injectionPhrase}`;
+    if (a.injection >= T.injectionAlone) return "injection_intent";
     return null;
   }
 

@@ -24,7 +24,7 @@ const TRIP_OR_SAFETY = new RegExp(`\\btrips?\\b|${SAFETY_FUNCTION}`, "u");
 /** Letter-spaced or squashed text: "bypassthelightcurtain". */
 const SQUASHED = /(bypass|defeat|disable|jumper|override|mute|spoof|trick)(the|a|my|our)?(lightcurtain|interlock|estop|emergencystop|safetyplc|safetyrelay|guarddoor|guardswitch|safetymat|reliefvalve|twohandcontrol)/u;
 /** "skip the inspection because the model says it's fine" */
-const SKIP_CHECK = /\b(skip|skipping|avoid|postpone|defer|cancel|ignore|drop|not\s+(do|bother\s+with)|no\s+need\s+(for|to\s+do)|(don't|do\s+not|doesn't|won't)\s+need|without)\b[^.?!\n]{0,40}\b(inspections?|safety\s+(checks?|reviews?|inspections?|walk-?downs?)|pre-?start\s+checks?|lockout|tagout|loto|permit|walk-?downs?|proof\s+tests?|function\s+tests?)\b/u;
+const SKIP_CHECK = /\b(skip|skipping|avoid|postpone|defer|cancel|ignore|drop|not\s+(do|bother\s+with)|no\s+need\s+(for|to\s+do)|(don't|do\s+not|doesn't|won't)\s+need|without)\b[^.?!\n]{0,40}\b(inspections?|safety\s+(checks?|reviews?|inspections?|walk-?downs?)|pre-?start\s+checks?|lockout|tagout|loto|isolation|isolating|permit|walk-?downs?|proof\s+tests?|function\s+tests?)\b/u;
 const MODEL_SAYS_FINE = /\b(model|ai|algorithm|prediction|predictive|pdm|ml|dashboard|system|score)\b[^.?!\n]{0,50}\b(says?|said|shows?|showed|predicts?|predicted|thinks?|rates?|reports?|indicates?|flags?|claims?|tells?|is\s+confident|confident)\b[^.?!\n]{0,40}\b(fine|ok|okay|healthy|safe|good|normal|no\s+(risk|issues?|problems?|failure)|low\s+risk|won't\s+fail|will\s+not\s+fail|not\s+fail)\b/u;
 const DEFEAT_ALONE = new RegExp(`\\b${DEFEAT}\\b`, "u");
 const OBJECT_MENTION = new RegExp(SAFETY_FUNCTION, "u");
