@@ -230,8 +230,9 @@ export class Guard {
       const joined = this.assess(`${topic}\n${bound(text, 2_000)}`);
       const legitimate = now.none >= 0.9 && !now.framing && now.bypass < 0.1;
       if (now.framing && !legitimate) return "continuation_reframed";
-      // The turn points back at the refused one: "it", a device, a defeat word, or a bare "how?".
-      const pointsBack = ANAPHORA.test(fold(text)) || now.concepts.length > 0 || now.weak || now.defeat || (now.words <= 4 && now.none < 0.9);
+      // The turn points back at the refused one: "it", a device, a defeat word, or a bare "how?"
+      // (a short "thanks" or "ok" does not).
+      const pointsBack = ANAPHORA.test(fold(text)) || now.concepts.length > 0 || now.weak || now.defeat || (now.words <= 4 && now.none < 0.9 && /[?？;]/u.test(text));
       if (pointsBack && !legitimate && joined.bypass >= T.bypassWithObject) return "continuation_same_topic";
       return null;
     }
