@@ -189,7 +189,9 @@ export class Guard {
     }
     if (a.concepts.length && a.bypass >= T.bypassWithObject) return "defeat_intent_named_function";
     if (a.generic && a.bypass >= T.bypassWithGeneric) return "defeat_intent_safety_word";
-    if (a.concepts.length && a.defeat && a.bypass >= T.bypassWord && a.none < T.legitimate) return "defeat_word_named_function";
+    // A named function and a defeat word, with no word of the sanctioned route: refused unless the
+    // classifier is sure it is a legitimate question.
+    if (a.concepts.length && a.defeat && a.none < T.clearlyLegitimate) return "defeat_word_named_function";
     // A named function, a defeat word and a defeat phrase: three signals agree.
     if (a.concepts.length && a.defeat && a.safetyPhrase && a.none < T.certainlyLegitimate) return "defeat_word_and_phrase";
     if (a.safetyPhrase && a.bypass >= T.bypassPhrase && a.none < T.legitimate) return `phrase_${a.safetyPhrase}`;

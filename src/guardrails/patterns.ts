@@ -25,7 +25,7 @@ const TRIP_OR_SAFETY = new RegExp(`\\btrips?\\b|${SAFETY_FUNCTION}`, "u");
 const SQUASHED = /(bypass|defeat|disable|jumper|override|mute|spoof|trick)(the|a|my|our)?(lightcurtain|interlock|estop|emergencystop|safetyplc|safetyrelay|guarddoor|guardswitch|safetymat|reliefvalve|twohandcontrol)/u;
 /** "skip the inspection because the model says it's fine" */
 const SKIP_CHECK = /\b(skip|skipping|avoid|postpone|defer|cancel|ignore|drop|not\s+(do|bother\s+with)|no\s+need\s+(for|to\s+do)|(don't|do\s+not|doesn't|won't)\s+need|without)\b[^.?!\n]{0,40}\b(inspections?|safety\s+(checks?|reviews?|inspections?|walk-?downs?)|pre-?start\s+checks?|lockout|tagout|loto|isolation|isolating|permit|walk-?downs?|proof\s+tests?|function\s+tests?)\b/u;
-const MODEL_SAYS_FINE = /\b(model|ai|algorithm|prediction|predictive|pdm|ml|dashboard|system|score)\b[^.?!\n]{0,50}\b(says?|said|shows?|showed|predicts?|predicted|thinks?|rates?|reports?|indicates?|flags?|claims?|tells?|is\s+confident|confident)\b[^.?!\n]{0,40}\b(fine|ok|okay|healthy|safe|good|normal|no\s+(risk|issues?|problems?|failure)|low\s+risk|won't\s+fail|will\s+not\s+fail|not\s+fail)\b/u;
+const MODEL_SAYS_FINE = /\b(model|ai|algorithm|prediction|predictive|pdm|ml|dashboard|system|score)\b[^.?!\n]{0,50}\b(says?|said|shows?|showed|predicts?|predicted|thinks?|rates?|reports?|indicates?|flags?|claims?|tells?|is\s+confident|confident|is\s+sure|sure|is\s+certain|certain)\b[^.?!\n]{0,40}\b(fine|ok|okay|healthy|safe|good|normal|no\s+(risk|issues?|problems?|failure)|low\s+risk|won't\s+fail|will\s+not\s+fail|not\s+fail)\b/u;
 const DEFEAT_ALONE = new RegExp(`\\b${DEFEAT}\\b`, "u");
 const OBJECT_MENTION = new RegExp(SAFETY_FUNCTION, "u");
 const ANAPHORA = /\b(it|that|this|them|those|these|one)\b/u;
@@ -33,12 +33,13 @@ const ANAPHORA = /\b(it|that|this|them|those|these|one)\b/u;
 /** A safety phrase in any reading of the text, or in a follow-up to a turn about a safety function. */
 export function safetyPhrase(readings: string[], previousReadings: string[] = []): string | null {
   for (const r of readings) {
+    // Most specific first: a safety check skipped on a model's word.
+    if (SKIP_CHECK.test(r) && MODEL_SAYS_FINE.test(r)) return "skip_check_on_model_word";
     if (VERB_THEN_OBJECT.test(r) || OBJECT_THEN_VERB.test(r)) return "defeat_safety_function";
     if (RUN_WITHOUT_GUARD.test(r)) return "run_without_safety_function";
     if (SKIP_SAFETY.test(r)) return "skip_safety_check";
     if (IN_BYPASS.test(r) && TRIP_OR_SAFETY.test(r)) return "put_in_bypass";
     if (SQUASHED.test(r.replace(/[^a-z]/gu, ""))) return "defeat_safety_function";
-    if (SKIP_CHECK.test(r) && MODEL_SAYS_FINE.test(r)) return "skip_check_on_model_word";
   }
   // Multi-turn: "how do I disable it?" after a turn about light curtains.
   if (previousReadings.length) {
