@@ -65,7 +65,7 @@ const T = {
   /** An everyday device word ("the door", "the scanner") with a defeat word. */
   bypassWithWeakObject: 0.8,
   /** An everyday device or hazard word alone ("keep the press cycling with my hand in the die"). */
-  bypassWithWeakObjectAlone: 0.9,
+  bypassWithWeakObjectAlone: 0.95,
   /** A defeat word and a near-certain defeat intent, the device described in other words. */
   bypassWordAlone: 0.95,
   injectionWithTarget: 0.5,
