@@ -74,6 +74,8 @@ const T = {
   injectionAlone: 0.95,
 };
 
+const AMBIGUOUS_INJECTION_PHRASES = new Set(["jailbreak-persona", "reveal-prompt", "you-are-now", "now-focus", "fake-instruction-label", "what-were-you-told", "evil-roleplay"]);
+
 const HISTORY_TURNS = 10;
 const CACHE_SIZE = 2_000;
 const CACHE_TTL_MS = 10 * 60_000;
@@ -208,7 +210,10 @@ export class Guard {
     // Asking for the coach's keys or tokens is never a coaching question.
     if (a.injectionPhrase === "secrets") return "phrase_secrets";
     if (a.target && a.injection >= T.injectionWithTarget) return "override_or_reveal_intent";
-    if (a.injectionPhrase && a.injection >= T.injectionPhrase) return `phrase_${a.injectionPhrase}`;
+    // Phrases that only ever mean an override ("ignore all previous instructions") stand on their
+    // own; those that also fit honest questions ("developer mode" on a PLC, "your instructions for
+    // a portfolio project", "from now on answer in bullets") need the classifier's agreement.
+    if (a.injectionPhrase && (!AMBIGUOUS_INJECTION_PHRASES.has(a.injectionPhrase) || a.injection >= T.injectionPhrase)) return `phrase_${a.injectionPhrase}`;
     if (a.injection >= T.injectionAlone) return "injection_intent";
     return null;
   }
