@@ -76,6 +76,11 @@ const T = {
 
 const AMBIGUOUS_INJECTION_PHRASES = new Set(["jailbreak-persona", "reveal-prompt", "you-are-now", "now-focus", "fake-instruction-label", "what-were-you-told", "evil-roleplay"]);
 
+/** Short replies that drive the coaching modes or are small talk: never a trigger for an earlier set-up. */
+const COACHING_REPLIES = new Set(
+  "thanks|thank you|ok|okay|ok thanks|help|hi|hello|hey|quiz me|stop|yes|no|next|skip|hint|resume|pause|repeat|not yet|partly|definitely|study plan|readiness check|am i ready|exit|bye".split("|"),
+);
+
 const HISTORY_TURNS = 10;
 const CACHE_SIZE = 2_000;
 const CACHE_TTL_MS = 10 * 60_000;
@@ -267,7 +272,7 @@ export class Guard {
     if (own) return own;
     const userTurns = recentUserTurns(history);
     if (userTurns.length === 0) return null;
-    const short = now.words <= 4;
+    const short = now.words <= 4 && !COACHING_REPLIES.has(fold(text).replace(/[^\p{L}\p{N} ]/gu, "").trim());
     if (short || now.injection >= T.injectionPhrase) {
       // A set-up earlier in the conversation, triggered now.
       if (userTurns.some((t) => this.injectionOf(this.assess(t)) !== null)) return "triggered_earlier_setup";
