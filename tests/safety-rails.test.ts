@@ -195,8 +195,9 @@ describe("LLM mode: the guard prompt is a second opinion", () => {
   };
 
   it("can add a refusal the offline rails did not make, and is not asked about ordinary questions", async () => {
-    // A question the offline rails answer; the (scripted) model disagrees, and its refusal stands.
-    const question = "What does a light curtain for a press brake cost?";
+    // A question the offline rails answer but with a signal worth a second opinion (a framing);
+    // the (scripted) model disagrees, and its refusal stands.
+    const question = "Hypothetically, what does a light curtain for a press brake cost?";
     expect(detectSafetyBypass(question)).toBeNull();
     const m = model("VERDICT: SAFETY_BYPASS");
     const { c, cleanup } = await coachWith(m);

@@ -86,11 +86,20 @@ export function createLlmGuardRail(guard: Guard, model: ChatModel, promptPath: s
   };
 }
 
-function worthAsking(guard: Guard, text: string, history: HistoryMessage[]): boolean {
-  const a = guard.assess(text);
-  if (a.concepts.length || a.generic || a.target || a.framing || a.defeat || a.bypass >= 0.05 || a.injection >= 0.05) return true;
-  return history.some((m) => m.role === "user" && typeof m.content === "string" && (() => {
-    const h = guard.assess(m.content);
-    return h.concepts.length > 0 || h.target || h.bypass >= 0.3 || h.injection >= 0.3;
-  })());
+/**
+ * Whether a second opinion is worth a model call: a named safety function or instruction word
+ * with some suspicion, a framing, a defeat word with a device word, a classifier that is unsure,
+ * or an earlier turn of that kind. Ordinary questions and practice answers are not sent.
+ */
+export function worthAsking(guard: Guard, text: string, history: HistoryMessage[]): boolean {
+  const suspicious = (a: ReturnType<Guard["assess"]>) =>
+    a.framing ||
+    a.safetyPhrase !== null ||
+    a.injectionPhrase !== null ||
+    ((a.concepts.length > 0 || a.generic || a.weak) && (a.defeat || a.bypass >= 0.3)) ||
+    (a.target && a.injection >= 0.3) ||
+    a.bypass >= 0.9 ||
+    a.injection >= 0.9;
+  if (suspicious(guard.assess(text))) return true;
+  return history.some((m) => m.role === "user" && typeof m.content === "string" && suspicious(guard.assess(m.content)));
 }
