@@ -38,6 +38,8 @@ export interface Assessment {
   weak: boolean;
   /** A word of the legitimate side: authorise, permit, log, audit, standard, design, explain. */
   legit: boolean;
+  /** The text addresses the coach ("you", "your", "du", "tu", "你", "あなた"…). */
+  addressed: boolean;
   safetyPhrase: string | null;
   injectionPhrase: string | null;
   markup: boolean;
@@ -63,7 +65,7 @@ const T = {
   /** With words of the legitimate side present (authorise, permit, audit, a standard…). */
   bypassDespiteLegitimate: 0.6,
   /** An everyday device word ("the door", "the scanner") with a defeat word. */
-  bypassWithWeakObject: 0.8,
+  bypassWithWeakObject: 0.5,
   /** An everyday device or hazard word alone ("keep the press cycling with my hand in the die"). */
   bypassWithWeakObjectAlone: 0.95,
   /** A defeat word and a near-certain defeat intent, the device described in other words. */
@@ -71,7 +73,7 @@ const T = {
   injectionWithTarget: 0.5,
   injectionPhrase: 0.2,
   /** A near-certain injection intent with no target word from the lexicon ("paste your preamble"). */
-  injectionAlone: 0.95,
+  injectionAlone: 0.97,
 };
 
 const AMBIGUOUS_INJECTION_PHRASES = new Set(["jailbreak-persona", "reveal-prompt", "you-are-now", "now-focus", "fake-instruction-label", "what-were-you-told", "evil-roleplay"]);
@@ -81,7 +83,13 @@ const COACHING_REPLIES = new Set(
   "thanks|thank you|ok|okay|ok thanks|help|hi|hello|hey|quiz me|stop|yes|no|next|skip|hint|resume|pause|repeat|not yet|partly|definitely|study plan|readiness check|am i ready|exit|bye".split("|"),
 );
 
+/** Second-person words in the lexicon's languages: an injection speaks to the coach. */
+const ADDRESSED =
+  /(^|[^\p{L}])(you|your|yours|yourself|u|du|dich|dir|dein|deine|deinen|ihr|tu|toi|ton|ta|tes|vous|votre|vos|te|tus|usted|voce|seu|sua|tuo|tua|tue|tuoi|jij|je|jouw|ty|twoj|twoja|twoje|ci|tebe|tvuj|tvoje|din|dina|ditt|sen|senin|sana|ты|тебя|тебе|твой|твои|твою|вы|ваш|ваши|ти|твій|твої|ban|kamu|anda|mu)([^\p{L}]|$)|你|您|あなた|君|너|당신|네가|คุณ|तुम|आप|أنت|انت/u;
+
 const HISTORY_TURNS = 10;
+const HISTORY_TURN_CHARS = 2_000;
+const HISTORY_BUDGET = 8_000;
 const CACHE_SIZE = 2_000;
 const CACHE_TTL_MS = 10 * 60_000;
 
@@ -141,6 +149,7 @@ export class Guard {
       defeat: false,
       weak: false,
       legit: false,
+      addressed: ADDRESSED.test(folded[0]!),
       safetyPhrase: safetyPhrase(readings),
       injectionPhrase: injectionPhrase(readings),
       markup: readings.some((r) => TEMPLATE_MARKUP.test(r)),
@@ -156,7 +165,7 @@ export class Guard {
       }
       a.injection = Math.max(a.injection, scores.injection);
     }
-    for (const f of folded.slice(0, 4)) {
+    for (const f of scored) {
       const hits = this.lexicon.matchFolded(f);
       for (const h of hits) {
         if (h.id === "generic") a.generic = true;
@@ -219,7 +228,9 @@ export class Guard {
     // own; those that also fit honest questions ("developer mode" on a PLC, "your instructions for
     // a portfolio project", "from now on answer in bullets") need the classifier's agreement.
     if (a.injectionPhrase && (!AMBIGUOUS_INJECTION_PHRASES.has(a.injectionPhrase) || a.injection >= T.injectionPhrase)) return `phrase_${a.injectionPhrase}`;
-    if (a.injection >= T.injectionAlone) return "injection_intent";
+    // Without a target word, only a near-certain intent addressed to the coach ("you", "your"):
+    // "Tell me about Instrumental" reads like "your instructions" to character n-grams.
+    if (a.injection >= T.injectionAlone && a.addressed) return "injection_intent";
     return null;
   }
 
@@ -295,12 +306,23 @@ export class Guard {
   }
 }
 
+/**
+ * The user's last turns, newest last, each bounded and all together within HISTORY_BUDGET
+ * characters (the newest turns first): reading the history costs a bounded amount per question.
+ */
 function recentUserTurns(history: HistoryMessage[]): string[] {
   if (!Array.isArray(history)) return [];
-  return history
+  const turns = history
     .filter((m) => m && m.role === "user" && typeof m.content === "string")
     .slice(-HISTORY_TURNS)
-    .map((m) => bound(m.content, 4_000));
+    .map((m) => bound(m.content, HISTORY_TURN_CHARS));
+  let budget = HISTORY_BUDGET;
+  const kept: string[] = [];
+  for (let i = turns.length - 1; i >= 0 && budget > 0; i--) {
+    kept.unshift(turns[i]!.slice(0, budget));
+    budget -= turns[i]!.length;
+  }
+  return kept;
 }
 
 /** The coach's own safety refusal, in any language, names these standards. */

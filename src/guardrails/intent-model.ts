@@ -21,7 +21,7 @@ const DIM = 1 << BITS;
 const MASK = DIM - 1;
 const K = CLASSES.length;
 const WINDOW = 480;
-const STEP = 320;
+const STEP = 400;
 
 export interface TrainingExample {
   text: string;

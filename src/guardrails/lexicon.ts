@@ -38,6 +38,15 @@ export interface LexiconHit {
 /** Groups that are not safety concepts themselves. */
 const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit"]);
 const LETTER = /[\p{L}\p{N}]/u;
+/** ASCII fast path for the letter test the walk makes at every step. */
+function isLetter(c: string): boolean {
+  const code = c.charCodeAt(0);
+  if (code < 128) return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+  return LETTER.test(c);
+}
+/** Longest word ending skipped inside a multi-word term, and the walk's budget per start position. */
+const MAX_ENDING = 5;
+const MAX_SKIPS = 2;
 /** Scripts written without spaces between words: a term may start anywhere. */
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
 /** Scripts whose words take endings (Korean particles): a term need not end a word. */
@@ -83,36 +92,60 @@ export class Lexicon {
       node = next;
     }
     const letters = [...folded].length;
+    // Only a long first word may start inside a compound ("…verriegelung"); "not aus" may not
+    // start inside "benötigen".
+    const firstWord = [...(folded.split(" ")[0] ?? "")].length;
     const unspaced = UNSPACED.test(folded);
     // Short Latin or Cyrillic terms ("sis", "trip", "loto") must be whole words (a plural "s" is
     // fine), or "sistema" would name a SIS; long ones may sit inside a compound (Schutztürverriegelung).
     const existing = node.hit;
-    if (!existing || SIGNAL_IDS.has(existing.id)) node.hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || letters >= 7 };
+    if (!existing || SIGNAL_IDS.has(existing.id)) node.hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || firstWord >= 7 };
     this.depth = Math.max(this.depth, letters);
   }
 
-  /** Every concept named in already-folded text (see fold()), each once, in order of appearance. */
+  /**
+   * Every concept named in already-folded text (see fold()), each once, in order of appearance.
+   * A word inside a multi-word term may carry an ending the term does not ("întrerupătorul de
+   * siguranță" for "întrerupător de siguranță"): at a space of the term, up to five more letters
+   * of the text's word are skipped, twice per term at most, so each start costs at most a few
+   * walks as long as the longest term: linear in the text.
+   */
   matchFolded(folded: string): LexiconHit[] {
     const chars = [...folded];
     const found = new Map<string, LexiconHit>();
-    for (let i = 0; i < chars.length; i++) {
-      const atWordStart = i === 0 || !LETTER.test(chars[i - 1]!);
-      let node: Node | undefined = this.root;
-      for (let j = i; j < chars.length && j - i < this.depth; j++) {
-        node = node.next.get(chars[j]!);
-        if (!node) break;
-        const hit = node.hit;
-        if (!hit) continue;
-        if (!atWordStart && !hit.inner && !UNSPACED.test(chars[i]!)) continue;
-        if (hit.short) {
-          const after = chars[j + 1];
-          const afterNext = chars[j + 2];
-          const wordEnds = after === undefined || !LETTER.test(after) || (after === "s" && (afterNext === undefined || !LETTER.test(afterNext)));
-          if (!wordEnds) continue;
-        }
-        const key = hit.id;
-        if (!found.has(key)) found.set(key, { id: hit.id, lang: hit.lang });
+    const record = (hit: NonNullable<Node["hit"]>, start: number, end: number) => {
+      if (start > 0 && letter[start - 1] && !hit.inner && !UNSPACED.test(chars[start]!)) return;
+      if (hit.short) {
+        const after = chars[end + 1];
+        const afterNext = chars[end + 2];
+        const wordEnds = after === undefined || !isLetter(after) || (after === "s" && (afterNext === undefined || !isLetter(afterNext)));
+        if (!wordEnds) return;
       }
+      if (!found.has(hit.id)) found.set(hit.id, { id: hit.id, lang: hit.lang });
+    };
+    const letter = new Uint8Array(chars.length);
+    for (let k = 0; k < chars.length; k++) letter[k] = isLetter(chars[k]!) ? 1 : 0;
+    // Follow the trie from `node` at text position `j`; at a space of the term, the rest of the
+    // text's word may be skipped (at most `skips` more times). Bounded by the term's length.
+    const walk = (start: number, node: Node, j: number, skips: number): void => {
+      let current: Node | undefined = node;
+      for (let k = j; k < chars.length && current; k++) {
+        if (skips > 0 && current !== this.root && letter[k]) {
+          const space = current.next.get(" ");
+          if (space) {
+            let e = k;
+            while (e < chars.length && e - k < MAX_ENDING && letter[e]) e++;
+            if (e < chars.length && chars[e] === " " && e - k < MAX_ENDING) walk(start, space, e + 1, skips - 1);
+          }
+        }
+        current = current.next.get(chars[k]!);
+        if (current?.hit) record(current.hit, start, k);
+      }
+    };
+    for (let i = 0; i < chars.length; i++) {
+      // Most positions start no term: skip them without walking.
+      if (!this.root.next.has(chars[i]!)) continue;
+      walk(i, this.root, i, MAX_SKIPS);
     }
     return [...found.values()];
   }
