@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HistoryMessage, ReasonCode } from "../types.js";
@@ -49,6 +49,8 @@ export interface Assessment {
 
 /** Where a decision came from, for logs and tests (never the text itself). */
 export type Finding = string | null;
+
+const PROJECT_KNOWLEDGE = fileURLToPath(new URL("../../knowledge", import.meta.url));
 
 const T = {
   /** Defeat intent with a named safety function. */
@@ -113,6 +115,12 @@ export class Guard {
   ) {}
 
   static fromKnowledge(knowledgeDir: string, indexDir: string | null, onNote?: (note: string) => void): Guard {
+    // A knowledge directory without safety/ (a team's own guide) still gets the project's rails.
+    if (!existsSync(join(knowledgeDir, "safety", "lexicon.json"))) {
+      onNote?.(`no safety/ in ${knowledgeDir}: using the project's safety lexicon and training data`);
+      knowledgeDir = PROJECT_KNOWLEDGE;
+      indexDir = null;
+    }
     const { model, entry } = loadGuardModel(knowledgeDir, indexDir, onNote);
     const refusals = JSON.parse(readFileSync(join(knowledgeDir, "safety", "refusals.json"), "utf8")) as RefusalTexts;
     return new Guard(model, Lexicon.fromKnowledge(knowledgeDir), refusals, entry);
@@ -335,6 +343,6 @@ let shared: Guard | null = null;
 
 /** The guard over the project's own knowledge, for callers without a coach (tests, scripts). */
 export function defaultGuard(): Guard {
-  shared ??= Guard.fromKnowledge(fileURLToPath(new URL("../../knowledge", import.meta.url)), null);
+  shared ??= Guard.fromKnowledge(PROJECT_KNOWLEDGE, null);
   return shared;
 }
