@@ -72,6 +72,8 @@ const T = {
   bypassWithWeakObjectAlone: 0.95,
   /** A defeat word and a near-certain defeat intent, the device described in other words. */
   bypassWordAlone: 0.95,
+  /** A defeat intent so certain that no lexicon word is needed. */
+  bypassCertain: 0.99,
   injectionWithTarget: 0.5,
   injectionPhrase: 0.2,
   /** A near-certain injection intent with no target word from the lexicon ("paste your preamble"). */
@@ -222,6 +224,11 @@ export class Guard {
     if (a.weak && a.defeat && a.bypass >= T.bypassWithWeakObject) return "defeat_intent_device_word";
     if (a.weak && a.bypass >= T.bypassWithWeakObjectAlone) return "defeat_intent_hazard_words";
     if (a.defeat && a.bypass >= T.bypassWordAlone) return "defeat_word_and_intent";
+    // The one exception to two signals: a near-certain defeat intent in a real sentence (no word
+    // of the sanctioned route), the device described in words the lexicon lacks. Across 946
+    // legitimate and general-purpose texts (the project's questions, the dev look-alikes, the
+    // deepset benign prompts) none reached it.
+    if (a.bypass >= T.bypassCertain && a.words >= 4) return "defeat_intent_certain";
     return null;
   }
 
