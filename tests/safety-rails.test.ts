@@ -159,6 +159,8 @@ describe("through coach.ask", () => {
     // A new topic, or the sanctioned route, is answered.
     const moved = await ask("Which companies hire AI PMs in manufacturing?", "cont-2", history);
     expect(moved.outcome).toBe("answered");
+    const route = await ask("ok, so who has to authorise it?", "cont-3", history);
+    expect(route.outcome).not.toBe("refused");
   });
 
   it("answers how bypasses are authorised and why an AI must not override a trip, citing the knowledge", async () => {

@@ -91,7 +91,7 @@ const COACHING_REPLIES = new Set(
 const ADDRESSED =
   /(^|[^\p{L}])(you|your|yours|yourself|u|du|dich|dir|dein|deine|deinen|ihr|tu|toi|ton|ta|tes|vous|votre|vos|te|tus|usted|voce|seu|sua|tuo|tua|tue|tuoi|jij|je|jouw|ty|twoj|twoja|twoje|ci|tebe|tvuj|tvoje|din|dina|ditt|sen|senin|sana|ты|тебя|тебе|твой|твои|твою|вы|ваш|ваши|ти|твій|твої|ban|kamu|anda|mu)([^\p{L}]|$)|你|您|あなた|君|너|당신|네가|คุณ|तुम|आप|أنت|انت/u;
 
-const HISTORY_TURNS = 10;
+const HISTORY_TURNS = 20;
 const HISTORY_TURN_CHARS = 2_000;
 const HISTORY_BUDGET = 8_000;
 const CACHE_SIZE = 2_000;
@@ -228,7 +228,7 @@ export class Guard {
     // of the sanctioned route), the device described in words the lexicon lacks. Across 946
     // legitimate and general-purpose texts (the project's questions, the dev look-alikes, the
     // deepset benign prompts) none reached it.
-    if (a.bypass >= T.bypassCertain && a.words >= 4) return "defeat_intent_certain";
+    if (a.bypass >= T.bypassCertain && a.words >= 4 && !a.framing) return "defeat_intent_certain";
     return null;
   }
 
@@ -266,7 +266,8 @@ export class Guard {
     if (afterRefusal) {
       const topic = refusedTurn ?? previous.at(-1) ?? "";
       const joined = this.assess(`${topic}\n${bound(text, 2_000)}`);
-      const legitimate = now.none >= 0.9 && !now.framing && now.bypass < 0.1;
+      // "Then how is it done properly?" asks for the sanctioned route: answered.
+      const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1) || (now.legit && !now.defeat));
       if (now.framing && !legitimate) return "continuation_reframed";
       // The turn points back at the refused one: "it", a device, a defeat word, or a bare "how?"
       // (a short "thanks" or "ok" does not).
