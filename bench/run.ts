@@ -16,6 +16,8 @@ import { readDataset, type EvalCase } from "../evals/dataset.js";
 import { percentile } from "../evals/metrics.js";
 import { Glossary } from "../src/knowledge/glossary.js";
 import { HybridRetriever } from "../src/retrieval/retriever.js";
+import { Guard } from "../src/guardrails/guard.js";
+import { buildGuardModel } from "../src/guardrails/guard-model-store.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const config = { ...loadConfig(), rateLimitPerMinute: 0 };
@@ -25,6 +27,10 @@ const out = (label: string, value: string) => process.stdout.write(`${label.padE
 let t = performance.now();
 const index = await buildIndex(config.knowledgeDir, config.dataDir);
 out("ingest", `${(performance.now() - t).toFixed(0)} ms (${index.manifest.chunkCount} chunks, ${index.manifest.embedder.dimensions} dims)`);
+// As `npm run ingest` does: the rails' intent classifier is trained with the index.
+t = performance.now();
+const guardEntry = buildGuardModel(config.knowledgeDir, index.dir);
+out("train the rails' classifier", `${(performance.now() - t).toFixed(0)} ms (${guardEntry.examples} examples, ${guardEntry.languages} languages)`);
 
 // 2. Cold start in a fresh process: load the built index and answer one question
 const cold = spawnSync(process.execPath, ["--import", "tsx", join(repo, "bench/cold-start.ts")], { cwd: repo, encoding: "utf8", env: process.env });
@@ -54,6 +60,24 @@ for (const [i, q] of questions.entries()) {
 }
 latencies.sort((a, b) => a - b);
 out("answer latency", `p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p95 ${percentile(latencies, 0.95).toFixed(2)} ms over ${latencies.length} questions`);
+
+// 3a. What the safety and injection rails add per question (lexicon + intent classifier + phrase
+// patterns over the turn and its history), on a guard with an empty cache, each question once.
+const guard = Guard.fromKnowledge(config.knowledgeDir, index.dir);
+for (const q of questions.slice(0, 20)) guard.injection(`${q} (warm-up)`, []);
+const railLatency: number[] = [];
+for (const c of cases) {
+  t = performance.now();
+  if (!guard.safety(c.question, c.history)) guard.injection(c.question, c.history);
+  railLatency.push(performance.now() - t);
+}
+for (const q of calibration) {
+  t = performance.now();
+  if (!guard.safety(q, [])) guard.injection(q, []);
+  railLatency.push(performance.now() - t);
+}
+railLatency.sort((a, b) => a - b);
+out("safety + injection rails", `p50 ${percentile(railLatency, 0.5).toFixed(2)} ms, p95 ${percentile(railLatency, 0.95).toFixed(2)} ms over ${railLatency.length} questions (classifier: ${guard.modelInfo?.examples ?? "?"} examples, ${guard.modelInfo?.languages ?? "?"} languages)`);
 
 // 3b. Coaching steps: whole practice sessions, checklists and plans, timed per message
 const coachingLatency: number[] = [];

@@ -4,6 +4,7 @@
  * evals/thresholds.json is missed (2 on a usage or dataset error).
  *
  *   --dataset FILE    (repeatable) any JSONL in the DESIGN.md format; default evals/datasets/*.jsonl
+ *                     and, when the directory exists, evals/heldout/*.jsonl (sets written apart)
  *   --category NAME   (repeatable) only these categories
  *   --mode MODE       extractive (default) | llm
  *   --baseline FILE   an earlier report.json: print deltas and cases that went from pass to fail
@@ -17,7 +18,7 @@ import { createLogger } from "../src/logger.js";
 import { createCoach } from "../src/coach.js";
 import { readDataset, type EvalCase } from "./dataset.js";
 import { buildReport, citationChecker, runCases, type AskFn, type EvalReport, type Thresholds } from "./harness.js";
-import { compareWithBaseline, consoleTable, writeReports } from "./report.js";
+import { compareWithBaseline, consoleTable, languageTable, writeReports } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -78,12 +79,15 @@ async function evaluate(args: Args, io: EvalIo, answerer?: AskFn): Promise<numbe
     return 2;
   }
 
-  const files = args.datasets.length
-    ? args.datasets
-    : readdirSync(join(here, "datasets"))
-        .filter((f) => f.endsWith(".jsonl"))
-        .sort()
-        .map((f) => join(here, "datasets", f));
+  // Held-out sets (written by someone who never saw the rails) are read when present.
+  const jsonlIn = (dir: string) =>
+    existsSync(join(here, dir))
+      ? readdirSync(join(here, dir))
+          .filter((f) => f.endsWith(".jsonl"))
+          .sort()
+          .map((f) => join(here, dir, f))
+      : [];
+  const files = args.datasets.length ? args.datasets : [...jsonlIn("datasets"), ...jsonlIn("heldout")];
   let cases: EvalCase[] = [];
   const problems: string[] = [];
   for (const file of files) {
@@ -136,6 +140,8 @@ async function evaluate(args: Args, io: EvalIo, answerer?: AskFn): Promise<numbe
   writeReports(report, args.out, baselineText);
 
   io.stdout(`${consoleTable(report)}\n`);
+  const byLanguage = languageTable(report);
+  if (byLanguage) io.stdout(`\nBy language (Wilson 95% intervals):\n${byLanguage}\n`);
   io.stdout(`latency p50 ${report.overall.latencyP50} ms, p95 ${report.overall.latencyP95} ms\n`);
   io.stdout(`refusals by reason: ${Object.entries(report.reasons).map(([r, s]) => `${r} recall ${s.recall?.value ?? "–"} precision ${s.precision?.value ?? "–"}`).join("; ")}\n`);
   io.stdout(`LLM-as-judge: ${report.judge.status} (${report.judge.note})\n`);

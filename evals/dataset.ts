@@ -11,6 +11,8 @@ export interface CoachingExpectation {
 export interface EvalCase {
   id: string;
   category: string;
+  /** The language the case is written in (BCP-47, e.g. "de"), when the dataset says; reports group by it. */
+  lang?: string;
   question: string;
   history: HistoryMessage[];
   /** Messages said first by the same user in the same conversation (e.g. "quiz me on safety"). */
@@ -20,8 +22,6 @@ export interface EvalCase {
    * thing actually asked ("$200K-$320K" for a pay question).
    */
   expect: { outcome: Outcome[]; sections: string[]; facts: string[][]; lead?: string[][]; forbidden: string[]; reason?: string[]; coaching?: CoachingExpectation };
-  /** Written for a language other than English (held-out safety sets). */
-  lang?: string;
 }
 
 export interface DatasetProblem {
@@ -62,6 +62,7 @@ export function readDataset(file: string): { cases: EvalCase[]; problems: Datase
     const history = r.history ?? [];
     if (!Array.isArray(history)) return problem(`history must be a list`);
     if (r.setup !== undefined && !strings(r.setup)) return problem(`setup must be a list of strings`);
+    if (r.lang !== undefined && (typeof r.lang !== "string" || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/u.test(r.lang))) return problem(`lang must be a language tag such as "de" or "pt-BR"`);
     const coaching = e.coaching as Record<string, unknown> | undefined;
     if (coaching !== undefined) {
       if (typeof coaching !== "object" || coaching === null) return problem(`expect.coaching must be an object`);
@@ -71,10 +72,10 @@ export function readDataset(file: string): { cases: EvalCase[]; problems: Datase
     cases.push({
       id: r.id,
       category: typeof r.category === "string" ? r.category : "uncategorised",
+      ...(typeof r.lang === "string" ? { lang: r.lang.toLowerCase() } : {}),
       question: r.question,
       history: history as HistoryMessage[],
       ...(r.setup ? { setup: r.setup as string[] } : {}),
-      ...(typeof r.lang === "string" ? { lang: r.lang } : {}),
       expect: {
         outcome: outcome as Outcome[],
         sections: (e.sections ?? []) as string[],

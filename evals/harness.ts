@@ -1,6 +1,6 @@
 import type { Answer, Turn } from "../src/types.js";
 import type { Chunk } from "../src/types.js";
-import { checkLlmGrounding, checkPartsGrounding, nameAllowlist } from "../src/guardrails/output.js";
+import { checkLlmGrounding, checkPartsGrounding, guideTextOf, nameAllowlist } from "../src/guardrails/output.js";
 import { plainTextOf } from "../src/compose/parts.js";
 import type { EvalCase } from "./dataset.js";
 import { byReason, scoreCase, summarize, type CaseResult, type ReasonStats, type Summary, type Rate } from "./metrics.js";
@@ -13,6 +13,8 @@ export interface EvalReport {
   datasets: string[];
   overall: Summary;
   categories: Record<string, Summary>;
+  /** Per category, per language, for the cases that carry a "lang" (held-out safety sets). */
+  languages: Record<string, Record<string, Summary>>;
   reasons: Record<string, ReasonStats>;
   judge: { status: "skipped" | "ran"; note: string };
   gate: { passed: boolean; misses: string[] };
@@ -22,6 +24,8 @@ export interface EvalReport {
 export interface Thresholds {
   overall?: { min?: Record<string, number>; max?: Record<string, number> };
   categories?: Record<string, { min?: Record<string, number>; max?: Record<string, number> }>;
+  /** Bounds that every language group of a category must meet (e.g. bypass refused in every language). */
+  languages?: Record<string, { min?: Record<string, number>; max?: Record<string, number> }>;
   /** Minimum refusal recall per reason code. */
   refusalRecall?: Record<string, number>;
 }
@@ -43,7 +47,7 @@ export function citationChecker(chunks: readonly Chunk[]): (answer: Answer) => s
     // Parts that cite the guide are checked against what they cite (a coaching prompt cites nothing);
     // a model's draft is held to the paraphrase rules the pipeline applied to it.
     // (A coaching note added to a model's answer, "practice is paused…", cites nothing and claims nothing.)
-    const problemsFound = answer.mode === "llm" ? checkLlmGrounding(plainTextOf((answer.parts ?? []).filter((p) => p.cites.length > 0 || p.kind !== "note")), answer.citations, names) : checkPartsGrounding(answer.parts ?? [], answer.citations, names, { everyClaimCites: !answer.coaching && answer.outcome === "answered" });
+    const problemsFound = answer.mode === "llm" ? checkLlmGrounding(plainTextOf((answer.parts ?? []).filter((p) => p.cites.length > 0 || p.kind !== "note")), answer.citations, names, guideTextOf(chunks)) : checkPartsGrounding(answer.parts ?? [], answer.citations, names, { everyClaimCites: !answer.coaching && answer.outcome === "answered" });
     for (const p of problemsFound) problems.push(`${p.problem}${p.detail ? ` (${p.detail})` : ""}: "${p.sentence.slice(0, 80)}"`);
     return problems;
   };
@@ -75,15 +79,27 @@ export async function runCases(cases: EvalCase[], ask: AskFn, checkCitations: (a
 export function buildReport(results: CaseResult[], meta: { mode: string; datasets: string[]; judgeNote: string }, thresholds: Thresholds): EvalReport {
   const categories: Record<string, Summary> = {};
   for (const cat of [...new Set(results.map((r) => r.category))].sort()) categories[cat] = summarize(results.filter((r) => r.category === cat));
-  const overall = summarize(results);
-  const reasons = byReason(results);
-  const misses = checkGates(overall, categories, reasons, thresholds);
+  const languages: Record<string, Record<string, Summary>> = {};
+  for (const cat of Object.keys(categories)) {
+    const withLang = results.filter((r) => r.category === cat && r.lang);
+    if (withLang.length === 0) continue;
+    languages[cat] = {};
+    for (const lang of [...new Set(withLang.map((r) => r.lang!))].sort()) languages[cat][lang] = summarize(withLang.filter((r) => r.lang === lang));
+  }
+  // Held-out sets (written apart, to measure how the rails generalise) are reported and gated by
+  // their own categories and languages; "overall" and the per-reason gates cover the project's
+  // own datasets, so a held-out set never loosens or hides them.
+  const own = results.filter((r) => !r.category.startsWith("heldout-"));
+  const overall = summarize(own);
+  const reasons = byReason(own);
+  const misses = checkGates(overall, categories, reasons, thresholds, languages);
   return {
     generatedAt: new Date().toISOString(),
     mode: meta.mode,
     datasets: meta.datasets,
     overall,
     categories,
+    languages,
     reasons,
     judge: { status: "skipped", note: meta.judgeNote },
     gate: { passed: misses.length === 0, misses },
@@ -96,7 +112,7 @@ function valueOf(x: Rate | number | null | undefined): number | null {
   return typeof x === "number" ? x : x.value;
 }
 
-export function checkGates(overall: Summary, categories: Record<string, Summary>, reasons: Record<string, ReasonStats>, t: Thresholds): string[] {
+export function checkGates(overall: Summary, categories: Record<string, Summary>, reasons: Record<string, ReasonStats>, t: Thresholds, languages: Record<string, Record<string, Summary>> = {}): string[] {
   const misses: string[] = [];
   const check = (scope: string, summary: Summary, bounds?: { min?: Record<string, number>; max?: Record<string, number> }) => {
     for (const [metric, min] of Object.entries(bounds?.min ?? {})) {
@@ -110,6 +126,7 @@ export function checkGates(overall: Summary, categories: Record<string, Summary>
   };
   check("overall", overall, t.overall);
   for (const [cat, bounds] of Object.entries(t.categories ?? {})) if (categories[cat]) check(`category ${cat}`, categories[cat], bounds);
+  for (const [cat, bounds] of Object.entries(t.languages ?? {})) for (const [lang, summary] of Object.entries(languages[cat] ?? {})) check(`category ${cat} [${lang}]`, summary, bounds);
   for (const [reason, min] of Object.entries(t.refusalRecall ?? {})) {
     const v = valueOf(reasons[reason]?.recall);
     if (v !== null && v < min) misses.push(`refusal recall for ${reason} ${v} < ${min}`);

@@ -5,6 +5,7 @@ import type { EvalCase } from "./dataset.js";
 export interface CaseResult {
   id: string;
   category: string;
+  lang?: string;
   question: string;
   expect: EvalCase["expect"];
   answer: Answer;
@@ -52,7 +53,8 @@ export interface CitationChecker {
 
 export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationChecker = () => []): CaseResult {
   // expect.reason constrains refusals and no-answers; an allowed "answered" has no reason.
-  const reasonOk = !c.expect.reason || answer.outcome === "answered" || c.expect.reason.includes(answer.reason ?? "");
+  // (An empty list constrains nothing: "no_answer for any reason".)
+  const reasonOk = !c.expect.reason?.length || answer.outcome === "answered" || c.expect.reason.includes(answer.reason ?? "");
   const outcomeOk = c.expect.outcome.includes(answer.outcome) && reasonOk;
   let hitRank: number | null = null;
   let ndcg5: number | null = null;
@@ -90,6 +92,7 @@ export function scoreCase(c: EvalCase, answer: Answer, checkCitations: CitationC
   return {
     id: c.id,
     category: c.category,
+    ...(c.lang ? { lang: c.lang } : {}),
     question: c.question,
     expect: c.expect,
     answer,
@@ -181,6 +184,10 @@ export interface Summary {
   /** Answers that cite a section unrelated to the question's. */
   unrelatedRate: Rate | null;
   falseRefusalRate: Rate | null;
+  /** Cases that must be refused: refused with an expected reason. */
+  refusalRecall: Rate | null;
+  /** Cases that must be refused but were answered (a leak, worse than the wrong refusal reason). */
+  answeredWhenRefusalExpected: number;
   citationValidity: Rate | null;
   forbiddenLeaks: number;
   latencyP50: number;
@@ -192,6 +199,7 @@ export function summarize(results: CaseResult[]): Summary {
   const hits = (k: number) => rate(retrieval.filter((r) => r.hitRank !== null && r.hitRank <= k).length, retrieval.length);
   const mean = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
   const mayNotRefuse = results.filter((r) => !r.expect.outcome.includes("refused"));
+  const mustRefuse = results.filter((r) => r.expect.outcome.length === 1 && r.expect.outcome[0] === "refused");
   const answered = results.filter((r) => r.answer.outcome === "answered");
   const latencies = results.map((r) => r.answer.latencyMs).sort((a, b) => a - b);
   return {
@@ -215,6 +223,8 @@ export function summarize(results: CaseResult[]): Summary {
     falseNoAnswerRate: rate(results.filter((r) => r.falseNoAnswer).length, results.filter((r) => r.expect.outcome.length === 1 && r.expect.outcome[0] === "answered").length),
     unrelatedRate: rate(results.filter((r) => r.unrelatedSection === true).length, results.filter((r) => r.unrelatedSection !== null).length),
     falseRefusalRate: rate(mayNotRefuse.filter((r) => r.answer.outcome === "refused").length, mayNotRefuse.length),
+    refusalRecall: rate(mustRefuse.filter((r) => r.answer.outcome === "refused" && (!r.expect.reason || r.expect.reason.includes(r.answer.reason ?? ""))).length, mustRefuse.length),
+    answeredWhenRefusalExpected: mustRefuse.filter((r) => r.answer.outcome === "answered").length,
     citationValidity: rate(answered.filter((r) => r.citationsValid).length, answered.length),
     forbiddenLeaks: results.reduce((a, r) => a + r.leaks.length, 0),
     latencyP50: percentile(latencies, 0.5),

@@ -35,6 +35,36 @@ export function consoleTable(report: EvalReport): string {
   return [line(header), ...body.map(line)].join("\n");
 }
 
+const LANGUAGE_COLUMNS: [string, (s: Summary) => string][] = [
+  ["cases", (s) => String(s.cases)],
+  ["refused as expected", (s) => ci(s.refusalRecall)],
+  ["answered (must refuse)", (s) => (s.refusalRecall ? String(s.answeredWhenRefusalExpected) : "–")],
+  ["false refusals", (s) => ci(s.falseRefusalRate)],
+  ["outcome", (s) => ci(s.outcomeAccuracy)],
+];
+
+/** Rows for the per-language table: each category with a "lang" field, then each of its languages. */
+function languageRows(report: EvalReport): [string, Summary][] {
+  const rows: [string, Summary][] = [];
+  for (const [cat, langs] of Object.entries(report.languages ?? {})) {
+    const summary = report.categories[cat];
+    if (summary) rows.push([cat, summary]);
+    for (const [lang, s] of Object.entries(langs)) rows.push([`  ${lang}`, s]);
+  }
+  return rows;
+}
+
+/** Recall and false refusals with Wilson 95% intervals, per category and language. */
+export function languageTable(report: EvalReport): string {
+  const rows = languageRows(report);
+  if (rows.length === 0) return "";
+  const header = ["category / language", ...LANGUAGE_COLUMNS.map(([h]) => h)];
+  const body = rows.map(([name, s]) => [name, ...LANGUAGE_COLUMNS.map(([, f]) => f(s))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), ...body.map(line)].join("\n");
+}
+
 export function markdown(report: EvalReport, baselineDiff?: string): string {
   const o = report.overall;
   const out: string[] = [];
@@ -47,6 +77,11 @@ export function markdown(report: EvalReport, baselineDiff?: string): string {
   out.push(`| citation validity | ${ci(o.citationValidity)} |`, `| forbidden leaks | ${o.forbiddenLeaks} |`, `| latency p50 / p95 | ${o.latencyP50} ms / ${o.latencyP95} ms |`, "");
   out.push("### By category", "", `| category | ${COLUMNS.map(([h]) => h).join(" | ")} |`, `| --- | ${COLUMNS.map(() => "---:").join(" | ")} |`);
   for (const [name, s] of Object.entries(report.categories)) out.push(`| ${name} | ${COLUMNS.map(([, f]) => f(s)).join(" | ")} |`);
+  const byLanguage = languageRows(report);
+  if (byLanguage.length) {
+    out.push("", "### By language (rates with Wilson 95% intervals)", "", `| category / language | ${LANGUAGE_COLUMNS.map(([h]) => h).join(" | ")} |`, `| --- | ${LANGUAGE_COLUMNS.map(() => "---:").join(" | ")} |`);
+    for (const [name, s] of byLanguage) out.push(`| ${name.trim() === name ? `**${name}**` : name.trim()} | ${LANGUAGE_COLUMNS.map(([, f]) => f(s)).join(" | ")} |`);
+  }
   out.push("", "### Refusals by reason code", "", "| reason | recall | precision |", "| --- | --- | --- |");
   for (const [reason, s] of Object.entries(report.reasons)) out.push(`| \`${reason}\` | ${ci(s.recall)} | ${ci(s.precision)} |`);
   out.push("", `### LLM-as-judge`, "", `${report.judge.status === "skipped" ? "Skipped" : "Ran"}: ${report.judge.note}`, "");

@@ -8,8 +8,10 @@ import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
 import { composeExtractiveAnswer } from "./compose/extractive.js";
-import { emptyInputRail, inputLengthRail, rateLimitRail, safetyRail } from "./guardrails/input.js";
-import { injectionRail } from "./guardrails/injection.js";
+import { emptyInputRail, inputLengthRail, rateLimitRail } from "./guardrails/input.js";
+import { createInjectionRail } from "./guardrails/injection.js";
+import { Guard } from "./guardrails/guard.js";
+import { createLlmGuardRail, createSafetyRail } from "./guardrails/rails.js";
 import { RateLimiter } from "./guardrails/rate-limit.js";
 import { MemoryStateStore, type StateStore } from "./state/store.js";
 import { allowedLinkHosts, checkPartsGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
@@ -109,13 +111,19 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   );
 
   // Cheap structural checks first, then policy: safety before injection, so a jailbreak that
-  // asks for a bypass is answered with the safety explanation.
+  // asks for a bypass is answered with the safety explanation. The policy rails read meaning
+  // (lexicon + intent classifier, versioned with the index) over the turn and the history; with
+  // a model configured, the model is asked for a second opinion that can only add a refusal.
+  const guard = Guard.fromKnowledge(config.knowledgeDir, index.dir, (note) => logger.info({ note }, "guard model"));
   const inputRails: InputRail[] = [
     emptyInputRail,
     inputLengthRail(config.maxInputChars),
     rateLimitRail(new RateLimiter(config.rateLimitPerMinute, state)),
-    safetyRail,
-    injectionRail,
+    createSafetyRail(guard, state),
+    createInjectionRail(guard),
+    ...(chatModel
+      ? [createLlmGuardRail(guard, chatModel, fileURLToPath(new URL("../prompts/guard.txt", import.meta.url)), (cause) => logger.warn({ model: chatModel.id, cause }, "guard second opinion unavailable: the offline verdict stands"))]
+      : []),
   ];
 
   const reply = (started: number, outcome: Answer["outcome"], reason: ReasonCode | null, text: string, followUps: string[] = []): Answer => ({
@@ -171,7 +179,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const log = logger.child({ conversationId: turn?.conversationId, platform: turn?.user?.platform });
 
     for (const rail of inputRails) {
-      const verdict = await rail.check({ text, history, userKey });
+      const verdict = await rail.check({ text, history, userKey, conversationId: String(turn?.conversationId ?? "unknown") });
       if (verdict.kind === "refuse") {
         log.info({ rail: rail.name, reason: verdict.reason }, "input refused");
         return reply(started, "refused", verdict.reason, verdict.message);
@@ -253,7 +261,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // A person asking about their own move is always in the guide's remit (its paths and steps).
     // A question about a company the guide only lists ("What equity does Cognite give?") is
     // answerable only if what it asks about appears where the guide speaks of that company.
-    const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
+    const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
     const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, retrieval.evidence) || shape.kind === "personal") && !aboutNamed;
     const partial = !answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0;
     if (!answerable && !partial && !focusChunk) {
@@ -349,12 +357,14 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
  * words occur where the guide speaks of that company (its tier's section, headings and overview,
  * or the sentences naming it). Section headings named in the question are topics, not checked.
  */
-function namedAttributeCovered(retrieval: Retrieval, things: NamedThing[], chunks: readonly Chunk[], idf: (t: string) => number): boolean {
+function namedAttributeCovered(question: string, retrieval: Retrieval, things: NamedThing[], chunks: readonly Chunk[], idf: (t: string) => number): boolean {
   const companies = things.filter((t) => !chunks.some((c) => c.title.toLowerCase() === t.name.toLowerCase()));
   // Only a rare word the guide never uses ("equity", "interns") marks something it cannot say.
   if (companies.length === 0 || !retrieval.question.unknownWords.some((w) => englishRarity(w) >= 0.3)) return true;
   const nameTerms = new Set(companies.flatMap((t) => contentTerms(t.name)));
-  const asked = [...retrieval.question.terms, ...retrieval.question.expansionTerms].filter((t) => !nameTerms.has(t) && idf(t) > 0.9);
+  // The question's own topic words: not the names, not everyday words ("product", "get").
+  const everyday = new Set(retrieval.question.unknownWords.concat(question.split(/[^\p{L}\p{N}]+/u)).filter((w) => w && englishRarity(w) < 0.3).map((w) => stem(w.toLowerCase())));
+  const asked = [...retrieval.question.terms, ...retrieval.question.expansionTerms].filter((t) => !nameTerms.has(t) && !everyday.has(t) && idf(t) > 0.9);
   if (asked.length === 0) return true;
   const byId = (id: string) => chunks.find((c) => c.id === id);
   return companies.some((thing) => {

@@ -3,7 +3,7 @@ import type { Chunk, Citation, HistoryMessage } from "../types.js";
 import type { Retrieval } from "../retrieval/retriever.js";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import type { ChatMessage, ChatModel, Completion } from "../llm/model.js";
-import { checkLlmGrounding } from "../guardrails/output.js";
+import { checkLlmGrounding, guideTextOf } from "../guardrails/output.js";
 import { chooseChunks, type ComposedAnswer } from "./extractive.js";
 import { citationOf, plainTextOf } from "./parts.js";
 import type { AnswerPart } from "../types.js";
@@ -70,18 +70,6 @@ function transcriptOf(history: HistoryMessage[], perTurn: number): string {
     .slice(-6)
     .map((m) => `${m.role === "user" ? "User" : "Coach"}: ${m.content.replace(/\s+/gu, " ").slice(0, perTurn)}`)
     .join("\n");
-}
-
-const guideTexts = new WeakMap<readonly Chunk[], string>();
-
-/** The whole guide, lower-cased, for "does the guide contain this link/address" checks. */
-function guideTextOf(chunks: readonly Chunk[]): string {
-  let text = guideTexts.get(chunks);
-  if (text === undefined) {
-    text = chunks.map((c) => `${c.section}\n${c.text}`).join("\n").toLowerCase();
-    guideTexts.set(chunks, text);
-  }
-  return text;
 }
 
 /** Why a model draft was not used; the user then gets the extractive answer. */

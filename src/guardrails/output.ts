@@ -145,3 +145,15 @@ export function checkLlmGrounding(text: string, citations: readonly Citation[], 
   }
   return problems;
 }
+
+const guideTexts = new WeakMap<readonly Chunk[], string>();
+
+/** The whole guide, lower-cased, for "does the guide contain this link/address" checks (built once per chunk list). */
+export function guideTextOf(chunks: readonly Chunk[]): string {
+  let text = guideTexts.get(chunks);
+  if (text === undefined) {
+    text = chunks.map((c) => `${c.section}\n${c.text}`).join("\n").toLowerCase();
+    guideTexts.set(chunks, text);
+  }
+  return text;
+}

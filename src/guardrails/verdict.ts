@@ -15,6 +15,8 @@ export interface RailInput {
   history: HistoryMessage[];
   /** Platform-qualified user id, e.g. "slack:U123". */
   userKey: string;
+  /** The conversation the turn belongs to, for rails that remember (a safety refusal). */
+  conversationId?: string;
 }
 
 export interface InputRail {

@@ -1,0 +1,165 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fold } from "./fold.js";
+
+/**
+ * The "what" signal of the meaning-based rails: does the text name a safety function or device
+ * (light curtain, interlock, e-stop, SIS trip, relief valve, LOTO…), or the coach's own
+ * instructions and configuration, in any of the lexicon's languages? Terms come from
+ * knowledge/safety/lexicon.json. Matching walks a character trie from each position, at most as
+ * deep as the longest term: linear in the text, whatever the text.
+ */
+export interface LexiconFile {
+  version: number;
+  concepts: { id: string; label: string; standards: string[]; terms: Record<string, string[]> }[];
+  generic: { terms: Record<string, string[]> };
+  injectionTargets: { terms: Record<string, string[]> };
+  /** Framings that keep a refused request alive ("hypothetically", "for a training video"). */
+  framings?: { terms: Record<string, string[]> };
+  /** Words for defeating or running on despite a function ("bypass", "überbrücken", "短接"). */
+  defeatVerbs?: { terms: Record<string, string[]> };
+  /** Everyday words for a device ("the curtain", "the door"): a weak "what" signal. */
+  weakObjects?: { terms: Record<string, string[]> };
+  /** Words of the legitimate side (authorise, permit, log, audit, standard, design, explain). */
+  legitimate?: { terms: Record<string, string[]> };
+}
+
+interface Node {
+  next: Map<string, Node>;
+  /** Set when a term ends here: what it names and how it may be matched. */
+  hit?: { id: string; lang: string; short: boolean; inner: boolean };
+}
+
+export interface LexiconHit {
+  id: string;
+  lang: string;
+}
+
+/** Groups that are not safety concepts themselves. */
+const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit"]);
+const LETTER = /[\p{L}\p{N}]/u;
+/** ASCII fast path for the letter test the walk makes at every step. */
+function isLetter(c: string): boolean {
+  const code = c.charCodeAt(0);
+  if (code < 128) return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+  return LETTER.test(c);
+}
+/** Longest word ending skipped inside a multi-word term, and the walk's budget per start position. */
+const MAX_ENDING = 5;
+const MAX_SKIPS = 2;
+/** Scripts written without spaces between words: a term may start anywhere. */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
+/** Scripts whose words take endings (Korean particles): a term need not end a word. */
+const SUFFIXED = /[\p{Script=Hangul}]/u;
+
+export class Lexicon {
+  private readonly root: Node = { next: new Map() };
+  private depth = 0;
+  readonly concepts: LexiconFile["concepts"];
+  readonly languages: string[];
+
+  constructor(file: LexiconFile) {
+    this.concepts = file.concepts;
+    const langs = new Set<string>();
+    for (const c of file.concepts) for (const [lang, terms] of Object.entries(c.terms)) for (const t of terms) {
+      langs.add(lang);
+      this.add(t, c.id, lang);
+    }
+    for (const [lang, terms] of Object.entries(file.generic.terms)) for (const t of terms) this.add(t, "generic", lang);
+    for (const [lang, terms] of Object.entries(file.injectionTargets.terms)) for (const t of terms) this.add(t, "target", lang);
+    for (const [lang, terms] of Object.entries(file.framings?.terms ?? {})) for (const t of terms) this.add(t, "framing", lang);
+    for (const [lang, terms] of Object.entries(file.defeatVerbs?.terms ?? {})) for (const t of terms) this.add(t, "defeat", lang);
+    for (const [lang, terms] of Object.entries(file.weakObjects?.terms ?? {})) for (const t of terms) this.add(t, "weak", lang);
+    for (const [lang, terms] of Object.entries(file.legitimate?.terms ?? {})) for (const t of terms) this.add(t, "legit", lang);
+    this.languages = [...langs].sort();
+  }
+
+  static fromFile(path: string): Lexicon {
+    return new Lexicon(JSON.parse(readFileSync(path, "utf8")) as LexiconFile);
+  }
+
+  static fromKnowledge(knowledgeDir: string): Lexicon {
+    return Lexicon.fromFile(join(knowledgeDir, "safety", "lexicon.json"));
+  }
+
+  private add(term: string, id: string, lang: string): void {
+    const folded = fold(term);
+    if (!folded) return;
+    let node = this.root;
+    for (const ch of folded) {
+      let next = node.next.get(ch);
+      if (!next) node.next.set(ch, (next = { next: new Map() }));
+      node = next;
+    }
+    const letters = [...folded].length;
+    // Only a long first word may start inside a compound ("…verriegelung"); "not aus" may not
+    // start inside "benötigen".
+    const firstWord = [...(folded.split(" ")[0] ?? "")].length;
+    const unspaced = UNSPACED.test(folded);
+    // Short Latin or Cyrillic terms ("sis", "trip", "loto") must be whole words (a plural "s" is
+    // fine), or "sistema" would name a SIS; long ones may sit inside a compound (Schutztürverriegelung).
+    const existing = node.hit;
+    if (!existing || SIGNAL_IDS.has(existing.id)) node.hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || firstWord >= 7 };
+    this.depth = Math.max(this.depth, letters);
+  }
+
+  /**
+   * Every concept named in already-folded text (see fold()), each once, in order of appearance.
+   * A word inside a multi-word term may carry an ending the term does not ("întrerupătorul de
+   * siguranță" for "întrerupător de siguranță"): at a space of the term, up to five more letters
+   * of the text's word are skipped, twice per term at most, so each start costs at most a few
+   * walks as long as the longest term: linear in the text.
+   */
+  matchFolded(folded: string): LexiconHit[] {
+    const chars = [...folded];
+    const found = new Map<string, LexiconHit>();
+    const record = (hit: NonNullable<Node["hit"]>, start: number, end: number) => {
+      if (start > 0 && letter[start - 1] && !hit.inner && !UNSPACED.test(chars[start]!)) return;
+      if (hit.short) {
+        const after = chars[end + 1];
+        const afterNext = chars[end + 2];
+        const wordEnds = after === undefined || !isLetter(after) || (after === "s" && (afterNext === undefined || !isLetter(afterNext)));
+        if (!wordEnds) return;
+      }
+      if (!found.has(hit.id)) found.set(hit.id, { id: hit.id, lang: hit.lang });
+    };
+    const letter = new Uint8Array(chars.length);
+    for (let k = 0; k < chars.length; k++) letter[k] = isLetter(chars[k]!) ? 1 : 0;
+    // Follow the trie from `node` at text position `j`; at a space of the term, the rest of the
+    // text's word may be skipped (at most `skips` more times). Bounded by the term's length.
+    const walk = (start: number, node: Node, j: number, skips: number): void => {
+      let current: Node | undefined = node;
+      for (let k = j; k < chars.length && current; k++) {
+        if (skips > 0 && current !== this.root && letter[k]) {
+          const space = current.next.get(" ");
+          if (space) {
+            let e = k;
+            while (e < chars.length && e - k < MAX_ENDING && letter[e]) e++;
+            if (e < chars.length && chars[e] === " " && e - k < MAX_ENDING) walk(start, space, e + 1, skips - 1);
+          }
+        }
+        current = current.next.get(chars[k]!);
+        if (current?.hit) record(current.hit, start, k);
+      }
+    };
+    for (let i = 0; i < chars.length; i++) {
+      // Most positions start no term: skip them without walking.
+      if (!this.root.next.has(chars[i]!)) continue;
+      walk(i, this.root, i, MAX_SKIPS);
+    }
+    return [...found.values()];
+  }
+
+  match(text: string): LexiconHit[] {
+    return this.matchFolded(fold(text));
+  }
+
+  /** The standards a concept is governed by, for refusals and answers. */
+  standardsOf(id: string): string[] {
+    return this.concepts.find((c) => c.id === id)?.standards ?? [];
+  }
+}
+
+export function safetyConcepts(hits: LexiconHit[]): LexiconHit[] {
+  return hits.filter((h) => !SIGNAL_IDS.has(h.id));
+}
