@@ -25,4 +25,4 @@ EXPOSE 3978
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3978)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # A bounded heap keeps RSS flat under bursts (see npm run bench:load); live memory is ~60-100 MB.
-CMD ["node", "--max-old-space-size=384", "--import", "tsx", "src/server/main.ts"]
+CMD ["node", "--max-old-space-size=384", "--import", "tsx", "server/main.ts"]

@@ -54,7 +54,7 @@ if (process.env.LOAD_HEAP_SNAPSHOT) profile.push("--heapsnapshot-signal=SIGUSR2"
 // The server runs exactly as `npm start` runs it (same Node flags), unless LOAD_NODE_FLAGS says otherwise.
 const startScript = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(" ");
 const nodeFlags = process.env.LOAD_NODE_FLAGS !== undefined ? process.env.LOAD_NODE_FLAGS.split(" ").filter(Boolean) : startScript.slice(1).filter((a) => a.startsWith("--max-"));
-const server = spawn(process.execPath, [...nodeFlags, ...profile, "--import", "tsx", join(repo, "src/server/main.ts")], {
+const server = spawn(process.execPath, [...nodeFlags, ...profile, "--import", "tsx", join(repo, "server/main.ts")], {
   cwd: repo,
   env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0", SLACK_BOT_TOKEN: "xoxb-bench", SLACK_SIGNING_SECRET: SECRET, SLACK_APP_TOKEN: "", SLACK_API_URL: `${slackApi.url}/api/`, REDIS_URL: "" },
   stdio: ["ignore", "ignore", "inherit"],

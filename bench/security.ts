@@ -83,7 +83,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 async function overHttp(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "coach-bench-security-"));
   const port = await freePort();
-  const child = spawn(process.execPath, ["--max-old-space-size=160", "--import", "tsx", join(repo, "src/server/main.ts")], {
+  const child = spawn(process.execPath, ["--max-old-space-size=160", "--import", "tsx", join(repo, "server/main.ts")], {
     cwd: repo,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", DATA_DIR: join(work, "data"), RATE_LIMIT_PER_MINUTE: "20", WEB_RATE_LIMIT_PER_MINUTE: "20", TRUST_PROXY: "loopback", SLACK_BOT_TOKEN: "", MicrosoftAppId: "" },
     stdio: ["ignore", "ignore", "pipe"],

@@ -4,7 +4,6 @@ import { redactAndTruncate } from "./guardrails/privacy.js";
 import type { AskOptions, Coach } from "./coach.js";
 import type { StateStore } from "./state/store.js";
 import type { EventLog, FeedbackRecord } from "./state/feedback.js";
-import type { CoachMetrics } from "./server/metrics.js";
 import type { Logger } from "./logger.js";
 
 export interface AskResult {
@@ -20,6 +19,22 @@ const TRUSTED_HISTORY: ReadonlySet<Platform> = new Set(["cli", "eval"]);
 const HISTORY_TTL_MS = 24 * 3_600_000;
 
 /**
+ * What the service reports as it works. The composition root (server/) implements it with
+ * Prometheus counters; the core only knows this interface, so it never imports the server.
+ */
+export interface CoachTelemetry {
+  /** A request reached a surface (Slack event, Teams activity, web ask). */
+  request(surface: Platform): void;
+  /** Starts timing an answer; call the result when it is composed. */
+  answerTimer(surface: Platform): () => void;
+  answered(answer: Answer, surface: Platform): void;
+  feedbackRecorded(rating: string, surface: string): void;
+  duplicate(surface: Platform): void;
+  /** The metrics as GET /metrics serves them. */
+  exposition(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
  * What adapters call: `coach.ask` plus the per-request bookkeeping every surface needs —
  * conversation memory from the shared store, metrics, the answer log and feedback. Adapters stay
  * thin: translate, acknowledge, `ask`, render, send.
@@ -32,7 +47,7 @@ export class CoachService {
     readonly coach: Coach,
     readonly state: StateStore,
     readonly events: EventLog,
-    readonly metrics: CoachMetrics,
+    readonly telemetry: CoachTelemetry,
     private readonly logger: Logger,
   ) {}
 
@@ -42,13 +57,12 @@ export class CoachService {
    */
   async ask(turn: Turn, options: AskOptions = {}): Promise<AskResult> {
     this.inFlight++;
-    const end = this.metrics.latency.startTimer({ surface: turn.user.platform });
+    const end = this.telemetry.answerTimer(turn.user.platform);
     try {
       const history = await this.historyFor(turn);
       const answer = await this.coach.ask({ ...turn, history }, options);
       const answerId = randomUUID();
-      this.metrics.answers.inc({ outcome: answer.outcome, reason: answer.reason ?? "none", surface: turn.user.platform });
-      if (answer.coaching) this.metrics.coachingSteps.inc({ mode: answer.coaching.mode, stage: answer.coaching.stage, surface: turn.user.platform });
+      this.telemetry.answered(answer, turn.user.platform);
       // Coaching steps (practice answers, checklist ticks) are not questions a follow-up could refer to.
       if (answer.outcome === "answered" && !answer.coaching) {
         await this.state.appendHistory(
@@ -87,7 +101,7 @@ export class CoachService {
   async feedback(record: Omit<FeedbackRecord, "at">): Promise<void> {
     const comment = record.comment === undefined ? undefined : redactAndTruncate(record.comment, FEEDBACK_COMMENT_CHARS);
     await this.events.recordFeedback({ id: randomUUID(), ...record, ...(comment === undefined ? {} : { comment }), at: new Date().toISOString() });
-    this.metrics.feedback.inc({ rating: record.rating, surface: record.platform });
+    this.telemetry.feedbackRecorded(record.rating, record.platform);
   }
 
   /**
@@ -107,7 +121,7 @@ export class CoachService {
   /** True the first time an event id is seen by any replica (within a day). */
   async firstDelivery(surface: Platform, eventId: string): Promise<boolean> {
     const first = await this.state.claimOnce(`event:${surface}:${eventId}`, 24 * 3_600_000);
-    if (!first) this.metrics.duplicates.inc({ surface });
+    if (!first) this.telemetry.duplicate(surface);
     return first;
   }
 

@@ -187,7 +187,7 @@ describe("the answer as structure", () => {
   });
 
   it("no renderer or check parses markup back out of the answer's text", () => {
-    const renderers = ["adapters/slack", "adapters/teams", "src/cli", "src/server/playground"].flatMap((dir) =>
+    const renderers = ["adapters/slack", "adapters/teams", "adapters/cli", "adapters/web", "adapters/web/playground"].flatMap((dir) =>
       readdirSync(dir)
         .filter((f) => /\.(ts|js)$/u.test(f))
         .map((f) => join(dir, f)),

@@ -15,7 +15,7 @@ afterAll(() => ws.cleanup());
 
 describe("npm run ask -- --chat at a terminal", () => {
   it("answers, then ends on 'exit' without waiting for Ctrl-D, and prints no Markdown asterisks", async () => {
-    const command = `${JSON.stringify(process.execPath)} --import tsx src/cli/ask.ts --chat; echo CHAT_ENDED`;
+    const command = `${JSON.stringify(process.execPath)} --import tsx adapters/cli/ask.ts --chat; echo CHAT_ENDED`;
     const child = spawn("script", ["-qfec", command, "/dev/null"], {
       cwd: REPO,
       env: { ...process.env, DATA_DIR: ws.dataDir, KNOWLEDGE_DIR: ws.knowledgeDir, LOG_LEVEL: "" },

@@ -10,7 +10,7 @@ beforeAll(() => {
 afterAll(() => ws.cleanup());
 
 function ask(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "src/cli/ask.ts"), ...args], {
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "adapters/cli/ask.ts"), ...args], {
     cwd: REPO,
     input,
     encoding: "utf8",
@@ -93,7 +93,7 @@ describe("npm run ask", () => {
   });
 
   it("fails fast naming every bad variable", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "src/cli/ask.ts"), "x"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "adapters/cli/ask.ts"), "x"], {
       cwd: REPO,
       encoding: "utf8",
       env: { ...process.env, PORT: "abc", LOG_LEVEL: "loud", LLM_PROVIDER: "" },

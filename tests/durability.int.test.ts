@@ -40,7 +40,7 @@ describe("feedback durability", () => {
 
   it("refuses to start with bad configuration, naming each bad variable", async () => {
     const { spawnSync } = await import("node:child_process");
-    const result = spawnSync(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "server/main.ts"], {
       cwd: join(import.meta.dirname, ".."),
       env: { ...process.env, ...env, PORT: "http", REDIS_URL: "localhost:6379", SLACK_BOT_TOKEN: "xoxp-user-token" },
       encoding: "utf8",

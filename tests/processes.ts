@@ -37,7 +37,7 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string>, where: { cwd?: string; args?: string[] } = {}): Promise<ServerProcess> {
   const port = await freePort();
   let output = "";
-  const child = spawn(process.execPath, where.args ?? ["--import", "tsx", join(REPO, "src/server/main.ts")], {
+  const child = spawn(process.execPath, where.args ?? ["--import", "tsx", join(REPO, "server/main.ts")], {
     cwd: where.cwd ?? REPO,
     env: { ...process.env, LOG_LEVEL: "info", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
-import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { startCoachServer, type RunningServer } from "../server/start.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
 import { startRedis, stopProcess } from "./processes.js";
 

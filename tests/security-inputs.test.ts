@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { startCoachServer, type RunningServer } from "../server/start.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
 import { startFakeSlackApi } from "./fakes/slack-api.js";
 import { waitFor } from "./processes.js";

@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { startCoachServer, type RunningServer } from "../server/start.js";
 import { BoundedTtlMap } from "../src/state/bounded.js";
 import { MemoryStateStore } from "../src/state/store.js";
 import { loadConfig } from "../src/config.js";

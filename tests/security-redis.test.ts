@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { startCoachServer, type RunningServer } from "../server/start.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
 import { freePort, startRedis, stopProcess, waitFor } from "./processes.js";
 

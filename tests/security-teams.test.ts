@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { startCoachServer, type RunningServer } from "../server/start.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
 import { startFakeConnector } from "./fakes/bot-connector.js";
 import { startServerProcess, stopProcess, waitFor } from "./processes.js";

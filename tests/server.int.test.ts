@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { startCoachServer, type RunningServer } from "../server/start.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
 import { waitFor } from "./processes.js";
 

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../src/server/start.js";
+import { startCoachServer, type RunningServer } from "../server/start.js";
 import { blockKitProblems, partsToMrkdwn, renderAnswer, splitText, SLACK_LIMITS } from "../adapters/slack/render.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
 import { startFakeSlackApi, type SlackCall } from "./fakes/slack-api.js";

@@ -7,7 +7,7 @@ import type { CoachService } from "../../src/service.js";
 import type { Turn } from "../../src/types.js";
 import { neutralizeControlSequences } from "../../src/guardrails/output.js";
 import { redactAndTruncate } from "../../src/guardrails/privacy.js";
-import type { FastRoute, PlatformStatus } from "../../src/server/http.js";
+import type { FastRoute, PlatformStatus } from "../types.js";
 import { ACTIONS, escapeSlack, feedbackModal, homeView, renderAnswer, SLACK_LIMITS } from "./render.js";
 import { WorkQueue } from "../../src/work-queue.js";
 import { SlackHttpReceiver } from "./receiver.js";
@@ -114,6 +114,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
    */
   async function answerInThread(client: WebClient, channel: string, threadTs: string | undefined, team: string, user: string, text: string, viaButton = false): Promise<void> {
     const turn: Turn = { text, history: [], user: { id: user, platform: "slack" }, conversationId: threadTs ? `slack:${team}:${channel}:${threadTs}` : `slack:${team}:${channel}`, viaButton };
+    service.telemetry.request("slack");
     try {
       if (streaming) {
         await answerStreaming(client, channel, threadTs, turn);
@@ -157,6 +158,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   }
 
   async function answerEphemeral(respond: RespondFn, team: string, user: string, channel: string, text: string, command = "/coach", viaButton = false): Promise<void> {
+    service.telemetry.request("slack");
     try {
       const { answerId, answer } = await service.ask({ text, history: [], user: { id: user, platform: "slack" }, conversationId: `slack:${team}:${channel}:command:${user}`, viaButton });
       const { text: fallback, blocks } = renderAnswer(answer, { answerId, shareable: true, question: text, command });

@@ -13,7 +13,7 @@ import express from "express";
 import type { CoachConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
 import type { CoachService } from "../../src/service.js";
-import type { PlatformStatus } from "../../src/server/http.js";
+import type { PlatformStatus } from "../types.js";
 import { answerCard, messageEntity, plainText, summaryLine, welcomeCard } from "./render.js";
 import { allowCustomEntityProperties } from "./entities-patch.js";
 
@@ -209,7 +209,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
   return {
     mount(app) {
       app.post("/api/messages", express.json({ limit: "256kb" }), async (req, res) => {
-        service.metrics.requests.inc({ surface: "teams" });
+        service.telemetry.request("teams");
         if (!req.body || typeof req.body !== "object" || Array.isArray(req.body) || typeof (req.body as { type?: unknown }).type !== "string") {
           res.status(400).json({ error: "Expected a Bot Framework activity." });
           return;

@@ -1,22 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { FastRoute, PlatformStatus } from "../types.js";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { Logger } from "../logger.js";
-import type { CoachService } from "../service.js";
-import { sanitizeHistory } from "../coach.js";
-import { RateLimiter } from "../guardrails/rate-limit.js";
-import { FEEDBACK_COMMENT_CHARS } from "../service.js";
+import type { Logger } from "../../src/logger.js";
+import type { CoachService } from "../../src/service.js";
+import { sanitizeHistory } from "../../src/coach.js";
+import { RateLimiter } from "../../src/guardrails/rate-limit.js";
+import { FEEDBACK_COMMENT_CHARS } from "../../src/service.js";
 
 const RATE_LIMITED = "You're asking faster than I can coach. Please wait a minute, then ask again.";
 
-export interface PlatformStatus {
-  name: "slack" | "teams" | "web";
-  enabled: boolean;
-  ready: boolean;
-  /** Why the platform is off or not ready, in words an operator can act on. */
-  detail: string;
-}
 
 /**
  * How loaded the server is, for background work (composing answers) to yield to new requests.
@@ -102,8 +96,9 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight, web
   });
 
   app.get("/metrics", async (_req, res) => {
-    res.setHeader("content-type", service.metrics.registry.contentType);
-    res.send(await service.metrics.registry.metrics());
+    const { contentType, body } = await service.telemetry.exposition();
+    res.setHeader("content-type", contentType);
+    res.send(body);
   });
 
   mount?.(app);
@@ -125,7 +120,7 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight, web
   });
 
   app.post("/api/ask", json, async (req: Request, res: Response) => {
-    service.metrics.requests.inc({ surface: "web" });
+    service.telemetry.request("web");
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body.question !== "string") {
       res.status(400).json({ error: 'Send JSON like {"question": "…"}.' });
@@ -214,7 +209,6 @@ function dropRestThenClose(req: IncomingMessage): void {
 }
 
 /** A POST handler that runs on node:http directly, ahead of express (hot paths only). */
-export type FastRoute = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** An HTTP server with timeouts on every connection. */
 export function listen(app: express.Express, port: number, host = "0.0.0.0", fastRoutes: ReadonlyMap<string, FastRoute> = new Map()): Promise<Server> {

@@ -1,7 +1,9 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Answer, Platform } from "../src/types.js";
+import type { CoachTelemetry } from "../src/service.js";
 
 /** Prometheus metrics for one server instance (its own registry, so tests can run several). */
-export class CoachMetrics {
+export class CoachMetrics implements CoachTelemetry {
   readonly registry = new Registry();
   readonly requests = new Counter({ name: "coach_requests_total", help: "Requests by surface and route", labelNames: ["surface"], registers: [this.registry] });
   readonly answers = new Counter({ name: "coach_answers_total", help: "Answers by outcome and reason", labelNames: ["outcome", "reason", "surface"], registers: [this.registry] });
@@ -19,5 +21,35 @@ export class CoachMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  request(surface: Platform | string): void {
+    this.requests.inc({ surface });
+  }
+
+  answerTimer(surface: Platform): () => void {
+    const end = this.latency.startTimer({ surface });
+    return () => void end();
+  }
+
+  answered(answer: Answer, surface: Platform): void {
+    this.answers.inc({ outcome: answer.outcome, reason: answer.reason ?? "none", surface });
+    if (answer.coaching) this.coachingSteps.inc({ mode: answer.coaching.mode, stage: answer.coaching.stage, surface });
+  }
+
+  feedbackRecorded(rating: string, surface: string): void {
+    this.feedback.inc({ rating, surface });
+  }
+
+  duplicate(surface: Platform): void {
+    this.duplicates.inc({ surface });
+  }
+
+  modelFallback(cause: string): void {
+    this.modelFallbacks.inc({ cause });
+  }
+
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -1,8 +1,8 @@
 /** `npm run ingest`: (re)build the index from knowledge/ and print what was built. */
-import { loadConfig } from "../config.js";
-import { buildIndex, embedderSpecOf } from "../retrieval/index-store.js";
-import { asCoachError } from "../errors.js";
-import { buildGuardModel } from "../guardrails/guard-model-store.js";
+import { loadConfig } from "../../src/config.js";
+import { buildIndex, embedderSpecOf } from "../../src/retrieval/index-store.js";
+import { asCoachError } from "../../src/errors.js";
+import { buildGuardModel } from "../../src/guardrails/guard-model-store.js";
 
 const started = performance.now();
 try {

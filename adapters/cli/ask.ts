@@ -6,12 +6,12 @@
  *                                  study plan, readiness check)
  */
 import { createInterface } from "node:readline";
-import { loadConfig } from "../config.js";
-import { createLogger } from "../logger.js";
-import { createCoach, type Coach } from "../coach.js";
-import type { Answer, HistoryMessage, Turn } from "../types.js";
-import { asCoachError, ConfigInvalidError } from "../errors.js";
-import { messageParts } from "../compose/parts.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import { createCoach, type Coach } from "../../src/coach.js";
+import type { Answer, HistoryMessage, Turn } from "../../src/types.js";
+import { asCoachError, ConfigInvalidError } from "../../src/errors.js";
+import { messageParts } from "../../src/compose/parts.js";
 
 async function main(argv: string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));

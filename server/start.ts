@@ -1,17 +1,18 @@
 import { join } from "node:path";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CoachConfig } from "../config.js";
-import type { Logger } from "../logger.js";
-import { createCoach } from "../coach.js";
-import { CoachService } from "../service.js";
-import { MemoryStateStore, type StateStore } from "../state/store.js";
-import { RedisStateStore } from "../state/redis-store.js";
-import { FileEventLog, RedisEventLog, type EventLog } from "../state/feedback.js";
+import type { CoachConfig } from "../src/config.js";
+import type { Logger } from "../src/logger.js";
+import { createCoach } from "../src/coach.js";
+import { CoachService } from "../src/service.js";
+import { MemoryStateStore, type StateStore } from "../src/state/store.js";
+import { RedisStateStore } from "../src/state/redis-store.js";
+import { FileEventLog, RedisEventLog, type EventLog } from "../src/state/feedback.js";
 import { CoachMetrics } from "./metrics.js";
-import { createHttpApp, InFlightGauge, listen, type FastRoute, type PlatformStatus } from "./http.js";
-import { createSlackAdapter, type SlackAdapter } from "../../adapters/slack/app.js";
-import { createTeamsAdapter } from "../../adapters/teams/bot.js";
+import { createHttpApp, InFlightGauge, listen } from "../adapters/web/http.js";
+import type { FastRoute, PlatformStatus } from "../adapters/types.js";
+import { createSlackAdapter, type SlackAdapter } from "../adapters/slack/app.js";
+import { createTeamsAdapter } from "../adapters/teams/bot.js";
 
 export interface RunningServer {
   server: Server;
@@ -34,7 +35,7 @@ export interface StartOptions {
 export async function startCoachServer(config: CoachConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const { state, events, file } = await openState(config, logger);
   const metrics = new CoachMetrics();
-  const coach = await createCoach(config, logger, { state, onModelFallback: (cause) => metrics.modelFallbacks.inc({ cause }) });
+  const coach = await createCoach(config, logger, { state, onModelFallback: (cause) => metrics.modelFallback(cause) });
   const service = new CoachService(coach, state, events, metrics, logger);
 
   const inFlight = new InFlightGauge();

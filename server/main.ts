@@ -1,7 +1,7 @@
 /** `npm start`: the server for Slack, Teams, the web playground, health and metrics. */
-import { loadConfig } from "../config.js";
-import { createLogger, routeConsoleTo } from "../logger.js";
-import { asCoachError, ConfigInvalidError } from "../errors.js";
+import { loadConfig } from "../src/config.js";
+import { createLogger, routeConsoleTo } from "../src/logger.js";
+import { asCoachError, ConfigInvalidError } from "../src/errors.js";
 import { startCoachServer } from "./start.js";
 
 let config;
