@@ -9,6 +9,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY adapters ./adapters
+COPY server ./server
 COPY knowledge ./knowledge
 COPY prompts ./prompts
 ENV DATA_DIR=/app/data
