@@ -270,7 +270,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       return answer;
     }
     const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, careerSteps });
-    if (partial) extractive.parts.unshift(partialNote(shape.ask, retrieval.question.unknownWords, named.map((n) => n.thing.name)));
+    if (partial) extractive.parts.unshift(partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
     if (chatModel && prompts && !partial) {
@@ -388,15 +388,10 @@ function withoutAmbition(text: string): string {
   return text.replace(/\b(no|not an?|without(?: an?)?|never been an?|zero)\s+(?:ai )?(?:pm|product manager|product owner|product)\b(?: title| experience| background| role)?/giu, " ").replace(/\b(want(?:s|ed)? to|wanna|hope to|hoping to|would like to|'d like to|trying to|try to|aim to|plan to|dream(?:ing)? of|love to)\s+(?:be|become|being|move into|get into|break into|land|work as|go into|join)\b[^.,;!?]*/giu, " ").replace(/\bas an? (ai )?(pm|product manager)\b/giu, " ");
 }
 
-/** Partial coverage said first: what the question asks that the guide does not say. */
-function partialNote(question: string, unknownWords: string[], names: string[]): AnswerPart {
-  // The words as the person wrote them ("Berlin", not "berlin").
-  const asWritten = (w: string) => question.match(new RegExp(`(?<![\\p{L}\\p{N}])${w.replace(/[^\p{L}\p{N}]/gu, "")}(?![\\p{L}\\p{N}])`, "iu"))?.[0] ?? w;
-  const missing = [...new Set(unknownWords)].slice(0, 4).map(asWritten);
+/** Partial coverage said first: the guide does not answer this, but it does speak of what is named. */
+function partialNote(names: string[]): AnswerPart {
   const about = names.slice(0, 2).join(" and ");
-  const list = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} or ${missing[missing.length - 1]}` : missing[0];
-  const text = list ? `The guide doesn't cover ${list}, so I won't guess. What it does say about ${about}:` : `The guide doesn't answer that, so I won't guess. What it does say about ${about}:`;
-  return { kind: "note", text, cites: [] };
+  return { kind: "note", text: `The guide doesn't answer that, so I won't guess. What it does say about ${about}:`, cites: [] };
 }
 
 /** Well-formed turns only, the latest first kept, each cut to its bound, within the total bound. */

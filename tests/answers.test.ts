@@ -118,7 +118,7 @@ describe("question types", () => {
   it("partial coverage: says what the guide does not cover, then what it says about the name asked", async () => {
     const a = await ask("What stock options does Augury give new product managers?");
     expect(a.outcome).toBe("no_answer");
-    expect(a.parts[0]!.text).toMatch(/doesn't cover .*stock/u);
+    expect(a.parts[0]!.text).toMatch(/doesn't answer that, so I won't guess. What it does say about Augury/u);
     expect(a.text).toMatch(/Augury/u);
     expect(a.citations.length).toBeGreaterThan(0);
   });

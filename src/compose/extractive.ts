@@ -500,7 +500,9 @@ function followUpsFor(used: Chunk[], allChunks: readonly Chunk[]): string[] {
   const top = used[0];
   if (!top) return [];
   const usedIds = new Set(used.map((c) => c.id));
-  const candidates = allChunks.filter((c) => !usedIds.has(c.id) && c.metadata.Kind !== "promotion");
+  // Suggestions stay in the answer's own document (a question about tiers is not followed by the
+  // functional-safety note).
+  const candidates = allChunks.filter((c) => !usedIds.has(c.id) && c.metadata.Kind !== "promotion" && c.source === top.source);
   const siblings = candidates.filter((c) => c.parentSection === top.parentSection && c.parentSection !== "");
   const children = candidates.filter((c) => c.parentSection === top.id);
   const byDistance = (a: Chunk, b: Chunk) => Math.abs(a.order - top.order) - Math.abs(b.order - top.order) || a.order - b.order;
