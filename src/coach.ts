@@ -259,7 +259,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // about the person's own move, or about a name the guide uses, is answered with what the guide
     // says; when the rest of it is not covered, the answer says so first.
     // A person asking about their own move is always in the guide's remit (its paths and steps).
-    // A question about a company the guide only lists ("What equity does Cognite give?") is
+    // A question about a company the guide only lists ("what's the dress code at Uptake?") is
     // answerable only if what it asks about appears where the guide speaks of that company.
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
     const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, retrieval.evidence) || shape.kind === "personal") && !aboutNamed;
@@ -269,7 +269,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, careerSteps });
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: named.map((n) => n.thing), careerSteps });
     if (partial) extractive.parts.unshift(partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
@@ -339,7 +339,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     return chunk ? { chunkId: chunk.id, evidence } : null;
   }
 
-  /** "Ops manager at a bottling plant, 8 years. What should I do?" describes the person without "I'm". */
+  /** "Shift lead at a foundry, 6 years. Where do I begin?" describes the person without "I'm". */
   function withSituation(shape: QuestionShape): QuestionShape {
     if (!shape.background || shape.kind === "personal") return shape;
     const person = parseProfile(withoutAmbition(shape.background), coachingContent);
@@ -353,7 +353,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
 
 /**
  * Whether what a question asks of a company the guide names is something the guide says: a
- * question with words the guide never uses ("equity at Cognite") is covered only if its other
+ * question with words the guide never uses ("the dress code at Uptake") is covered only if its other
  * words occur where the guide speaks of that company (its tier's section, headings and overview,
  * or the sentences naming it). Section headings named in the question are topics, not checked.
  */
@@ -397,10 +397,12 @@ function partialNote(names: string[]): AnswerPart {
 /** Well-formed turns only, the latest first kept, each cut to its bound, within the total bound. */
 export function sanitizeHistory(history: unknown): HistoryMessage[] {
   if (!Array.isArray(history)) return [];
+  // Only the latest entries are looked at: a huge array of junk is not walked to its start.
+  const latest: unknown[] = history.slice(-4 * HISTORY_LIMITS.turns);
   const kept: HistoryMessage[] = [];
   let total = 0;
-  for (let i = history.length - 1; i >= 0 && kept.length < HISTORY_LIMITS.turns && total < HISTORY_LIMITS.totalChars; i--) {
-    const m = history[i] as HistoryMessage | null;
+  for (let i = latest.length - 1; i >= 0 && kept.length < HISTORY_LIMITS.turns && total < HISTORY_LIMITS.totalChars; i--) {
+    const m = latest[i] as HistoryMessage | null;
     if (!m || (m.role !== "user" && m.role !== "assistant") || typeof m.content !== "string") continue;
     const content = m.content.slice(0, Math.min(HISTORY_LIMITS.turnChars, HISTORY_LIMITS.totalChars - total));
     total += content.length;

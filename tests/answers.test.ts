@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Coach } from "../src/coach.js";
 import type { Answer, HistoryMessage, Turn } from "../src/types.js";
 import { testCoach } from "./helpers.js";
+import { resolveReference } from "../src/compose/references.js";
 
 /**
  * Answers that answer the question: each kind of question gets its own shape, and the first
@@ -164,6 +165,17 @@ describe("follow-ups that follow", () => {
     const [, other] = await chat("tell me about digital twins", "Name the hyperscalers that have manufacturing verticals");
     expect(other!.text).toMatch(/Microsoft/u);
     expect(other!.citations[0]!.title).not.toBe("Digital twins");
+  });
+
+  it("a switch phrase is a whole word: 'Dropping…' and 'Skipping…' begin questions, they do not change the subject", () => {
+    const history = [{ role: "user" as const, content: "tell me about digital twins" }];
+    for (const q of ["Dropping out of a PhD, can I become an AI PM?", "Skipping the MBA, is that a problem?"]) {
+      const r = resolveReference(q, history, null, coach.retriever.facts, coach.retriever.chunks);
+      expect(r.text).toBe(q);
+      expect(r.switched).toBe(false);
+    }
+    const switched = resolveReference("ok, drop it. what is predictive maintenance?", history, null, coach.retriever.facts, coach.retriever.chunks);
+    expect(switched).toMatchObject({ text: "what is predictive maintenance?", switched: true });
   });
 
   it("remembers the list across replicas through the history alone", async () => {

@@ -25,6 +25,8 @@ export interface ComposeInput {
   path?: { chunkId: string; evidence: string } | null;
   /** The guide answers only part of the question: lead with what it says about the names asked. */
   partial?: boolean;
+  /** With `partial`: the names the caller's note speaks of, so the note and the sentences agree. */
+  partialNames?: readonly NamedThing[];
   /** Sections of the ways into the role (the coaching content's paths): a personal question's steps come from their group. */
   careerSteps?: readonly string[];
 }
@@ -49,7 +51,7 @@ const MAX_POINTS = 4;
 /** A supporting sentence must score this share of the lead's score and match the question itself. */
 const POINT_FLOOR = 0.62;
 const POINT_MIN_MATCH = 0.2;
-const STEPS_ASK = /\bwhat (do|should|can) i do\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance|go for it|should i apply)\b/u;
+const STEPS_ASK = /\bwhat (do|should|can) i do\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 const COMPARATIVE = /\b(more|less|higher|highest|lower|lowest|broader|narrower|fewer|greater|faster|fastest|slower|largest|smallest|most|least|than|vs\.?)\b/iu;
 const NEGATION = /\b(not|no|never|without|cannot|can't|isn't|aren't|don't|doesn't|won't|fail|fails)\b/giu;
@@ -75,7 +77,8 @@ export function composeExtractiveAnswer(input: ComposeInput): ComposedAnswer {
   if (focus) for (const u of units) if (u.chunk.id === focus) u.score += 0.35;
   units.sort((a, b) => b.score - a.score || a.chunk.order - b.chunk.order || a.position - b.position);
   // Partial coverage: what the guide says about the names the question uses, first.
-  const pool = input.partial && named.length > 0 ? units.filter((u) => named.some((n) => mentions(u.text, n.alias) || mentions(u.text, n.thing.name) || u.chunk.title.toLowerCase() === n.thing.name.toLowerCase())) : units;
+  const about = input.partialNames ?? named.map((n) => n.thing);
+  const pool = input.partial && about.length > 0 ? units.filter((u) => about.some((t) => mentions(u.text, t.name) || t.listedIn.includes(u.chunk.id) && u.list !== null || u.chunk.title.toLowerCase() === t.name.toLowerCase())) : units;
 
   const cites = new CitationBuilder();
   const personal = shape.kind === "personal";
@@ -265,13 +268,13 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
 /**
  * The guide's steps for a question about the whole move: the subsections under the heading that
  * best matches the question ("How to position yourself for the first role"), unless the question
- * is about one of them in particular ("how do I get OT literate?" is answered by that step alone).
+ * is about one of them in particular (a question about learning OT is answered by that step alone).
  */
 function stepsFor(lead: Unit, input: ComposeInput, weights: Map<string, number>, byId: Map<string, Chunk>): string[] | null {
   const asked = new Set(contentTerms(input.shape.ask));
   const total = [...weights.values()].reduce((a, b) => a + b, 0) || 1;
   let best: { ids: string[]; score: number } | null = null;
-  for (const [parent, ids] of input.facts.children) {
+  for (const ids of input.facts.children.values()) {
     if (ids.length < 3) continue;
     const members = ids.map((id) => byId.get(id)!).filter(Boolean);
     const specific = members.some((c) => {
@@ -290,7 +293,6 @@ function stepsFor(lead: Unit, input: ComposeInput, weights: Map<string, number>,
     let score = 0;
     for (const t of new Set(contentTerms(parentTitle))) score += weights.get(t) ?? 0;
     if (score / total >= 0.12 && (!best || score > best.score)) best = { ids, score };
-    void parent;
   }
   return best?.ids ?? null;
 }
@@ -339,8 +341,10 @@ function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder
   const phrase = (status: string) => STATUS_PHRASE[status.toLowerCase()] ?? status.toLowerCase();
   if (subject) {
     const chunk = byId.get(subject.chunkId)!;
+    // "Not yet" only when the section is less mature than the status asked about; past it, "No".
+    const maturity = (status: string) => ["emerging", "scaling", "production"].indexOf(status.toLowerCase());
     const yes = subject.status === askedStatus;
-    const verdict = shape.kind === "yesno" ? (yes ? "Yes" : subject.status.toLowerCase() === "production" ? "No" : "Not yet") : undefined;
+    const verdict = shape.kind === "yesno" ? (yes ? "Yes" : maturity(subject.status) < maturity(askedStatus) ? "Not yet" : "No") : undefined;
     const said = units.filter((u) => u.chunk.id === chunk.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(chunk).find((u) => !u.list);
     return [
       { kind: "lead", text: `${subject.title} is ${phrase(subject.status)}.`, cites: [cites.cite(chunk)], ...(verdict ? { label: verdict } : {}) },
@@ -394,7 +398,7 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   // The sentence that weighs one side against the other ("lower than pure-play vendors") leads.
   const otherSide = (u: Unit) => sides.slice(0, 2).some((s) => s.chunkId !== u.chunk.id && contentTerms(s.name).some((t) => idf(t) > 0.9 && u.terms.has(t)));
   const weigh = (u: Unit) => (/\bthan\b/iu.test(u.text) || otherSide(u) ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0);
-  // What the question weighs them on ("to get good at product management") decides; a sentence
+  // What the question weighs them on (pay, learning, stability) decides; a sentence
   // that compares the sides gets a small edge.
   const lead = units.filter((u) => inSides(u) && !u.list).sort((a, b) => b.score + 0.1 * weigh(b) - (a.score + 0.1 * weigh(a)))[0] ?? sideUnits(sides[0]!.chunkId)[0];
   if (!lead) return null;
@@ -410,7 +414,7 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   return parts;
 }
 
-/** "Do giants pay less than pure-play vendors?" against "Compensation is typically lower than pure-play vendors". */
+/** A "more"/"less" question against a sentence that says "lower than …" / "highest": do they agree? */
 function comparativeVerdict(lead: Unit, shape: QuestionShape, aboutOther: boolean): string | null {
   const said = /\b(less|lower|lowest|fewer|smaller|slower|narrower|least)\b/iu.test(lead.text) ? "less" : /\b(more|higher|highest|broader|greater|faster|fastest|largest|most|bigger)\b/iu.test(lead.text) ? "more" : null;
   if (!said || !shape.comparative) return null;
@@ -490,7 +494,8 @@ export function chooseChunks(results: RetrievedChunk[], allChunks: readonly Chun
   const children = allChunks.filter((c) => c.parentSection === first.chunk.id && c.metadata.Kind !== "promotion");
   if (children.length > 0) {
     const scoreOf = new Map(results.map((r) => [r.chunk.id, r] as const));
-    return [first, ...children.map((chunk) => scoreOf.get(chunk.id) ?? { chunk, score: 0, dense: 0, lexical: 0 })];
+    const ranked = children.map((chunk) => scoreOf.get(chunk.id) ?? { chunk, score: 0, dense: 0, lexical: 0 }).sort((a, b) => b.score - a.score || a.chunk.order - b.chunk.order);
+    return [first, ...ranked.slice(0, 6)];
   }
   return [first, ...rest.filter((r) => r.score >= 0.55 && r.lexical > 0).slice(0, 2)];
 }

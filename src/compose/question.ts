@@ -58,7 +58,7 @@ export function shapeOf(rawText: string): QuestionShape {
   const lower = ask.toLowerCase().replace(LEAD_IN, "");
   const all = text.toLowerCase();
 
-  // "I'm a mechanical engineer at a supplier, how do I get into AI PM?" in one sentence counts too.
+  // "I'm a welder at a shipyard, how would I start in AI PM?" in one sentence counts too.
   const describesSelf = told.length > 0 || (FIRST_PERSON.test(lower) && /,|\band\b|\bbut\b|\bso\b/u.test(lower) && SELF_QUESTION.test(lower));
   // In one sentence, the situation is what comes before the question ("…at a supplier, how do I…").
   const situation = describesSelf ? (told.length > 0 ? told.join(" ") : ask.replace(/[,;:-]?\s+(how|what|which|where|should|can|could|would|is|are|do|does|any)\b.*$/iu, "")) : null;

@@ -35,7 +35,7 @@ const ORDINAL = /\b(?:the|that|this) (first|1st|second|2nd|third|3rd|fourth|4th|
 // "that"/"this" point back only as a pointer ("in that space", "do that", "that company"), not as
 // a relative pronoun ("the hyperscalers that have…").
 const POINTS_BACK = /\b(it|its|it's|there|those|these|they|them|their|the same|above|mentioned)\b|\b(about|with|in|at|of|for|do|does|on|like|from) (that|this)\b|\b(that|this) (one|company|companies|tier|use case|space|area|role|path|step|thing|kind|sector|field|vendor|product)\b|\b(that|this)\s*\?|^(and|also|so|but|what about|how about)\b/u;
-const SWITCH = /^(?:(?:ok(?:ay)?|so|actually|wait|hmm|no|never ?mind|(?:ignore|forget|drop|skip|scratch)(?: about)?(?: (?:that|this|it|the|those|these|all|above|[a-z]+)){0,3}|different (?:question|topic)|change of (?:topic|subject)|new (?:question|topic)|(?:switching|changing) (?:topics?|subjects?|gears)|moving on|on another note|instead|unrelated(?: question)?)[\s,.;:!—–-]*)+/u;
+const SWITCH = /^(?:(?:ok(?:ay)?|so|actually|wait|hmm|no|never ?mind|(?:ignore|forget|drop|skip|scratch)\b(?: about\b)?(?: (?:that|this|it|the|those|these|all|above|[a-z]+)\b){0,3}|different (?:question|topic)|change of (?:topic|subject)|new (?:question|topic)|(?:switching|changing) (?:topics?|subjects?|gears)|moving on|on another note|instead|unrelated(?: question)?)\b[\s,.;:!—–-]*)+/u;
 const MAX_CHARS = 2_000;
 
 export function resolveReference(rawText: string, history: readonly HistoryMessage[], memory: ConversationMemory | null, facts: KnowledgeFacts, chunks: readonly Chunk[]): Reference {

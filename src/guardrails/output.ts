@@ -56,8 +56,8 @@ export interface GroundingProblem {
 /**
  * Check an answer's parts against the passages they cite: every sentence of a part must be
  * supported by them (the passages' headings count: "Digital twins is scaling." is read from the
- * heading and its Status line), and every capitalised name in its text or label must be one the
- * knowledge uses. With `everyClaimCites` (answers from the guide), a lead, point or item that cites
+ * heading and its Status line), and every capitalised name in its text must be one the knowledge
+ * uses (labels are the coach's own words: a heading, a verdict, a practice point's name). With `everyClaimCites` (answers from the guide), a lead, point or item that cites
  * nothing is itself a problem; otherwise (coaching prompts) an uncited part is not a claim.
  */
 export function checkPartsGrounding(parts: readonly AnswerPart[], citations: readonly Citation[], names: ReadonlySet<string>, { everyClaimCites = false } = {}): GroundingProblem[] {
@@ -75,7 +75,9 @@ export function checkPartsGrounding(parts: readonly AnswerPart[], citations: rea
     }
     const sourceText = sources.map((c) => `${c!.path.join(". ")}. ${c!.text}`).join("\n");
     for (const sentence of splitSentences(part.text)) {
-      if (!supports(sourceText, withoutGlue(sentence))) problems.push({ sentence, problem: "unsupported" });
+      // A quote is checked as it is; only a composed statement ("Digital twins is scaling.") is
+      // checked without its connecting words.
+      if (!supports(sourceText, sentence) && !supports(sourceText, withoutGlue(sentence))) problems.push({ sentence, problem: "unsupported" });
     }
     // Labels are the coach's own words (a heading, a verdict, a practice point's name), not claims.
     for (const name of capitalisedWords(part.text)) if (!names.has(name) && !VERDICTS.has(name)) problems.push({ sentence: part.text, problem: "unknown_name", detail: name });

@@ -5,18 +5,11 @@ import { englishRarity } from "../text/english.js";
 /**
  * Structured facts read from the knowledge's own Markdown conventions, so a new guide in the same
  * format gets the same answers: "Status: Production" lines, "Companies: A, B, C" lists, headings
- * with subsections (an enumeration in the guide's order), the names the guide uses, and the numbers
- * it states with what they measure.
+ * with subsections (an enumeration in the guide's order), the names the guide uses and its summary
+ * sections. What a sentence's numbers measure (money, duration, percent) is read where it is scored.
  */
 
 export type NumberKind = "money" | "duration" | "percent" | "count";
-
-export interface StatedNumber {
-  chunkId: string;
-  /** The sentence that states it, as written. */
-  sentence: string;
-  kinds: NumberKind[];
-}
 
 export interface NamedThing {
   /** As the guide writes it ("Rockwell Automation"). */
@@ -40,7 +33,6 @@ export interface KnowledgeFacts {
   names: Map<string, NamedThing>;
   /** Longest alias in words, to bound the name scan. */
   maxNameWords: number;
-  numbers: StatedNumber[];
   /** Words that place a question in the guide's world: its names, headings and rare words. */
   worldWords: Set<string>;
   /** Sections that summarise others (a TL;DR naming three or more other sections' topics). */
@@ -135,7 +127,6 @@ export function extractFacts(chunks: readonly Chunk[], extraWorldWords: readonly
   const statuses: KnowledgeFacts["statuses"] = [];
   const children = new Map<string, string[]>();
   const names = new Map<string, NamedThing>();
-  const numbers: StatedNumber[] = [];
   const world = new Set<string>();
 
   // How many sections use a word: a word in one or two is distinctive ("Greengrass"), one in many is not.
@@ -182,8 +173,6 @@ export function extractFacts(chunks: readonly Chunk[], extraWorldWords: readonly
       }
       if (LIST_LINE.test(paragraph) && !/[.!?]$/u.test(paragraph)) continue; // "Status: Production"
       for (const sentence of splitSentences(paragraph)) {
-        const kinds = numberKinds(sentence);
-        if (kinds.length > 0) numbers.push({ chunkId: chunk.id, sentence, kinds });
         for (const name of namesInText(sentence)) {
           addOnce(named(name, name).mentionedIn, chunk.id);
           // "Siemens Xcelerator" is also "Siemens".
@@ -203,7 +192,7 @@ export function extractFacts(chunks: readonly Chunk[], extraWorldWords: readonly
     const named = chunks.filter((other) => other.id !== chunk.id && other.parentSection !== chunk.id && other.title.length >= 8 && text.includes(other.title.toLowerCase())).length;
     if (named >= 3) summaries.add(chunk.id);
   }
-  return { statuses, children, names, maxNameWords, numbers, worldWords: world, summaries };
+  return { statuses, children, names, maxNameWords, worldWords: world, summaries };
 }
 
 /**
@@ -220,7 +209,7 @@ export function namesIn(text: string, facts: KnowledgeFacts): { alias: string; t
   const taken = new Set<number>();
   for (let n = facts.maxNameWords; n >= 1; n--) {
     for (let i = 0; i + n <= tokens.length; i++) {
-      if (taken.has(i)) continue;
+      if ([...Array(n).keys()].some((k) => taken.has(i + k))) continue;
       const alias = tokens.slice(i, i + n).join(" ");
       const singular = alias.endsWith("s") ? alias.slice(0, -1) : alias;
       const thing = facts.names.get(alias) ?? facts.names.get(singular);
