@@ -144,6 +144,12 @@ describe("follow-ups that follow", () => {
     expect(last!.citations[0]!.title).toBe("Energy optimization");
   });
 
+  it("an ordinal over the guide's steps counts the step that leads the answer", async () => {
+    const [steps, third] = await chat("what are the key steps for getting into AI product management in manufacturing?", "ok, and the third one?");
+    expect(steps!.parts.filter((p) => p.label).length).toBe(4);
+    expect(third!.citations[0]!.title).toBe("Use the analyst-to-PM track at industrial AI vendors");
+  });
+
   it("an ordinal over a list of names picks the name", async () => {
     const [, second] = await chat("which companies are the cloud hyperscalers with manufacturing verticals?", "what does the second one offer?");
     expect(opening(second!)).toMatch(/AWS \(IoT Greengrass, SageMaker industrial\)/u);

@@ -294,7 +294,9 @@ function stepsFor(lead: Unit, input: ComposeInput, weights: Map<string, number>,
     for (const t of new Set(contentTerms(parentTitle))) score += weights.get(t) ?? 0;
     if (score / total >= 0.12 && (!best || score > best.score)) best = { ids, score };
   }
-  return best?.ids ?? null;
+  // A question about the move itself whose words name no heading gets the ways into the role.
+  const career = input.careerSteps?.length ? [...input.facts.children.values()].find((ids) => ids.filter((id) => input.careerSteps!.includes(id)).length >= 2) : undefined;
+  return best?.ids ?? (input.shape.kind === "steps" ? (career ?? null) : null);
 }
 
 /** The lead: a verdict first for yes/no questions, the list's owner named for a list line. */

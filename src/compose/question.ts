@@ -89,8 +89,9 @@ export function shapeOf(rawText: string): QuestionShape {
   else if (numberKind) kind = "number";
   else if (WHO.test(lower)) kind = "who";
   else if (YES_NO.test(lower)) kind = "yesno";
-  else if (LIST.test(lower)) kind = "list";
+  // "What are the main steps to make the move?" wants the steps, in order, more than a list.
   else if (STEPS.test(lower)) kind = "steps";
+  else if (LIST.test(lower)) kind = "list";
   else kind = "explain";
   if (kind === "explain" && situation) kind = "personal";
 

@@ -113,7 +113,10 @@ export function memoryOf(parts: readonly AnswerPart[], citations: readonly Citat
   // The things listed, in the order shown: one per item, or the several a grouped line names
   // ("In production: A, B, C" then "Scaling: D").
   const grouped = parts.some((p) => p.cites.length > 1);
-  const items = parts
+  // A lead labelled with its own section's title is the first of the steps or items that follow it.
+  const first = parts[0];
+  const leadsList = !grouped && first?.kind === "lead" && first.label !== undefined && first.cites.length === 1 && citations[first.cites[0]!]?.title === first.label && parts.some((p) => p.kind === "item");
+  const items = (leadsList ? [{ ...first, kind: "item" as const }, ...parts.slice(1)] : parts)
     .filter((p) => (grouped ? p.cites.length > 0 && p.kind !== "point" : p.kind === "item" && p.cites.length === 1))
     .flatMap((p) => p.cites.map((i) => citations[i]?.id))
     .filter((id): id is string => !!id);
