@@ -29,7 +29,7 @@ import { inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
 import { contentTerms, isStopword, splitSentences, stem, words } from "./text/normalize.js";
 import type { Retrieval } from "./retrieval/retriever.js";
 import type { Chunk } from "./types.js";
-import { shapeOf, type QuestionShape } from "./compose/question.js";
+import { SELF_QUESTION, shapeOf, type QuestionShape } from "./compose/question.js";
 import { memoryOf, resolveReference, type ConversationMemory } from "./compose/references.js";
 import { messageParts, plainTextOf } from "./compose/parts.js";
 import { partsFromCoachingText } from "./coaching/parts.js";
@@ -344,7 +344,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     if (!shape.background || shape.kind === "personal") return shape;
     const person = parseProfile(withoutAmbition(shape.background), coachingContent);
     if (person.role === null && !person.atManufacturer && person.otBackground === null) return shape;
-    if (!/\b(i|me|my|someone like me)\b/iu.test(shape.ask) && shape.kind !== "explain") return shape;
+    if (!SELF_QUESTION.test(shape.ask) && shape.kind !== "explain") return shape;
     return { ...shape, situation: shape.background, kind: "personal" };
   }
 

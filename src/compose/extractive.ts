@@ -1,7 +1,7 @@
 import type { AnswerPart, Chunk, Citation } from "../types.js";
 import type { Retrieval, RetrievedChunk } from "../retrieval/retriever.js";
 import { contentTerms, splitSentences } from "../text/normalize.js";
-import { listValue, namesIn, numberKinds, type KnowledgeFacts, type NamedThing } from "../knowledge/facts.js";
+import { isKeyLine, listValue, namesIn, numberKinds, type KnowledgeFacts, type NamedThing } from "../knowledge/facts.js";
 import type { QuestionShape } from "./question.js";
 import { CitationBuilder, plainTextOf } from "./parts.js";
 
@@ -128,7 +128,7 @@ function unitsOf(chunk: Chunk): Unit[] {
       out.push({ chunk, text: paragraph, position: out.length, list: list.value, terms: new Set(contentTerms(paragraph)), score: 0, match: 0, askMatch: 0 });
       continue;
     }
-    if (/^[A-Z][A-Za-z]{1,20}: [^.!?]+$/u.test(paragraph)) continue; // "Status: Production" is read as a fact
+    if (isKeyLine(paragraph)) continue; // "Status: Production" is read as a fact
     for (const text of splitSentences(paragraph)) out.push({ chunk, text, position: out.length, list: null, terms: new Set(contentTerms(text)), score: 0, match: 0, askMatch: 0 });
   }
   // A section's last sentence that announces what should follow it ("Here's an honest assessment
@@ -194,13 +194,13 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const sentence = units.find((u) => !u.list);
   // A sentence that says nearly as much reads better than a bare list of names (unless "who" was asked).
   let best = top?.list && sentence && shape.kind !== "who" && shape.kind !== "list" && sentence.score >= top.score * 0.85 ? sentence : top;
-  // An overview's summary sentence names every subsection; when a subsection says the thing asked
-  // nearly as well ("compensation is highest"), that subsection answers.
-  // Likewise a summary (the TL;DR): the section it summarises says it in full.
+  // A summary (the TL;DR) leads only if no section says it nearly as well in full.
   if (best && input.facts.summaries.has(best.chunk.id)) {
     const full = units.find((u) => !input.facts.summaries.has(u.chunk.id) && !u.list);
     if (full && full.score >= best.score * 0.85) best = full;
   }
+  // An overview's summary sentence names every subsection; when a subsection says the thing asked
+  // nearly as well ("compensation is highest"), that subsection answers.
   const members = best ? input.facts.children.get(best.chunk.id) : undefined;
   if (best && members?.length) {
     const child = units.find((u) => members.includes(u.chunk.id) && (!u.list || shape.kind === "who" || shape.kind === "list"));
@@ -390,7 +390,6 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
     return i < 0 ? Infinity : i;
   };
   sides.sort((a, b) => at(a.name) - at(b.name));
-  // Each side's sentence that weighs it (a trade-off: "lower", "fastest", "broader") first.
   // Each side's sentence about it by name first ("GE Digital's APM suite"), then one that weighs it
   // (a trade-off: "lower", "fastest", "broader"), then the best match.
   const sideName = new Map(sides.map((s) => [s.chunkId, s.name] as const));

@@ -31,7 +31,8 @@ export interface QuestionShape {
 const MAX_CHARS = 4_000;
 
 const FIRST_PERSON = /\b(i'm|i am|im|i've|i have|i work|i worked|i've been|i have been|i do|i spent|i lead|i run|my (background|role|job|title|company|team|experience|degree)|currently (a|an|working|at|in)|coming from|as an? [a-z-]+ (at|in|for))\b/u;
-const SELF_QUESTION = /\b(i|me|my|someone like me)\b/u;
+/** A question about the asker ("should I…", "for someone like me"). */
+export const SELF_QUESTION = /\b(i|me|my|someone like me)\b/iu;
 const CONTRAST = /\b(vs\.?|versus|or|compared? (to|with)|comparison|better|difference|differ|rather than|instead of|between)\b/u;
 const PAY = /\b(salary|salaries|pay|pays|paid|paying|earn|earns|earning|compensation|comp|income|money)\b|\b(how much|what) (do|does|did|would|will|could|can|might)\b[^?]{0,60}\b(make|makes|making)\b/u;
 const COUNT_ASK = /\bhow many\b(?! (hours|weeks|months|years|days))/u;
@@ -97,6 +98,6 @@ export function shapeOf(rawText: string): QuestionShape {
 
   const background = sentences.filter((s) => !asked.includes(s) && s !== ask).join(" ") || null;
   // What matters to a person who describes themselves ("comp matters most") counts for them.
-  if (kind === "personal" && PAY.test(all)) return { kind, numberKind, ask, situation, background: sentences.filter((s) => !asked.includes(s) && s !== ask).join(" ") || null, asksStatus: STATUS.test(lower), comparative, contrasts, aboutPay: true };
-  return { kind, numberKind, ask, situation, background, asksStatus: STATUS.test(lower), comparative, contrasts, aboutPay: aboutPay || PAY.test(all) && /\bhow much\b/u.test(lower) };
+  const paySpoken = kind === "personal" ? PAY.test(all) : PAY.test(all) && /\bhow much\b/u.test(lower);
+  return { kind, numberKind, ask, situation, background, asksStatus: STATUS.test(lower), comparative, contrasts, aboutPay: aboutPay || paySpoken };
 }

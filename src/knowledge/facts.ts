@@ -75,6 +75,11 @@ export function splitListValue(value: string): string[] {
   return items;
 }
 
+/** A "Key: value" line that is not a sentence ("Status: Production", "Companies: A, B"). */
+export function isKeyLine(paragraph: string): boolean {
+  return LIST_LINE.test(paragraph) && !/[.!?]$/u.test(paragraph);
+}
+
 /** A list line's value as it reads ("C3.ai, Sight Machine, …"), or null for a sentence. */
 export function listValue(paragraph: string): { key: string; value: string } | null {
   const m = LIST_LINE.exec(paragraph);
@@ -171,7 +176,7 @@ export function extractFacts(chunks: readonly Chunk[], extraWorldWords: readonly
         }
         continue;
       }
-      if (LIST_LINE.test(paragraph) && !/[.!?]$/u.test(paragraph)) continue; // "Status: Production"
+      if (isKeyLine(paragraph)) continue; // "Status: Production"
       for (const sentence of splitSentences(paragraph)) {
         for (const name of namesInText(sentence)) {
           addOnce(named(name, name).mentionedIn, chunk.id);
