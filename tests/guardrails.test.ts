@@ -120,7 +120,7 @@ describe("output hygiene", () => {
 });
 
 describe("rate limit", () => {
-  it("allows N per minute per user, then refuses until the window passes", async () => {
+  it("allows N per minute per user, then refuses until the last minute holds fewer than N", async () => {
     let now = 0;
     const limiter = new RateLimiter(3, new MemoryStateStore(() => now));
     const results = [];
@@ -128,6 +128,8 @@ describe("rate limit", () => {
     expect(results).toEqual([true, true, true, false]);
     expect(await limiter.allow("slack:U2")).toBe(true);
     now = 61_000;
+    expect(await limiter.allow("slack:U1")).toBe(false);
+    now = 121_000;
     expect(await limiter.allow("slack:U1")).toBe(true);
   });
 });

@@ -13,7 +13,9 @@ const logA = recordingLogger();
 beforeAll(async () => {
   redis = await startRedis();
   ws = tempWorkspace();
-  const config = { ...ws.config, port: 0, redisUrl: redis.url, rateLimitPerMinute: 3 };
+  // A generous command timeout: on a loaded CI machine a 500 ms timeout can send one command to
+  // in-process state, and this file is about sharing (timeouts have tests/security-redis.test.ts).
+  const config = { ...ws.config, port: 0, redisUrl: redis.url, redisTimeoutMs: 5_000, rateLimitPerMinute: 3 };
   a = await startCoachServer(config, logA.logger, { host: "127.0.0.1" });
   b = await startCoachServer(config, recordingLogger().logger, { host: "127.0.0.1" });
 });
@@ -60,7 +62,7 @@ describe("two replicas sharing one real redis-server", () => {
     const onB = await ask(b, "12 to 24 months, with pilots and leading indicators", me);
     expect(onB.coaching).toMatchObject({ mode: "quiz", step: 2, score: { matched: 3 } });
     await a.stop();
-    a = await startCoachServer({ ...ws.config, port: 0, redisUrl: redis.url, rateLimitPerMinute: 3 }, logA.logger, { host: "127.0.0.1" });
+    a = await startCoachServer({ ...ws.config, port: 0, redisUrl: redis.url, redisTimeoutMs: 5_000, rateLimitPerMinute: 3 }, logA.logger, { host: "127.0.0.1" });
     const afterRestart = await ask(a, "stop", me);
     expect(afterRestart.coaching).toMatchObject({ mode: "quiz", stage: "done" });
     expect(afterRestart.text).toMatch(/Practice stopped after 1 question: 3 of 4 key points/u);

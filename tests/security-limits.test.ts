@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoachServer, type RunningServer } from "../server/start.js";
 import { BoundedTtlMap } from "../src/state/bounded.js";
 import { MemoryStateStore } from "../src/state/store.js";
+import { RateLimiter } from "../src/guardrails/rate-limit.js";
 import { loadConfig } from "../src/config.js";
 import { ConfigInvalidError } from "../src/errors.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
@@ -87,12 +88,27 @@ describe("in-process state is bounded", () => {
   });
 
   it("rate-limit counters for distinct keys do not pile up: beyond the cap the oldest are forgotten", async () => {
-    const store = new MemoryStateStore(Date.now, 5_000, { counters: 1_000 });
+    const store = new MemoryStateStore(() => 90_000, 5_000, { counters: 1_000 });
     expect(await store.hit("first", 60_000)).toBe(1);
     expect(await store.hit("first", 60_000)).toBe(2);
     for (let i = 0; i < 10_000; i++) await store.hit(`id-${i}`, 60_000);
     expect(await store.hit("first", 60_000)).toBe(1);
     expect(await store.hit("id-9999", 60_000)).toBe(2);
+  });
+});
+
+describe("the rate limit slides", () => {
+  it("does not reset at a minute boundary: two hits late in one minute still count early in the next", async () => {
+    let now = 60_000 * 10 + 59_000;
+    const limiter = new RateLimiter(3, new MemoryStateStore(() => now));
+    const outcomes = [];
+    for (const at of [59_000, 59_500, 60_100, 60_600]) {
+      now = 60_000 * 10 + at;
+      outcomes.push(await limiter.allow("boundary"));
+    }
+    expect(outcomes).toEqual([true, true, true, false]);
+    now += 60_000;
+    expect(await limiter.allow("boundary")).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { StateStore } from "../state/store.js";
 
 /**
- * Per-user rate limit over a fixed one-minute window, counted in the state store so that every
+ * Per-user rate limit over a sliding one-minute window, counted in the state store so that every
  * replica sees the same count when the store is Redis.
  */
 export class RateLimiter {

@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import type { HistoryMessage } from "../types.js";
 import type { Logger } from "../logger.js";
-import { MemoryStateStore, type StateStore } from "./store.js";
+import { MemoryStateStore, slidingCount, type StateStore } from "./store.js";
 
 function newClient(url: string) {
   return createClient({
@@ -169,9 +169,11 @@ export class RedisStateStore implements StateStore {
     return this.withFallback(
       async () => {
         const now = Date.now();
-        const bucket = `${this.prefix}rate:${key}:${now - (now % windowMs)}`;
-        const [count] = await this.client.multi().incr(bucket).pExpire(bucket, windowMs).exec();
-        return Number(count);
+        const windowStart = now - (now % windowMs);
+        const bucket = `${this.prefix}rate:${key}:${windowStart}`;
+        const previousBucket = `${this.prefix}rate:${key}:${windowStart - windowMs}`;
+        const [count, , previous] = await this.client.multi().incr(bucket).pExpire(bucket, 2 * windowMs).get(previousBucket).exec();
+        return slidingCount(Number(count), Number(previous ?? 0), now - windowStart, windowMs);
       },
       () => this.fallback.hit(key, windowMs),
     );

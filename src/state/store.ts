@@ -9,7 +9,7 @@ export interface StateStore {
   readonly kind: "memory" | "redis";
   /** True the first time `key` is claimed within `ttlMs`; false for every repeat. */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
-  /** Count a hit for `key` and return the hits in the current window. */
+  /** Count a hit for `key` and return the hits within the last `windowMs` (a sliding estimate). */
   hit(key: string, windowMs: number): Promise<number>;
   getHistory(conversationId: string): Promise<HistoryMessage[]>;
   appendHistory(conversationId: string, messages: HistoryMessage[], keep: number, ttlMs: number): Promise<void>;
@@ -20,10 +20,19 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
+/**
+ * A sliding-window estimate: this window's hits plus the previous window's, weighted by how much
+ * of it still lies within the last `windowMs`. A fixed window alone lets a client spend its whole
+ * allowance twice across a boundary (and made a limit look reset to whoever asked across it).
+ */
+export function slidingCount(current: number, previous: number, elapsedMs: number, windowMs: number): number {
+  return current + previous * Math.max(0, 1 - elapsedMs / windowMs);
+}
+
 export class MemoryStateStore implements StateStore {
   readonly kind = "memory" as const;
   private readonly claims: BoundedTtlMap<true>;
-  private readonly hits: BoundedTtlMap<{ windowStart: number; count: number }>;
+  private readonly hits: BoundedTtlMap<{ windowStart: number; count: number; previous: number }>;
   private readonly histories = new Map<string, { messages: HistoryMessage[]; expires: number }>();
   private readonly records = new Map<string, { json: string; expires: number }>();
 
@@ -51,11 +60,13 @@ export class MemoryStateStore implements StateStore {
     const windowStart = now - (now % windowMs);
     const entry = this.hits.get(key);
     if (!entry || entry.windowStart !== windowStart) {
-      this.hits.set(key, { windowStart, count: 1 }, windowStart + windowMs - now);
-      return 1;
+      const previous = entry && entry.windowStart === windowStart - windowMs ? entry.count : 0;
+      // Kept for two windows: the next window still weighs this one's count.
+      this.hits.set(key, { windowStart, count: 1, previous }, windowStart + 2 * windowMs - now);
+      return slidingCount(1, previous, now - windowStart, windowMs);
     }
     entry.count++;
-    return entry.count;
+    return slidingCount(entry.count, entry.previous, now - windowStart, windowMs);
   }
 
   async getHistory(conversationId: string): Promise<HistoryMessage[]> {
