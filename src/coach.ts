@@ -4,6 +4,7 @@ import type { Answer, HistoryMessage, ReasonCode, Turn } from "./types.js";
 import type { CoachConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { Glossary } from "./knowledge/glossary.js";
+import { AnsweredQuestions } from "./knowledge/questions.js";
 import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
@@ -72,6 +73,9 @@ interface CoachProfile {
 /** How long the coach remembers its last answer in a conversation (for "the second one", "it"). */
 const MEMORY_TTL_MS = 2 * 3_600_000;
 /** History is bounded before any rail reads it: turns, characters per turn, characters in all. */
+/** A question this close to a way people ask for a guide sentence is answerable whatever the other evidence says. */
+const ASKED_ANSWERABLE = 0.7;
+
 export const HISTORY_LIMITS = { turns: 12, turnChars: 2_000, totalChars: 8_000 } as const;
 
 export async function createCoach(config: CoachConfig, logger: Logger, options: CoachOptions = {}): Promise<Coach> {
@@ -86,6 +90,12 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     logger.warn({ code: "coach_embeddings_unavailable", cause: error.message, embedder: index.manifest.embedder.id }, "embedding model unreachable: retrieving lexically until it is back");
   };
   const answerability = loadAnswerabilityModel();
+  const answeredQuestions = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks);
+  // How much a question word says: its rarity in the guide (or, for a word the guide never uses,
+  // "salary", as much as the rarest), times its rarity in English: "take" or "already" say
+  // little about what is asked even where the guide uses them.
+  const neverSeen = index.lexical.idf("\u0000never-seen");
+  const termWeight = (term: string, word: string) => (index.lexical.has(term) ? index.lexical.idf(term) : neverSeen) * Math.max(0.1, Math.min(englishRarity(word), englishRarity(term)));
   const names = nameAllowlist(index.chunks);
   const linkHosts = allowedLinkHosts(index.chunks);
 
@@ -261,15 +271,18 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // A person asking about their own move is always in the guide's remit (its paths and steps).
     // A question about a company the guide only lists ("what's the dress code at Uptake?") is
     // answerable only if what it asks about appears where the guide speaks of that company.
+    // The question as people ask it, matched to the guide sentence that answers it (not for a
+    // follow-up that points back at something said: what it points at decides).
+    const asked = pointedAt ? [] : answeredQuestions.match(shape.ask, termWeight);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
-    const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, retrieval.evidence) || shape.kind === "personal") && !aboutNamed;
+    const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, retrieval.evidence) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
     const partial = !answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0;
     if (!answerable && !partial && !focusChunk) {
       const answer = noAnswer(started, text);
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: named.map((n) => n.thing), careerSteps });
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: named.map((n) => n.thing), careerSteps, asked });
     if (partial) extractive.parts.unshift(partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";

@@ -137,6 +137,27 @@ describe("question types", () => {
   });
 });
 
+describe("questions in people's words, not the guide's", () => {
+  it("finds the sentence people mean by a word the guide does not use", async () => {
+    const a = await ask("Which KPIs should my factory AI product report on?");
+    expect(a.outcome).toBe("answered");
+    expect(opening(a)).toMatch(/success metrics.*leading indicators/u);
+  });
+
+  it("answers how long a move takes with the move's duration, not another duration the guide gives", async () => {
+    const a = await ask("How long until I can move from analyst into a PM role?");
+    expect(opening(a)).toMatch(/12-18 months/u);
+    expect(a.text).not.toMatch(/12-24 months/u);
+  });
+
+  it("a person who never worked in a plant gets the route from outside, not the internal transfer", async () => {
+    const a = await ask("I'm a backend dev and have never set foot in a plant. How would I get into this field?");
+    expect(a.outcome).toBe("answered");
+    expect(opening(a)).not.toMatch(/internal AI PM role/u);
+    expect(opening(a)).toMatch(/business analysts or solution engineers|achievable/u);
+  });
+});
+
 describe("follow-ups that follow", () => {
   it("an ordinal picks from the last list", async () => {
     const [, second, last] = await chat("what are the main AI applications factories run today?", "and the second one?", "what about the last one?");

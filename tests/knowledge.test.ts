@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadKnowledge, parseMarkdown } from "../src/knowledge/markdown.js";
 import { Glossary } from "../src/knowledge/glossary.js";
+import { AnsweredQuestions } from "../src/knowledge/questions.js";
 import { KNOWLEDGE, REPO } from "./helpers.js";
 
 const chunks = loadKnowledge(KNOWLEDGE).flatMap((d) => d.chunks);
@@ -54,5 +56,34 @@ describe("knowledge: the guide as Markdown", () => {
     expect(glossary.expansionsFor("what do PLCs do")).toContain("Programmable Logic Controllers");
     // "it" the pronoun is not "IT" the department
     expect(glossary.expansionsFor("is it worth it")).not.toContain("information technology");
+  });
+});
+
+describe("knowledge: the questions the guide answers", () => {
+  const chunks = loadKnowledge(KNOWLEDGE).flatMap((d) => d.chunks);
+  // Everyday words weigh little, as englishRarity makes them in the coach.
+  const weight = (_term: string, word: string) => (["take", "would"].includes(word) ? 0.1 : 1);
+
+  it("binds every entry of knowledge/questions.json to a sentence of its section", () => {
+    const questions = AnsweredQuestions.fromFile(join(KNOWLEDGE, "questions.json"), chunks);
+    expect(questions.entries.length).toBeGreaterThan(10);
+    for (const e of questions.entries) expect(chunks.find((c) => c.id === e.chunkId)!.text).toContain(e.answer);
+  });
+
+  it("refuses an entry whose sentence is not in the named section, naming the entry", () => {
+    const dir = mkdtempSync(join(tmpdir(), "questions-"));
+    const file = join(dir, "questions.json");
+    writeFileSync(file, JSON.stringify({ entries: [{ section: "Predictive maintenance", answer: "A sentence the guide never wrote", questions: ["what is it"] }] }));
+    expect(() => AnsweredQuestions.fromFile(file, chunks)).toThrow(/entry 1: no section "Predictive maintenance" contains/u);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("matches a question by its telling words; one everyday word, or a key word no phrasing has, is not a match", () => {
+    const questions = AnsweredQuestions.fromFile(join(KNOWLEDGE, "questions.json"), chunks);
+    const salary = questions.match("salary for a senior AI PM in manufacturing?", weight)[0];
+    expect(salary && chunks.find((c) => c.id === salary.chunkId)!.text.slice(0, 400)).toMatch(/\$200K-\$320K/u);
+    expect(questions.match("how long would that take?", weight)).toEqual([]);
+    const unknownKeyWord = questions.match("what salary does a quantum chemist earn on mars", (t) => (["quantum", "chemist", "mar"].includes(t) ? 5 : 1));
+    expect(unknownKeyWord.filter((m) => m.score >= 0.6)).toEqual([]);
   });
 });

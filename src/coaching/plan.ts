@@ -19,7 +19,7 @@ const ROLES: [RegExp, string][] = [
   [/\bdata scientists?\b/u, "data scientist"],
   [/\b(ml|machine learning|ai) engineers?\b/u, "ML engineer"],
   [/\bdata engineers?\b/u, "data engineer"],
-  [/\b(software|backend|frontend|full stack|fullstack) (engineer|developer)s?\b|\bdevelopers?\b/u, "software engineer"],
+  [/\b(software|backend|frontend|full stack|fullstack|web) (engineer|developer|dev)s?\b|\b(developer|dev|programmer|coder)s?\b/u, "software engineer"],
   [/\b(controls?|automation|process|manufacturing|plant|mechanical|industrial|quality|reliability|maintenance|electrical) engineers?\b/u, "$1 engineer"],
   [/\b(business |data |financial |operations )?analysts?\b/u, "analyst"],
   [/\bconsultants?\b/u, "consultant"],
@@ -39,7 +39,8 @@ const OT_ROLES = /\b(controls?|automation|process|plant|manufacturing|electrical
 const NO_OT = /\b(no|without|zero|little|limited|lack|lacking|never|new to|not much)\b[\w\s]{0,24}\b(ot|plc|plcs|scada|industrial|factory|shop floor|operational technology|manufacturing)\b|\bnon[- ]?ot\b/u;
 const HAS_OT = /\b(ot|operational technology) (background|experience)\b|\b(program|programs|programmed|programming|work with|worked with|working with|know|maintain|maintained|configure[ds]?) (the )?(plcs?|scada|dcs|hmis?)\b|\bplc programm/u;
 const AT_MANUFACTURER = /\b(at|in|for) (an? |the |my )?([\w-]+ ){0,3}(plant|factory|factories|manufacturer|manufacturing company|manufacturing site|production site|mill|fab|refinery|assembly line|oem|automaker|carmaker|supplier)\b|\b(work|working) in manufacturing\b/u;
-const NOT_AT_MANUFACTURER = /\b(no|without) manufacturing (background|experience)\b|\boutside manufacturing\b/u;
+// "Never set foot in a factory" names a factory without being at one.
+const NOT_AT_MANUFACTURER = /\b(no|without) (manufacturing|factory|plant|industrial) (background|experience)\b|\boutside (of )?manufacturing\b|\b(never|not|no)\b[\w\s]{0,24}\b(in|at|inside|on) (an? |the )?(plant|factory|factories|shop floor|factory floor|manufacturer)\b/u;
 
 export function parseProfile(text: string, content: CoachingContent): Profile {
   const t = ` ${normalizeText(text).toLowerCase().replace(/[^\p{L}\p{N}\s/-]+/gu, " ")} `.replace(/\s+/gu, " ");

@@ -4,6 +4,7 @@ import { contentTerms, splitSentences } from "../text/normalize.js";
 import { isKeyLine, listValue, namesIn, numberKinds, type KnowledgeFacts, type NamedThing } from "../knowledge/facts.js";
 import type { QuestionShape } from "./question.js";
 import { CitationBuilder, plainTextOf } from "./parts.js";
+import type { QuestionMatch } from "../knowledge/questions.js";
 
 export interface ComposedAnswer {
   text: string;
@@ -29,6 +30,8 @@ export interface ComposeInput {
   partialNames?: readonly NamedThing[];
   /** Sections of the ways into the role (the coaching content's paths): a personal question's steps come from their group. */
   careerSteps?: readonly string[];
+  /** Sentences that answer the question as people put it (knowledge/questions.json), best first. */
+  asked?: readonly QuestionMatch[];
 }
 
 /** One quotable unit of a chunk: a sentence, or a whole "Companies: A, B" list line. */
@@ -51,6 +54,10 @@ const MAX_POINTS = 4;
 /** A supporting sentence must score this share of the lead's score and match the question itself. */
 const POINT_FLOOR = 0.62;
 const POINT_MIN_MATCH = 0.2;
+/** A question that matches a way people ask for a sentence (this share of its weight) is answered by that sentence. */
+export const ASKED_LEAD = 0.6;
+/** Below the lead's bar, a close phrasing still lifts its sentence among the candidates. */
+const ASKED_SUPPORT = 0.5;
 const STEPS_ASK = /\bwhat (do|should|can) i do\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 const COMPARATIVE = /\b(more|less|higher|highest|lower|lowest|broader|narrower|fewer|greater|faster|fastest|slower|largest|smallest|most|least|than|vs\.?)\b/iu;
@@ -71,7 +78,7 @@ export function composeExtractiveAnswer(input: ComposeInput): ComposedAnswer {
   const chunkScores = candidateChunks(input, named, byId);
   const units = [...chunkScores.keys()].flatMap((id) => unitsOf(byId.get(id)!));
   const askTerms = new Set(contentTerms(shape.ask));
-  for (const u of units) scoreUnit(u, chunkScores.get(u.chunk.id) ?? 0, weights, askTerms, shape, named, facts.children);
+  for (const u of units) scoreUnit(u, chunkScores.get(u.chunk.id) ?? 0, weights, askTerms, shape, named, facts.children, input.asked ?? []);
   // What the conversation points at ("the second one", "there") is what this turn is about.
   const focus = input.focus?.[0];
   if (focus) for (const u of units) if (u.chunk.id === focus) u.score += 0.35;
@@ -116,6 +123,7 @@ function candidateChunks(input: ComposeInput, named: { thing: NamedThing }[], by
   for (const n of named) for (const id of sectionsOf(n.thing)) raise(id, 0.9);
   input.focus?.forEach((id, i) => raise(id, i === 0 ? 0.95 : 0.8));
   if (input.path) raise(input.path.chunkId, 1);
+  for (const a of input.asked ?? []) if (a.score >= ASKED_SUPPORT) raise(a.chunkId, 0.5 + 0.5 * a.score);
   if (scores.size === 0) for (const r of input.retrieval.results) scores.set(r.chunk.id, r.score);
   return scores;
 }
@@ -138,7 +146,7 @@ function unitsOf(chunk: Chunk): Unit[] {
   return out;
 }
 
-function scoreUnit(u: Unit, chunkScore: number, weights: Map<string, number>, askTerms: ReadonlySet<string>, shape: QuestionShape, named: { alias: string; thing: NamedThing }[], overviews: ReadonlyMap<string, unknown>): void {
+function scoreUnit(u: Unit, chunkScore: number, weights: Map<string, number>, askTerms: ReadonlySet<string>, shape: QuestionShape, named: { alias: string; thing: NamedThing }[], overviews: ReadonlyMap<string, unknown>, asked: readonly QuestionMatch[]): void {
   const heading = new Set(contentTerms(u.chunk.headingPath.join(" ")));
   // A section the question names by its heading is the topic of every sentence in it.
   const headingCredit = named.some((n) => n.thing.name.toLowerCase() === u.chunk.title.toLowerCase()) ? 1 : 0.35;
@@ -168,6 +176,9 @@ function scoreUnit(u: Unit, chunkScore: number, weights: Map<string, number>, as
   if (named.some((n) => n.thing.name.toLowerCase() === u.chunk.title.toLowerCase())) bonus += 0.4;
   else if (named.some((n) => mentions(u.text, n.alias) || mentions(u.text, n.thing.name))) bonus += 0.25;
   if (shape.comparative && COMPARATIVE.test(u.text)) bonus += 0.1;
+  // The sentence people mean when they ask it this way.
+  const answers = asked.find((a) => a.score >= ASKED_SUPPORT && a.chunkId === u.chunk.id && u.text.startsWith(a.answer));
+  if (answers) bonus += 0.6 * answers.score;
   // An overview's summary names every subsection; for a verdict, a number or a comparison the
   // subsection that says it is the answer, not the summary.
   if (overviews.has(u.chunk.id) && (shape.comparative || shape.kind === "yesno" || shape.kind === "compare" || shape.kind === "number")) bonus -= 0.15;
@@ -213,14 +224,23 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const aboutTheMove = !best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id);
   const pathUnits = pathId && aboutTheMove ? units.filter((u) => u.chunk.id === pathId) : [];
   const pathUnit = pathUnits.find((u) => u.text.includes(input.path!.evidence)) ?? pathUnits.sort((a, b) => b.match - a.match || a.position - b.position)[0];
-  let lead = pathUnit ?? best;
+  // A sentence that answers the question as people ask it leads, even for a person with a path
+  // (whose path then follows it).
+  const top1 = input.asked?.[0];
+  // A list, a "who" or the steps of the move keep their own shape.
+  const ownShape = shape.kind === "who" || shape.kind === "list" || shape.kind === "steps";
+  const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
+  let lead = askedUnit ?? pathUnit ?? best;
   if (!lead) return [];
   // "How do I…" about the whole move, or a person's own situation: the guide's steps, in order;
   // without a path that fits the person, the first step leads.
   const steps = (shape.kind === "personal" && aboutTheMove) || shape.kind === "steps" ? stepsFor(lead, input, weights, byId) : null;
   // Without a path that fits, a sentence that answers what they asked ("is it realistic?") leads if
   // there is one; otherwise the first step does.
-  const answersAsked = best && !steps?.includes(best.chunk.id) && best.askMatch >= 0.3 && !best.list;
+  // (From the steps' own document: "where do I start?" is not answered by a safety procedure that
+  // says "before work starts".)
+  const stepsDocument = steps?.[0] ? byId.get(steps[0])?.document : undefined;
+  const answersAsked = !!askedUnit || (best && !steps?.includes(best.chunk.id) && best.askMatch >= 0.3 && !best.list && (!stepsDocument || best.chunk.document === stepsDocument));
   if (steps && !pathUnit && !answersAsked) {
     const first = byId.get(steps[0]!)!;
     lead = units.filter((u) => u.chunk.id === first.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(first).find((u) => !u.list) ?? lead;
@@ -238,12 +258,16 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // that merely shares a word or two ("AI PM") is not appended.
   const leadNamed = named.some((n) => n.thing.name.toLowerCase() === lead.chunk.title.toLowerCase());
   // A summary section (the TL;DR) restates others: it may lead, but never trails another answer.
-  const elsewhere = steps || leadNamed ? [] : units.filter((u) => u.chunk.id !== lead.chunk.id && !input.facts.summaries.has(u.chunk.id) && u.score >= floor && u.match >= Math.max(POINT_MIN_MATCH, lead.match * 0.5));
+  // A lead that answers the question as people ask it is followed by the other sentences people
+  // mean by it, not by sentences that merely share a word ("take" in "takes 12-24 months").
+  const otherAsked = (input.asked ?? []).filter((a) => a.score >= ASKED_SUPPORT);
+  const elsewhere = steps || leadNamed ? [] : askedUnit ? units.filter((u) => u.chunk.id !== lead.chunk.id && otherAsked.some((a) => a.chunkId === u.chunk.id && u.text.startsWith(a.answer))) : units.filter((u) => u.chunk.id !== lead.chunk.id && !input.facts.summaries.has(u.chunk.id) && u.score >= floor && u.match >= Math.max(POINT_MIN_MATCH, lead.match * 0.5));
   const maxPoints = MAX_POINTS + (shape.kind === "yesno" || shape.kind === "number" ? 0 : 1);
   // The lead's section: its best-matching sentences, read in the guide's order.
   // The one that best supports the lead first, the rest in the guide's order.
   const ranked = [...sameSection].sort((a, b) => b.score - a.score).slice(0, steps ? 1 : 4);
   const points: Unit[] = [...ranked.slice(0, 1), ...ranked.slice(1).sort((a, b) => a.position - b.position)];
+  if (askedUnit && pathUnit && pathUnit.chunk.id !== lead.chunk.id) points.unshift(pathUnit);
   const perSection = new Set<string>();
   for (const u of elsewhere) {
     if (points.length >= maxPoints) break;
