@@ -56,6 +56,8 @@ const POINT_FLOOR = 0.62;
 const POINT_MIN_MATCH = 0.2;
 /** A question that matches a way people ask for a sentence (this share of its weight) is answered by that sentence. */
 export const ASKED_LEAD = 0.6;
+/** A match this close overrides the shape a question's wording suggests. */
+const ASKED_CLOSE = 0.8;
 /** Below the lead's bar, a close phrasing still lifts its sentence among the candidates. */
 const ASKED_SUPPORT = 0.5;
 const STEPS_ASK = /\bwhat (do|should|can) i do\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
@@ -227,8 +229,9 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // A sentence that answers the question as people ask it leads, even for a person with a path
   // (whose path then follows it).
   const top1 = input.asked?.[0];
-  // A list, a "who" or the steps of the move keep their own shape.
-  const ownShape = shape.kind === "who" || shape.kind === "list" || shape.kind === "steps";
+  // A list or a "who" keeps its own shape; so do the steps of the move, unless the question is
+  // nearly word for word a way people ask for one sentence ("…at the manufacturer I work for?").
+  const ownShape = shape.kind === "who" || shape.kind === "list" || (shape.kind === "steps" && (top1?.score ?? 0) < ASKED_CLOSE);
   const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
   let lead = askedUnit ?? pathUnit ?? best;
   if (!lead) return [];

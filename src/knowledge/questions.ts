@@ -64,8 +64,8 @@ export class AnsweredQuestions {
    * The entries with a phrasing close to the question, best first. Closeness is mostly the share
    * of the question's weight that one phrasing holds (a question word no phrasing has, "MBA",
    * lowers it), a little the share of the phrasing's weight the question holds, and a match needs
-   * some weight of its own: one shared everyday word ("take") does not make "how long would that
-   * take?" a question about sales cycles. `weight` says how much a term says (rare in the guide or
+   * a telling word or three shared words: one shared everyday word ("take") does not make "how
+   * long would that take?" a question about sales cycles. `weight` says how much a term says (rare in the guide or
    * in English: more); a term most entries use ("AI", "PM") says little about which one is meant.
    */
   match(question: string, weight: (term: string, word: string) => number, min = 0.5): QuestionMatch[] {
@@ -83,13 +83,19 @@ export class AnsweredQuestions {
       let best = 0;
       for (const phrasing of entry.phrasings) {
         let held = 0;
+        let shared = 0;
         let phrasingTotal = 0;
         for (const term of phrasing) {
           const w = asked.get(term);
-          if (w !== undefined) held += w;
+          if (w !== undefined) {
+            held += w;
+            shared++;
+          }
           phrasingTotal += w ?? weight(term, term) * this.specificity(term);
         }
-        if (held < enough) continue;
+        // One telling word, or three everyday ones ("what changes about designing for the people
+        // who use them"): one or two everyday words are how people ask about anything.
+        if (held < enough && shared < 3) continue;
         best = Math.max(best, (held / total) * (0.75 + 0.25 * (held / phrasingTotal)));
       }
       if (best >= min) found.push({ chunkId: entry.chunkId, answer: entry.answer, score: Math.round(best * 1000) / 1000 });
