@@ -4,7 +4,7 @@ import type { Answer, HistoryMessage, ReasonCode, Turn } from "./types.js";
 import type { CoachConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { Glossary } from "./knowledge/glossary.js";
-import { AnsweredQuestions } from "./knowledge/questions.js";
+import { AnsweredQuestions, termWeightIn } from "./knowledge/questions.js";
 import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
@@ -91,11 +91,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   };
   const answerability = loadAnswerabilityModel();
   const answeredQuestions = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks);
-  // How much a question word says: its rarity in the guide (or, for a word the guide never uses,
-  // "salary", as much as the rarest), times its rarity in English: "take" or "already" say
-  // little about what is asked even where the guide uses them.
-  const neverSeen = index.lexical.idf("\u0000never-seen");
-  const termWeight = (term: string, word: string) => (index.lexical.has(term) ? index.lexical.idf(term) : neverSeen) * Math.max(0.1, Math.min(englishRarity(word), englishRarity(term)));
+  const termWeight = termWeightIn(index.lexical);
   const names = nameAllowlist(index.chunks);
   const linkHosts = allowedLinkHosts(index.chunks);
 
@@ -275,7 +271,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // follow-up that points back at something said: what it points at decides).
     const asked = pointedAt ? [] : answeredQuestions.match(shape.ask, termWeight);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
-    const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, retrieval.evidence) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
+    const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
     const partial = !answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0;
     if (!answerable && !partial && !focusChunk) {
       const answer = noAnswer(started, text);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { KnowledgeInvalidError } from "../errors.js";
 import { isStopword, stem, words } from "../text/normalize.js";
 import type { Chunk } from "../types.js";
+import { englishRarity } from "../text/english.js";
 
 /** One sentence of the guide and the ways people ask for it (knowledge/questions.json). */
 export interface AnsweredQuestion {
@@ -121,6 +122,16 @@ export class AnsweredQuestions {
   private minimumWeight(weight: (term: string, word: string) => number): number {
     return 0.3 * weight("\u0000never-seen", "\u0000never-seen");
   }
+}
+
+/**
+ * How much a question word says: its rarity in the guide (a word the guide never uses, "salary",
+ * counts as much as the rarest), times its rarity in English: "take" or "already" say little
+ * about what is asked even where the guide uses them.
+ */
+export function termWeightIn(lexical: { has(term: string): boolean; idf(term: string): number }): (term: string, word: string) => number {
+  const neverSeen = lexical.idf("\u0000never-seen");
+  return (term, word) => (lexical.has(term) ? lexical.idf(term) : neverSeen) * Math.max(0.1, Math.min(englishRarity(word), englishRarity(term)));
 }
 
 function termsOf(text: string): string[] {

@@ -23,9 +23,11 @@ export interface Evidence {
   named: number;
   /** Share of the question's content words that belong to the guide's world (its names, headings, rare terms). */
   worldShare: number;
+  /** How close the question is to a way people ask for a guide sentence (knowledge/questions.json), 0 when none. */
+  asked?: number;
 }
 
-export const FEATURE_NAMES = ["coverage", "topShare", "lexicalTop", "denseTop", "maxUnknownRarity", "lexicalKnown", "knownWordShare", "named", "worldShare"] as const;
+export const FEATURE_NAMES = ["coverage", "topShare", "lexicalTop", "denseTop", "maxUnknownRarity", "lexicalKnown", "knownWordShare", "named", "worldShare", "asked"] as const;
 
 export interface AnswerabilityModel {
   weights: number[];
@@ -36,7 +38,7 @@ export interface AnswerabilityModel {
 }
 
 export function featuresOf(e: Evidence): number[] {
-  return FEATURE_NAMES.map((name) => e[name]);
+  return FEATURE_NAMES.map((name) => e[name] ?? 0);
 }
 
 export function probabilityAnswerable(model: AnswerabilityModel, e: Evidence): number {
