@@ -158,6 +158,35 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   const careerSteps = Object.values(coachingContent.plan.paths)
     .map((p) => index.chunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase())?.id)
     .filter((id): id is string => !!id);
+  // Words the coach knows besides the guide's own: the glossary's terms and the field's words.
+  const knownNames = new Set([...glossary.entries.map((e) => e.term.toLowerCase()), ...fieldWords.map((w) => w.toLowerCase())]);
+  /**
+   * Capitalised words inside a sentence that neither the guide nor the glossary knows ("Germany",
+   * "Jira"): proper names the question is specifically about. Sentence-initial words and "I" are
+   * not names; a bounded question keeps this linear.
+   */
+  const namesTheGuideLacks = (question: string): string[] => {
+    const found: string[] = [];
+    const bounded = question.slice(0, 2_000);
+    // Shouting is not naming: in an all-caps question capitals say nothing.
+    const letters = bounded.replace(/[^\p{L}]/gu, "");
+    if (letters.length > 0 && letters.replace(/[^\p{Lu}]/gu, "").length / letters.length > 0.5) return found;
+    for (const m of bounded.matchAll(/(?<=[\p{L}\p{N},;:)]\s+)(\p{Lu}[\p{L}\p{N}#+]*)/gu)) {
+      const word = m[1]!;
+      const lower = word.toLowerCase();
+      if (word.length < 2 || isStopword(lower) || knownNames.has(lower) || index.lexical.has(stem(lower)) || facts.worldWords.has(lower)) continue;
+      // Plurals and spellings the glossary knows ("KPIs").
+      if (glossary.expansionsFor(word).length > 0 || domainTerms.expansionsFor(word).length > 0) continue;
+      if (!found.includes(word)) found.push(word);
+    }
+    return found;
+  };
+  // The steps a person with an OT background has already taken: the sections of the plan's phases
+  // that such a person only needs as a refresher (coaching.json's withOtBackground).
+  const otSteps = coachingContent.plan.phases
+    .filter((p) => p.withOtBackground !== undefined)
+    .flatMap((p) => p.lines.map((l) => index.chunks.find((c) => c.title.toLowerCase() === l.section.toLowerCase())?.id))
+    .filter((id): id is string => !!id);
   const isOffTopic = (question: string) => !inGuideWorld(question, facts) && domainTerms.expansionsFor(question).length === 0;
 
   const noAnswer = (started: number, question: string): Answer =>
@@ -271,15 +300,19 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // follow-up that points back at something said: what it points at decides).
     const asked = pointedAt ? [] : answeredQuestions.match(shape.ask, termWeight);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
-    const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
-    const partial = !answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0;
+    const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
+    // A name the guide never uses ("…in Germany", "…Jira or Aha?"): what the guide says is not about
+    // it, so it is said as a partial answer, never as the answer.
+    const foreign = covered && !focusChunk && shape.kind !== "personal" ? namesTheGuideLacks(shape.ask) : [];
+    const answerable = covered && foreign.length === 0;
+    const partial = foreign.length > 0 || (!answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0);
     if (!answerable && !partial && !focusChunk) {
       const answer = noAnswer(started, text);
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: named.map((n) => n.thing), careerSteps, asked });
-    if (partial) extractive.parts.unshift(partialNote(named.map((n) => n.thing.name)));
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked });
+    if (partial) extractive.parts.unshift(foreign.length > 0 ? foreignNote(foreign) : partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
     if (chatModel && prompts && !partial) {
@@ -332,12 +365,13 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       .map(stem)
       .filter((t) => index.lexical.has(t) && index.lexical.idf(t) > 1.5);
     if (own.length === 0) return true;
-    const said = new Set(contentTerms(`${focus.headingPath.join(" ")} ${focus.text}`));
+    // Its key lines count ("Status: Emerging" answers "what's the status of that one?").
+    const said = new Set(contentTerms(`${focus.headingPath.join(" ")} ${focus.text} ${Object.entries(focus.metadata).flat().join(" ")}`));
     return own.some((t) => said.has(t));
   }
 
   /** The guide's path that fits a person who described themselves (coaching.json's paths). */
-  function pathFor(situation: string): { chunkId: string; evidence: string } | null {
+  function pathFor(situation: string): { chunkId: string; evidence: string; insider: boolean; skipSteps: string[] } | null {
     const person = parseProfile(withoutAmbition(situation), coachingContent);
     if (person.role === null && !person.atManufacturer) return null;
     const pathId = choosePath(person);
@@ -345,7 +379,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     if (pathId === "direct") return null;
     const { section, evidence } = coachingContent.plan.paths[pathId];
     const chunk = retriever.chunks.find((c) => c.title.toLowerCase() === section.toLowerCase());
-    return chunk ? { chunkId: chunk.id, evidence } : null;
+    return chunk ? { chunkId: chunk.id, evidence, insider: pathId === "internal", skipSteps: person.otBackground === true ? otSteps : [] } : null;
   }
 
   /** "Shift lead at a foundry, 6 years. Where do I begin?" describes the person without "I'm". */
@@ -398,6 +432,11 @@ function withoutAmbition(text: string): string {
 }
 
 /** Partial coverage said first: the guide does not answer this, but it does speak of what is named. */
+function foreignNote(names: string[]): AnswerPart {
+  const about = names.slice(0, 2).join(" or ");
+  return { kind: "note", text: `The guide doesn't say anything about ${about}, so I won't guess. What it does say:`, cites: [] };
+}
+
 function partialNote(names: string[]): AnswerPart {
   const about = names.slice(0, 2).join(" and ");
   return { kind: "note", text: `The guide doesn't answer that, so I won't guess. What it does say about ${about}:`, cites: [] };

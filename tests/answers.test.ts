@@ -158,6 +158,29 @@ describe("questions in people's words, not the guide's", () => {
   });
 });
 
+describe("what the guide does not say about", () => {
+  it("a place the guide never names: says so, then what the guide does say, cited", async () => {
+    const a = await ask("What are typical AI PM salaries in Poland, in zloty?");
+    expect(a.outcome).toBe("no_answer");
+    expect(a.parts[0]!.text).toMatch(/doesn't say anything about Poland/u);
+    expect(a.text).toMatch(/\$200K-\$320K/u);
+    expect(a.citations.length).toBeGreaterThan(0);
+  });
+
+  it("capitals in a shouted question are not names", async () => {
+    const a = await ask("WHICH COMPANIES ARE PURE-PLAY INDUSTRIAL AI VENDORS");
+    expect(a.outcome).toBe("answered");
+  });
+});
+
+describe("a person's own path", () => {
+  it("someone who programs PLCs at a plant gets the internal path first and no 'get OT literate' step", async () => {
+    const a = await ask("I've programmed PLCs at a bottling plant for six years. How should I go about becoming an AI PM?");
+    expect(opening(a)).toMatch(/internal AI PM role/u);
+    expect(a.parts.map((p) => p.label ?? "")).not.toContain("Get OT literate before the interview");
+  });
+});
+
 describe("follow-ups that follow", () => {
   it("an ordinal picks from the last list", async () => {
     const [, second, last] = await chat("what are the main AI applications factories run today?", "and the second one?", "what about the last one?");
@@ -210,6 +233,13 @@ describe("follow-ups that follow", () => {
     // Another conversation id (another replica, no shared memory): only the history carries the list.
     const next = await ask("and the fourth one?", [{ role: "user", content: "what are the main AI applications factories run today?" }, { role: "assistant", content: first.text }]);
     expect(next.citations[0]!.title).toBe("Digital twins");
+  });
+});
+
+describe("follow-ups about a status", () => {
+  it("'that use case' after one use case asks for that one's status", async () => {
+    const [, status] = await chat("who uses generative design in industry?", "what's the status of that use case?");
+    expect(status!.parts[0]!.text).toMatch(/^Generative design is emerging/u);
   });
 });
 

@@ -37,8 +37,8 @@ const ROLES: [RegExp, string][] = [
 /** Engineering roles on the plant side bring the OT layer with them. */
 const OT_ROLES = /\b(controls?|automation|process|plant|manufacturing|electrical|maintenance|reliability) engineer\b/u;
 const NO_OT = /\b(no|without|zero|little|limited|lack|lacking|never|new to|not much)\b[\w\s]{0,24}\b(ot|plc|plcs|scada|industrial|factory|shop floor|operational technology|manufacturing)\b|\bnon[- ]?ot\b/u;
-const HAS_OT = /\b(ot|operational technology) (background|experience)\b|\b(program|programs|programmed|programming|work with|worked with|working with|know|maintain|maintained|configure[ds]?) (the )?(plcs?|scada|dcs|hmis?)\b|\bplc programm/u;
-const AT_MANUFACTURER = /\b(at|in|for) (an? |the |my )?([\w-]+ ){0,3}(plant|factory|factories|manufacturer|manufacturing company|manufacturing site|production site|mill|fab|refinery|assembly line|oem|automaker|carmaker|supplier)\b|\b(work|working) in manufacturing\b/u;
+const HAS_OT = /\b(ot|operational technology) (background|experience)\b|\b(program|programs|programmed|programming|work with|worked with|working with|know|maintain|maintained|configure[ds]?) (the )?(plcs?|scada|dcs|hmis?)\b|\b(plcs?|scada|dcs|hmis?) (work|programming|experience|background|systems|projects)\b|\bplc programm/u;
+const AT_MANUFACTURER = /\b(at|in|for|on) (an? |the |my |our )?([\w&-]+ ){0,4}(plant|plants|factory|factories|manufacturer|manufacturing company|manufacturing site|manufacturing facility|production site|production facility|production line|mill|fab|refinery|assembly line|oem|automaker|carmaker|supplier|brewery|foundry|bottling plant|shipyard|smelter|steelworks|works|shop floor)\b|\b(work|working|worked) in (manufacturing|production|a plant|a factory)\b/u;
 // "Never set foot in a factory" names a factory without being at one.
 const NOT_AT_MANUFACTURER = /\b(no|without) (manufacturing|factory|plant|industrial) (background|experience)\b|\boutside (of )?manufacturing\b|\b(never|not|no)\b[\w\s]{0,24}\b(in|at|inside|on) (an? |the )?(plant|factory|factories|shop floor|factory floor|manufacturer)\b/u;
 

@@ -23,7 +23,7 @@ export interface ComposeInput {
   /** What the conversation points at ("it", "the second one"), strongest first. */
   focus?: string[];
   /** For a person who described themselves: the path that fits them (its section, and the words of its key sentence). */
-  path?: { chunkId: string; evidence: string } | null;
+  path?: { chunkId: string; evidence: string; insider?: boolean; skipSteps?: readonly string[] } | null;
   /** The guide answers only part of the question: lead with what it says about the names asked. */
   partial?: boolean;
   /** With `partial`: the names the caller's note speaks of, so the note and the sentences agree. */
@@ -232,12 +232,16 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // A list or a "who" keeps its own shape; so do the steps of the move, unless the question is
   // nearly word for word a way people ask for one sentence ("…at the manufacturer I work for?").
   const ownShape = shape.kind === "who" || shape.kind === "list" || (shape.kind === "steps" && (top1?.score ?? 0) < ASKED_CLOSE);
-  const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
+  // Someone already inside a manufacturer asking about the move gets their path first: what people
+  // usually mean by "is it realistic?" ("achievable without industrial backgrounds") is not them.
+  const insiderMove = !!pathUnit && input.path?.insider === true;
+  const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape && !insiderMove ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
   let lead = askedUnit ?? pathUnit ?? best;
   if (!lead) return [];
   // "How do I…" about the whole move, or a person's own situation: the guide's steps, in order;
   // without a path that fits the person, the first step leads.
-  const steps = (shape.kind === "personal" && aboutTheMove) || shape.kind === "steps" ? stepsFor(lead, input, weights, byId) : null;
+  // Steps the person has already taken (OT literacy, for someone who programs PLCs) are left out.
+  const steps = (shape.kind === "personal" && aboutTheMove) || shape.kind === "steps" ? (stepsFor(lead, input, weights, byId)?.filter((id) => !input.path?.skipSteps?.includes(id)) ?? null) : null;
   // Without a path that fits, a sentence that answers what they asked ("is it realistic?") leads if
   // there is one; otherwise the first step does.
   // (From the steps' own document: "where do I start?" is not answered by a safety procedure that
@@ -264,7 +268,11 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // A lead that answers the question as people ask it is followed by the other sentences people
   // mean by it, not by sentences that merely share a word ("take" in "takes 12-24 months").
   const otherAsked = (input.asked ?? []).filter((a) => a.score >= ASKED_SUPPORT);
-  const elsewhere = steps || leadNamed ? [] : askedUnit ? units.filter((u) => u.chunk.id !== lead.chunk.id && otherAsked.some((a) => a.chunkId === u.chunk.id && u.text.startsWith(a.answer))) : units.filter((u) => u.chunk.id !== lead.chunk.id && !input.facts.summaries.has(u.chunk.id) && u.score >= floor && u.match >= Math.max(POINT_MIN_MATCH, lead.match * 0.5));
+  // Nor is another document's sentence appended (the bypass log "shows on the operator's screens"
+  // is not about screen design), nor, for "how long"/"how much", another number of the same kind:
+  // it answers a different question ("takes 12-24 months" under "how long does the switch take").
+  const competing = (u: Unit) => u.chunk.document !== lead.chunk.document || (shape.kind === "number" && !!shape.numberKind && numberKinds(u.text).includes(shape.numberKind));
+  const elsewhere = steps || leadNamed ? [] : askedUnit ? units.filter((u) => u.chunk.id !== lead.chunk.id && otherAsked.some((a) => a.chunkId === u.chunk.id && u.text.startsWith(a.answer))) : units.filter((u) => !competing(u)).filter((u) => u.chunk.id !== lead.chunk.id && !input.facts.summaries.has(u.chunk.id) && u.score >= floor && u.match >= Math.max(POINT_MIN_MATCH, lead.match * 0.5));
   const maxPoints = MAX_POINTS + (shape.kind === "yesno" || shape.kind === "number" ? 0 : 1);
   // The lead's section: its best-matching sentences, read in the guide's order.
   // The one that best supports the lead first, the rest in the guide's order.
@@ -366,7 +374,8 @@ function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder
   if (!shape.asksStatus || facts.statuses.length === 0) return null;
   const ask = shape.ask.toLowerCase();
   const askedStatus = facts.statuses.map((s) => s.status).find((s) => ask.includes(s.toLowerCase())) ?? (/\b(early|new)\b/u.test(ask) ? facts.statuses.find((s) => /emerg/iu.test(s.status))?.status : undefined) ?? facts.statuses[0]!.status;
-  const subject = facts.statuses.find((s) => named.some((n) => n.thing.mentionedIn.includes(s.chunkId) && n.thing.name.toLowerCase() === s.title.toLowerCase()));
+  // The use case named, or the one the conversation points at ("that use case").
+  const subject = facts.statuses.find((s) => named.some((n) => n.thing.mentionedIn.includes(s.chunkId) && n.thing.name.toLowerCase() === s.title.toLowerCase())) ?? facts.statuses.find((s) => s.chunkId === input.focus?.[0]);
   const phrase = (status: string) => STATUS_PHRASE[status.toLowerCase()] ?? status.toLowerCase();
   if (subject) {
     const chunk = byId.get(subject.chunkId)!;

@@ -36,6 +36,7 @@ const ORDINAL = /\b(?:the|that|this) (first|1st|second|2nd|third|3rd|fourth|4th|
 // a relative pronoun ("the hyperscalers that have…").
 const POINTS_BACK = /\b(it|its|it's|there|those|these|they|them|their|the same|above|mentioned)\b|\b(about|with|in|at|of|for|do|does|on|like|from) (that|this)\b|\b(that|this) (one|company|companies|tier|use case|space|area|role|path|step|thing|kind|sector|field|vendor|product)\b|\b(that|this)\s*\?|^(and|also|so|but|what about|how about)\b/u;
 const SWITCH = /^(?:(?:ok(?:ay)?|so|actually|wait|hmm|no|never ?mind|(?:ignore|forget|drop|skip|scratch)\b(?: about\b)?(?: (?:that|this|it|the|those|these|all|above|[a-z]+)\b){0,3}|different (?:question|topic)|change of (?:topic|subject)|new (?:question|topic)|(?:switching|changing) (?:topics?|subjects?|gears)|moving on|on another note|instead|unrelated(?: question)?)\b[\s,.;:!—–-]*)+/u;
+const DEMONSTRATIVE = /\b(that|this) (one|company|companies|tier|use case|space|area|role|path|step|thing|kind|sector|field|vendor|product)\b/u;
 const MAX_CHARS = 2_000;
 
 export function resolveReference(rawText: string, history: readonly HistoryMessage[], memory: ConversationMemory | null, facts: KnowledgeFacts, chunks: readonly Chunk[]): Reference {
@@ -61,7 +62,9 @@ export function resolveReference(rawText: string, history: readonly HistoryMessa
   }
   if (switchedByWords) return { text, focus: [], switched: true };
   // A question that names its own topic ("what about generative design?") stands alone.
-  const ownTopic = namesIn(text, facts).some((n) => !isGeneric(n.thing.name, facts)) || namesASection(text, chunks);
+  // "That use case" or "this company" points back even though "use case" is also a heading's word.
+  const pointsBackByNoun = DEMONSTRATIVE.test(question);
+  const ownTopic = namesIn(text, facts).some((n) => !isGeneric(n.thing.name, facts)) || (!pointsBackByNoun && namesASection(text, chunks));
   if (ownTopic) return { text, focus: [], switched: /^(what|how) about\b/u.test(question), standalone: true };
   if (recalled.focus && POINTS_BACK.test(question)) return { text, focus: [recalled.focus], switched: false };
   return { text, focus: [], switched: false };
