@@ -158,6 +158,22 @@ describe("questions in people's words, not the guide's", () => {
   });
 });
 
+describe("yes/no about a status, and a question after an 'if' clause", () => {
+  it("'real yet, or just hype?' gets the status verdict first", async () => {
+    const yes = await ask("Is energy optimization real yet, or just hype?");
+    expect(yes.parts[0]!.label).toBe("Yes");
+    expect(yes.parts[0]!.text).toMatch(/Energy optimization is in production/u);
+    const notYet = await ask("is generative design actually real yet or mostly demos?");
+    expect(notYet.parts[0]!.label).toBe("Not yet");
+  });
+
+  it("'if I land a job…, is it true…?' asks the main clause, not how to land the job", async () => {
+    const a = await ask("if I land a job at a vendor, is it true deals take a year or more to close?");
+    expect(a.parts.some((p) => p.kind === "item")).toBe(false);
+    expect(opening(a)).toMatch(/12-24 months/u);
+  });
+});
+
 describe("what the guide does not say about", () => {
   it("a place the guide never names: says so, then what the guide does say, cited", async () => {
     const a = await ask("What are typical AI PM salaries in Poland, in zloty?");

@@ -44,7 +44,7 @@ const LIST = /^(what|which) (are|were) (the )?(main|key|top|biggest|different|mo
 /** About the move itself ("how do I become…", "what should I do first"): answered with the guide's steps. */
 const STEPS = /\bwhat (should|do|can) i (do|learn|study|focus on|read|build)( first| next)?\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\b(my|the) first move\b|\b(first steps?|next steps?|where (do|should|to) (i )?start|get into|getting into|break into|breaking into|become|becoming|land (a|an|my|the)|landing (a|an|my|the)|transition|transitioning|switch into|move into|moving into|pivot|make the (move|jump|switch))\b/u;
 const YES_NO = /^(is|are|can|could|do|does|did|should|will|would|has|have|am|was|were|isn't|aren't|don't|doesn't)\b/u;
-const STATUS = /\b((in|into|reached|reach|ready for|used in) production|production[- ]ready|mature|maturity|status|emerging|scaling|still early|deployed|ready for prime time|proven)\b/u;
+const STATUS = /\b((in|into|reached|reach|ready for|used in) production|production[- ]ready|mature|maturity|status|emerging|scaling|still early|deployed|ready for prime time|proven|real (yet|now|today)|hype|hyped|(just|mostly|only|still) (a )?(demo|hype|pilot|pilots|experiment)|demo thing|experimental|early days|widely (used|adopted)|adoption)\b/u;
 const MORE = /\b(more|higher|highest|most|better|bigger|larger|faster|greater)\b/u;
 const LESS = /\b(less|lower|lowest|least|fewer|smaller|slower|worse)\b/u;
 const LEAD_IN = /^(so|and|ok|okay|well|also|hey|hi|hello|quick question|one more thing|btw)\b[,:!. ]*/u;
@@ -82,16 +82,21 @@ export function shapeOf(rawText: string): QuestionShape {
   const comparative = MORE.test(lower) ? "more" : LESS.test(lower) ? "less" : null;
   const contrasts = CONTRAST.test(lower);
 
+  // "If I get into this field, is it true I'd…?" asks the main clause, not how to get in.
+  const main = lower.replace(/^(if|once|when|assuming) [^,?]{1,80}?(?:,\s*|\s+(?=(?:is|are|will|would|do|does|can|could|should|am) ))/u, "");
+  const asksStatus = STATUS.test(lower);
   let kind: QuestionKind;
   // Someone who told their story and asks about themselves; or who asks about the move itself.
-  if (situation && (STEPS.test(lower) || (told.length > 0 && SELF_QUESTION.test(lower)) || /\b(path|route|fit|chance|realistic|shot|is it possible)\b/u.test(lower))) kind = "personal";
+  if (situation && (STEPS.test(main) || (told.length > 0 && SELF_QUESTION.test(lower)) || /\b(path|route|fit|chance|realistic|shot|is it possible)\b/u.test(lower))) kind = "personal";
   else if (numberKind && (aboutPay || /\bhow (much|many|long|big|large)\b/u.test(lower))) kind = "number";
+  // "Is generative design real yet, or mostly a demo?" is a yes/no about a status, not a comparison.
+  else if (asksStatus && YES_NO.test(main)) kind = "yesno";
   else if (contrasts && !/^(what|how) (is|are) /u.test(lower)) kind = "compare";
   else if (numberKind) kind = "number";
   else if (WHO.test(lower)) kind = "who";
-  else if (YES_NO.test(lower)) kind = "yesno";
+  else if (YES_NO.test(main)) kind = "yesno";
   // "What are the main steps to make the move?" wants the steps, in order, more than a list.
-  else if (STEPS.test(lower)) kind = "steps";
+  else if (STEPS.test(main)) kind = "steps";
   else if (LIST.test(lower)) kind = "list";
   else kind = "explain";
   if (kind === "explain" && situation) kind = "personal";
@@ -99,5 +104,5 @@ export function shapeOf(rawText: string): QuestionShape {
   const background = sentences.filter((s) => !asked.includes(s) && s !== ask).join(" ") || null;
   // What matters to a person who describes themselves ("comp matters most") counts for them.
   const paySpoken = kind === "personal" ? PAY.test(all) : PAY.test(all) && /\bhow much\b/u.test(lower);
-  return { kind, numberKind, ask, situation, background, asksStatus: STATUS.test(lower), comparative, contrasts, aboutPay: aboutPay || paySpoken };
+  return { kind, numberKind, ask, situation, background, asksStatus, comparative, contrasts, aboutPay: aboutPay || paySpoken };
 }
