@@ -252,6 +252,14 @@ describe("follow-ups that follow", () => {
   });
 });
 
+describe("a comparison that points back", () => {
+  it("'how does the pay there compare to…' weighs the section 'there' points at against the other, on pay", async () => {
+    const [, compared] = await chat("tell me about the industrial giants with software divisions", "how does the pay there compare to the startups?");
+    expect(compared!.parts[0]!.text).toMatch(/^Compensation is typically lower than pure-play vendors/u);
+    expect(compared!.parts.filter((p) => p.label).map((p) => p.label)).toContain("Pure-play industrial AI vendors");
+  });
+});
+
 describe("follow-ups about a status", () => {
   it("'that use case' after one use case asks for that one's status", async () => {
     const [, status] = await chat("who uses generative design in industry?", "what's the status of that use case?");

@@ -93,7 +93,7 @@ export function composeExtractiveAnswer(input: ComposeInput): ComposedAnswer {
   const personal = shape.kind === "personal";
   const parts =
     statusAnswer(input, pool, cites, byId, named) ??
-    (personal ? null : compareAnswer(pool, shape, named, cites, input.idf, retrieval.question.expansionTerms, facts.children)) ??
+    (personal ? null : compareAnswer(pool, shape, named, cites, input.idf, retrieval.question.expansionTerms, facts.children, input.focus?.[0] ? byId.get(input.focus[0]) : undefined)) ??
     (["personal", "compare", "yesno", "steps"].includes(shape.kind) || (shape.kind === "number" && shape.numberKind !== "count") || input.partial ? null : enumerationAnswer(pool, input, cites, byId)) ??
     focusedAnswer(pool.length > 0 ? pool : units, input, cites, named, weights, byId);
   return { text: plainTextOf(parts), parts, citations: cites.citations, followUps: followUpsFor(cites.citations.map((c) => byId.get(c.id)!).filter(Boolean), input.chunks) };
@@ -400,9 +400,10 @@ function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder
 }
 
 /** "Rockwell or C3.ai?", "pure-play vs hyperscalers": both sides, and the sentence that compares them first. */
-function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: string; thing: NamedThing }[], cites: CitationBuilder, idf: (t: string) => number, expansions: readonly string[], overviews: ReadonlyMap<string, unknown>): AnswerPart[] | null {
+function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: string; thing: NamedThing }[], cites: CitationBuilder, idf: (t: string) => number, expansions: readonly string[], overviews: ReadonlyMap<string, unknown>, focus?: Chunk): AnswerPart[] | null {
   if (shape.kind !== "compare" && !shape.comparative) return null;
-  const sides: { name: string; chunkId: string }[] = [];
+  // "How does the pay there compare to…?": what "there" points at is the first side.
+  const sides: { name: string; chunkId: string }[] = focus && !overviews.has(focus.id) ? [{ name: focus.title, chunkId: focus.id }] : [];
   for (const n of named) {
     const id = sectionsOf(n.thing)[0];
     if (id && !sides.some((s) => s.chunkId === id)) sides.push({ name: n.thing.name, chunkId: id });
@@ -425,7 +426,7 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
     const i = shape.ask.toLowerCase().indexOf(name.toLowerCase().split(" ")[0]!);
     return i < 0 ? Infinity : i;
   };
-  sides.sort((a, b) => at(a.name) - at(b.name));
+  sides.sort((a, b) => (a.chunkId === focus?.id ? -1 : b.chunkId === focus?.id ? 1 : at(a.name) - at(b.name)));
   // Each side's sentence about it by name first ("GE Digital's APM suite"), then one that weighs it
   // (a trade-off: "lower", "fastest", "broader"), then the best match.
   const sideName = new Map(sides.map((s) => [s.chunkId, s.name] as const));
@@ -443,10 +444,16 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   const leadSide = sides.find((s) => s.chunkId === lead.chunk.id)!;
   const verdict = shape.kind === "yesno" ? comparativeVerdict(lead, shape, lead.chunk.id !== sides[0]!.chunkId) : null;
   const parts: AnswerPart[] = [{ kind: "lead", label: verdict ? `${verdict}, ${labelOf(leadSide, lead.chunk).replace(/^./u, (c) => c.toLowerCase())}` : labelOf(leadSide, lead.chunk), text: lead.text, cites: [cites.cite(lead.chunk, lead.score)] }];
-  for (const side of sides.slice(0, 3)) {
-    const best = sideUnits(side.chunkId).find((u) => u !== lead);
-    if (!best) continue;
-    parts.push({ kind: "point", label: labelOf(side, best.chunk), text: best.text, cites: [cites.cite(best.chunk, best.score)] });
+  // Two sides, unless the question names three.
+  // Each side gets what it says by name or by weighing, and its next best sentence (two
+  // sentences a side say what each is, not just that they differ).
+  const shown = named.length >= 3 ? 3 : 2;
+  for (const side of sides.slice(0, shown)) {
+    const ranked = sideUnits(side.chunkId).filter((u) => u !== lead);
+    const byMatch = [...ranked].sort((a, b) => b.score - a.score).find((u) => u !== ranked[0]);
+    for (const u of [ranked[0], byMatch].filter((x): x is Unit => !!x).slice(0, shown === 2 ? 2 : 1)) {
+      parts.push({ kind: "point", label: labelOf(side, u.chunk), text: u.text, cites: [cites.cite(u.chunk, u.score)] });
+    }
   }
   return parts;
 }
