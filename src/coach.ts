@@ -270,8 +270,13 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // person's situation, read for their path; the question sentences are what retrieval answers.
     // A person's own story carries what matters to them ("comp matters most", "UX is my strength"),
     // so it is searched with their question; other long messages are searched by their question.
-    let question = `${reference.text.length < 240 || shape.kind === "personal" ? reference.text.slice(0, 1_200) : shape.ask}${focusChunk ? ` (${focusChunk.title})` : ""}`;
-    let retrievalHistory = reference.switched || reference.standalone || focusChunk ? [] : history;
+    // A follow-up that asks what its referent's section does not say ("why not the cloud?" after
+    // vision QC) is searched as its own words plus the referent's name, without the rest of the
+    // conversation, which would pull the referent's section back.
+    const moved = pointedAt && !focusChunk ? pointedAt : undefined;
+    const about = focusChunk ?? moved;
+    let question = `${reference.text.length < 240 || shape.kind === "personal" ? reference.text.slice(0, 1_200) : shape.ask}${about ? ` (${about.title})` : ""}`;
+    let retrievalHistory = reference.switched || reference.standalone || about ? [] : history;
     let rewritten = false;
     if (chatModel && prompts && !reference.switched && history.some((m) => m.role === "user")) {
       try {
@@ -363,7 +368,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const own = words(text)
       .filter((w) => !isStopword(w) && englishRarity(w) >= 0.3)
       .map(stem)
-      .filter((t) => index.lexical.has(t) && index.lexical.idf(t) > 1.5);
+      .filter((t) => index.lexical.has(t) && index.lexical.idf(t) > 0.5);
     if (own.length === 0) return true;
     // Its key lines count ("Status: Emerging" answers "what's the status of that one?").
     const said = new Set(contentTerms(`${focus.headingPath.join(" ")} ${focus.text} ${Object.entries(focus.metadata).flat().join(" ")}`));

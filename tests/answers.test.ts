@@ -260,6 +260,14 @@ describe("a comparison that points back", () => {
   });
 });
 
+describe("a follow-up its referent's section does not answer", () => {
+  it("'why not the cloud?' after vision QC is answered from the edge-vs-cloud section, about vision QC", async () => {
+    const [, , cloud] = await chat("explain camera-based defect detection to me", "which carmakers use it?", "why not just send the images to the cloud?");
+    expect(cloud!.citations[0]!.title).toMatch(/^Edge vs\. cloud/u);
+    expect(opening(cloud!)).toMatch(/latency|edge inference|connectivity/u);
+  });
+});
+
 describe("follow-ups about a status", () => {
   it("'that use case' after one use case asks for that one's status", async () => {
     const [, status] = await chat("who uses generative design in industry?", "what's the status of that use case?");
