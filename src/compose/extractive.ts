@@ -499,10 +499,10 @@ function enumerationAnswer(units: Unit[], input: ComposeInput, cites: CitationBu
   // The question must ask about the overview's subject ("use cases", "companies hiring")…
   if (!input.focus?.length && !distinctive(overview.title).some((t) => asked.has(t))) return null;
   // …and not name one of its subsections ("the cloud hyperscalers"), which then answers alone.
-  if (members.some((id) => {
-    const title = distinctive(byId.get(id)?.title ?? "");
-    return title.length > 0 && title.filter((t) => asked.has(t)).length / title.length >= 0.5;
-  })) return null;
+  // A heading's word no sibling heading has ("giants", "hyperscalers") names it on its own.
+  const memberTitles = members.map((id) => distinctive(byId.get(id)?.title ?? ""));
+  const ownWord = (title: string[], i: number) => title.some((t) => asked.has(t) && input.idf(t) > 2 && memberTitles.every((other, j) => j === i || !other.includes(t)));
+  if (memberTitles.some((title, i) => title.length > 0 && (title.filter((t) => asked.has(t)).length / title.length >= 0.5 || ownWord(title, i)))) return null;
   // "Which companies are good for learning?" asks about something one subsection says and the
   // overview does not: that subsection answers it, not the whole list.
   const overviewTerms = new Set(contentTerms(`${overview.headingPath.join(" ")} ${overview.text}`));
