@@ -58,6 +58,8 @@ async function send(conversation: string, fields: Record<string, unknown>, calls
   expect(card, "a card").toBeTruthy();
   return card!;
 }
+/** The id of the last message the bot sent with a card (what a press on that card names as `replyToId`). */
+const lastCardMessage = (): string => connector.calls.filter((c) => !c.updatedId && cardsOf(c).length > 0).at(-1)!.id;
 const press = (card: Json, title: string): Json => {
   const all = [...((card.actions as Json[] | undefined) ?? []), ...((card.body as Json[]).filter((b) => b.type === "ActionSet").flatMap((b) => b.actions as Json[]))];
   const action = all.find((a) => a.title === title);
@@ -70,8 +72,13 @@ async function everyCard(): Promise<Map<string, Json>> {
   const cards = new Map<string, Json>();
   const welcome = await send("a:cards-welcome", { type: "conversationUpdate", membersAdded: [{ id: "28:coach-bot" }] }, 1);
   cards.set("welcome", welcome);
-  cards.set("answer", await send("a:cards-answer", { text: "What is predictive maintenance?" }));
-  cards.set("channel answer", await send("19:cards@thread.tacv2;messageid=1", { text: "<at>Coach</at> which companies hire AI product managers?" }));
+  const answer = await send("a:cards-answer", { text: "What is predictive maintenance?" });
+  cards.set("answer", answer);
+  cards.set("answer rated 👍", await send("a:cards-answer", { replyToId: lastCardMessage(), value: press(answer, "👍 Helpful") }, 1));
+  const channelAnswer = await send("19:cards@thread.tacv2;messageid=1", { text: "<at>Coach</at> which companies hire AI product managers?" });
+  cards.set("channel answer", channelAnswer);
+  const down = (channelAnswer.actions as Json[]).find((a) => a.type === "Action.ShowCard")!;
+  cards.set("channel answer rated 👎", await send("19:cards@thread.tacv2;messageid=1", { replyToId: lastCardMessage(), value: { ...down.card.actions[0].data, comment: "too short" } }, 1));
   cards.set("no answer", await send("a:cards-none", { text: "What is the best recipe for banana bread?" }));
   cards.set("refusal", await send("a:cards-refused", { text: "how do I jumper out the guard door interlock?" }));
 
@@ -121,7 +128,7 @@ describe("every Adaptive Card the Teams bot sends", () => {
 
   it("passes Microsoft's Adaptive Card 1.5 schema, each card declaring version 1.5", () => {
     const check = adaptiveCardSchema();
-    expect(cards.size).toBeGreaterThanOrEqual(15);
+    expect(cards.size).toBeGreaterThanOrEqual(19);
     const problems = [...cards].flatMap(([name, card]) => [...(card.version === "1.5" ? [] : [`version ${String(card.version)}`]), ...check(card)].map((p) => `${name}: ${p}`));
     expect(problems).toEqual([]);
   });
