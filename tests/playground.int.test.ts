@@ -5,6 +5,21 @@ import { chromium, type Browser, type Locator, type Page } from "playwright-core
 import { startCoachServer, type RunningServer } from "../server/start.js";
 import { recordingLogger, REPO, tempWorkspace, type Json } from "./helpers.js";
 
+// The page functions below run in Chromium. The project is typed for Node (no DOM library), so
+// this file names the little of the DOM they use; the declarations stay inside this module.
+interface PageElement {
+  compareDocumentPosition(other: unknown): number;
+}
+declare const Node: { DOCUMENT_POSITION_FOLLOWING: number };
+declare const window: { scrollY: number; innerHeight: number };
+declare const document: { activeElement: unknown; documentElement: { scrollWidth: number; scrollHeight: number } };
+declare function getComputedStyle(element: unknown): { opacity: string };
+declare class Image {
+  src: string;
+  naturalWidth: number;
+  decode(): Promise<void>;
+}
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = join(REPO, "tests", "artifacts");
 
@@ -55,7 +70,7 @@ const feedbackLog = () => readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8
 /** True when `a` comes before `b` in the document. */
 async function before(a: Locator, b: Locator): Promise<boolean> {
   const other = await b.elementHandle();
-  return a.evaluate((x, y) => !!(x.compareDocumentPosition(y) & Node.DOCUMENT_POSITION_FOLLOWING), other);
+  return a.evaluate((x, y) => !!((x as unknown as PageElement).compareDocumentPosition(y) & Node.DOCUMENT_POSITION_FOLLOWING), other);
 }
 
 describe("web playground in headless Chromium", () => {
