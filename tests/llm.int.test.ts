@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OpenAIEmbeddings } from "@langchain/openai";
 import { createCoach, type Coach } from "../src/coach.js";
 import { loadConfig } from "../src/config.js";
@@ -122,12 +122,23 @@ describe("LLM mode with the real LangChain/openai clients against a fake OpenAI-
     expect(fake.requests.length - count).toBe(2);
   });
 
-  it("a malformed SSE stream ends in a correct answer", async () => {
+  it("a malformed SSE stream ends in a correct answer, its cause in our log and nothing on the console", async () => {
     fake.script.push({ kind: "malformed_sse" });
-    const a = await coach.ask(turn("Why does edge deployment matter?"), { onToken: () => undefined });
+    // The SDK used to print the broken chunk with console.error: raw text in a JSON log.
+    const printed: unknown[][] = [];
+    const spies = (["error", "warn", "log", "info"] as const).map((level) => vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void printed.push(args)));
+    const since = log.lines.length;
+    let a: Awaited<ReturnType<typeof coach.ask>>;
+    try {
+      a = await coach.ask(turn("Why does edge deployment matter?"), { onToken: () => undefined });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
     expect(a.outcome).toBe("answered");
     expect(a.text).toMatch(/edge/iu);
     expect(["extractive", "llm"]).toContain(a.mode);
+    expect(printed).toEqual([]);
+    expect(log.lines.slice(since)).toContainEqual(expect.objectContaining({ cause: "bad_response", msg: "model answer not used: answering extractively" }));
   });
 
   it("opens the circuit after repeated 500s: later questions skip the model at once", async () => {

@@ -103,6 +103,80 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     expect(feedback.find((f) => f.answerId === answerId)).toMatchObject({ rating: "down", comment: "Needs the vendor list", platform: "teams" });
   });
 
+  it("a 👍 redraws its card in place: no second message, buttons off with the choice ticked, a thank-you in the card", async () => {
+    const since = connector.calls.length;
+    await post(activity({ text: "What is predictive maintenance?" }));
+    const [, reply] = await repliesAfter(since, 2);
+    const answerCard = card(reply!)!;
+    const up = (answerCard.actions as Json[]).find((x) => x.data?.rating === "up")!;
+    const before = connector.calls.length;
+    const res = await post(activity({ text: undefined, replyToId: reply!.id, value: up.data }));
+    expect(res.status).toBe(200);
+    const [update] = await repliesAfter(before, 1);
+    expect(update!.updatedId).toBe(reply!.id);
+    const rated = card(update!)!;
+    expect(JSON.stringify(rated.body)).toContain("Thanks for the feedback!");
+    expect(rated.body.slice(0, -1)).toEqual(answerCard.body); // the answer itself unchanged
+    const feedbackButtons = (rated.actions as Json[]).filter((a) => /Helpful|Not helpful/u.test(a.title));
+    expect(feedbackButtons.map((a) => [a.title, a.isEnabled])).toEqual([["👍 Helpful ✓", false], ["👎 Not helpful", false]]);
+    expect((rated.actions as Json[]).filter((a) => a.data?.action === "ask").every((a) => a.isEnabled !== false)).toBe(true); // follow-ups still work
+    await new Promise((r) => setTimeout(r, 200));
+    expect(connector.calls.slice(before).filter((c) => !c.updatedId)).toEqual([]);
+    const feedback = readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
+    expect(feedback.find((f) => f.answerId === up.data.answerId)).toMatchObject({ rating: "up", platform: "teams" });
+  });
+
+  it("a 👎 keeps its comment box, and sending it redraws the card with the comment recorded", async () => {
+    const since = connector.calls.length;
+    await post(activity({ text: "What is generative design?" }));
+    const [, reply] = await repliesAfter(since, 2);
+    const down = (card(reply!)!.actions as Json[]).find((a) => a.type === "Action.ShowCard")!;
+    expect(down.title).toBe("👎 Not helpful");
+    const box = down.card.body[0];
+    expect(box).toMatchObject({ type: "Input.Text", id: "comment", isMultiline: true, label: "What was wrong or missing?" });
+    const send = down.card.actions[0];
+    const before = connector.calls.length;
+    // Teams merges the inputs into the pressed button's data.
+    await post(activity({ text: undefined, replyToId: reply!.id, value: { ...send.data, comment: "Missing the vendors" } }));
+    const [update] = await repliesAfter(before, 1);
+    expect(update!.updatedId).toBe(reply!.id);
+    expect(JSON.stringify(card(update!)!.body)).toContain("Thanks, noted.");
+    expect((card(update!)!.actions as Json[]).find((a) => a.type === "Action.ShowCard")).toMatchObject({ title: "👎 Not helpful ✓", isEnabled: false });
+    const feedback = readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
+    expect(feedback.find((f) => f.answerId === send.data.answerId)).toMatchObject({ rating: "down", comment: "Missing the vendors" });
+  });
+
+  it("a 👍 on a card from another conversation is recorded and thanked in a message, never redrawing that card", async () => {
+    const since = connector.calls.length;
+    await post(activity({ text: "What is energy optimization?" }));
+    const [, reply] = await repliesAfter(since, 2);
+    const up = (card(reply!)!.actions as Json[]).find((x) => x.data?.rating === "up")!;
+    const before = connector.calls.length;
+    await post(activity({ text: undefined, replyToId: reply!.id, value: up.data, conversation: { id: "a:someone-else", conversationType: "personal", tenantId: "tenant-1" } }));
+    const [thanks] = await repliesAfter(before, 1);
+    expect(thanks!.updatedId).toBeNull();
+    expect(thanks!.activity.text).toBe("Thanks for the feedback! 👍");
+  });
+
+  it("labels buttons short enough to fit (whole question as tooltip and value)", async () => {
+    const since = connector.calls.length;
+    await post(activity({ type: "conversationUpdate", text: undefined, membersAdded: [{ id: "28:coach-bot" }] }));
+    const [welcome] = await repliesAfter(since, 1);
+    const before = connector.calls.length;
+    await post(activity({ text: "What are the unique constraints on the factory floor?" }));
+    const [, answer] = await repliesAfter(before, 2);
+    const asks = [card(welcome!)!, card(answer!)!].flatMap((c) => [...(c.actions as Json[]), ...(c.body as Json[]).filter((b) => b.type === "ActionSet").flatMap((b) => b.actions as Json[])]).filter((a) => a.data?.action === "ask");
+    expect(asks.length).toBeGreaterThanOrEqual(6);
+    for (const a of asks) {
+      expect(a.title.length, a.title).toBeLessThanOrEqual(36);
+      if (a.title.endsWith("…")) expect(a.tooltip).toBe(a.data.question);
+    }
+    const questions = asks.map((a) => a.data.question as string);
+    expect(questions).toContain("Which companies hire AI PMs in manufacturing?"); // the whole question is what gets asked
+    expect(asks.find((a) => a.data.question === "Which companies hire AI PMs in manufacturing?")!.title).toBe("Which companies hire AI PMs…");
+    expect(questions.some((q) => q.length > 36)).toBe(true);
+  });
+
   it("answers a redelivered activity id once", async () => {
     const since = connector.calls.length;
     const a = activity({ text: "How long do procurement cycles take?" });
@@ -138,10 +212,12 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     };
     const question = await say({ text: undefined, value: start.data }, 2);
     expect(JSON.stringify(question.body)).toMatch(/Interview practice · question 1 of 5/u);
-    expect((question.actions as Json[]).slice(0, 3).map((a) => a.title)).toEqual(["Hint", "Skip", "Stop"]);
+    // A prompt is not an answer to rate: Hint, Skip and Stop are the card's only buttons, one row.
+    expect((question.actions as Json[]).map((a) => a.title)).toEqual(["Hint", "Skip", "Stop"]);
     const scored = await say({ text: "I'd answer from the guide: pure-play vendors, industrial giants and hyperscalers, with edge inference on local hardware." }, 2);
     expect(JSON.stringify(scored.body)).toMatch(/of \d key points/u);
     expect(JSON.stringify(scored.body)).toMatch(/question 2 of 5/u);
+    expect((scored.actions as Json[]).map((a) => a.title)).toEqual(["Hint", "Skip", "Stop"]);
     const stop = (scored.actions as Json[]).find((a) => a.title === "Stop")!;
     const summary = await say({ text: undefined, value: stop.data }, 2);
     expect(JSON.stringify(summary.body)).toMatch(/Practice stopped after 1 question/u);

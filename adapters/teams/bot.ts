@@ -14,10 +14,19 @@ import type { CoachConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
 import type { CoachService } from "../../src/service.js";
 import type { PlatformStatus } from "../types.js";
-import { answerCard, messageEntity, plainText, summaryLine, welcomeCard } from "./render.js";
+import { answerCard, messageEntity, plainText, ratedCard, summaryLine, welcomeCard } from "./render.js";
 import { allowCustomEntityProperties } from "./entities-patch.js";
 
 const APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.";
+
+/** How long a card stays redrawable by its 👍/👎, and the largest card kept for it (Teams caps a message near 28 KB). */
+const RATED_CARD_TTL_MS = 24 * 3_600_000;
+const RATED_CARD_MAX_CHARS = 40_000;
+interface StoredCard {
+  conversationId: string;
+  card: Record<string, unknown>;
+}
+const ratedCardKey = (answerId: string) => `teams:card:${answerId}`;
 
 /** "<at>Coach</at> what is X?" -> "what is X?" (the mention entity and any leftover tags). */
 function questionText(context: TurnContext): string {
@@ -77,7 +86,7 @@ export class CoachTeamsBot extends ActivityHandler {
     // Card buttons (Action.Submit) arrive as messages carrying `value`.
     if (value?.action === "feedback") {
       await this.recordFeedback(context, value);
-      await context.sendActivity(value.rating === "down" ? "Thanks, noted. We'll use it to improve the guide." : "Thanks for the feedback! 👍");
+      if (!(await this.markRated(context, value))) await context.sendActivity(value.rating === "down" ? "Thanks, noted. We'll use it to improve the guide." : "Thanks for the feedback! 👍");
       return;
     }
     const pressed = value?.action === "ask" && typeof value.question === "string";
@@ -107,11 +116,37 @@ export class CoachTeamsBot extends ActivityHandler {
     const entities: Record<string, unknown>[] = answer.citations.length ? [messageEntity(answer)] : [];
     // The final message closes the stream; it replaces the streamed draft with the checked answer.
     if (stream?.streamId) entities.push({ type: "streaminfo", streamId: stream.streamId, streamType: "final" });
-    await context.sendActivity({
-      summary: summaryLine(answer),
-      attachments: [CardFactory.adaptiveCard({ ...answerCard(answer, { answerId, ...(personal ? {} : { replyHint: "Mention me with your answer to carry on." }) }), fallbackText: plain })],
-      entities: entities as never[],
-    });
+    const card = { ...answerCard(answer, { answerId, ...(personal ? {} : { replyHint: "Mention me with your answer to carry on." }) }), fallbackText: plain };
+    await context.sendActivity({ summary: summaryLine(answer), attachments: [CardFactory.adaptiveCard(card)], entities: entities as never[] });
+    // Kept so a 👍/👎 can redraw this card in place (shared state: any replica may get the press).
+    const stored = JSON.stringify(card);
+    if (answer.outcome === "answered" && stored.length <= RATED_CARD_MAX_CHARS) {
+      await this.service.state
+        .setRecord(ratedCardKey(answerId), { conversationId: activity.conversation.id, card } satisfies StoredCard, RATED_CARD_TTL_MS)
+        .catch((error: unknown) => this.logger.warn({ platform: "teams", err: error }, "could not keep the card for its feedback update"));
+    }
+  }
+
+  /**
+   * A 👍/👎 redraws the card it was pressed on (Teams' `replyToId` names that message): the
+   * buttons turn off with the choice ticked and a thank-you shows in the card, instead of a second
+   * message. False when the card cannot be redrawn (too old, another conversation's, or the
+   * update failed): the caller then thanks in a message.
+   */
+  private async markRated(context: TurnContext, value: Record<string, unknown>): Promise<boolean> {
+    const messageId = context.activity.replyToId;
+    const answerId = typeof value.answerId === "string" ? value.answerId.slice(0, 100) : "";
+    if (!messageId || !answerId) return false;
+    const stored = await this.service.state.getRecord<StoredCard>(ratedCardKey(answerId)).catch(() => null);
+    if (!stored || stored.conversationId !== context.activity.conversation.id) return false;
+    const card = ratedCard(stored.card, answerId, value.rating === "down" ? "down" : "up");
+    try {
+      await context.updateActivity({ id: messageId, type: ActivityTypes.Message, conversation: context.activity.conversation, attachments: [CardFactory.adaptiveCard(card)] });
+      return true;
+    } catch (error) {
+      this.logger.warn({ platform: "teams", err: error }, "could not update the rated card; thanking in a message");
+      return false;
+    }
   }
 
   /**

@@ -57,22 +57,73 @@ export function answerCard(answer: Answer, { answerId, replyHint }: CardOptions)
   if (replyHint && (answer.coaching?.stage === "question" || answer.coaching?.stage === "intake")) {
     body.push({ type: "TextBlock", text: escapeCardText(replyHint), size: "Small", isSubtle: true, wrap: true });
   }
-  const actions: Card[] = answer.followUps.slice(0, 3).map((q) => ({ type: "Action.Submit", title: q.slice(0, 80), data: { action: "ask", question: q } }));
-  if (answer.outcome === "answered") {
-    // A practice question or checklist step quotes nothing, so it carries no provenance note.
-    if (answer.citations.length > 0) body.push({ type: "TextBlock", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources.", size: "Small", isSubtle: true, wrap: true });
-    actions.push({ type: "Action.Submit", title: "👍 Helpful", data: { action: "feedback", rating: "up", answerId } });
-    actions.push({
+  const actions: Card[] = answer.followUps.slice(0, 3).map(askAction);
+  // A provenance note belongs to an answer that quotes the guide (a practice question quotes nothing).
+  if (answer.outcome === "answered" && answer.citations.length > 0) body.push({ type: "TextBlock", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources.", size: "Small", isSubtle: true, wrap: true });
+  // A prompt waiting for the user's reply (a practice question, a checklist step, the plan's
+  // intake) is not an answer to rate, and its Hint/Skip/Stop keep the row to themselves.
+  const awaitingReply = answer.coaching && answer.coaching.stage !== "done";
+  if (answer.outcome === "answered" && !awaitingReply) actions.push(...feedbackActions(answerId));
+  return { type: "AdaptiveCard", $schema: "http://adaptivecards.io/schemas/adaptive-card.json", version: "1.5", body, actions };
+}
+
+/** 👍, and 👎 opening a comment box; the comment travels with the 👎 as `comment`. */
+function feedbackActions(answerId: string, rated?: "up" | "down"): Card[] {
+  const enabled = rated === undefined;
+  return [
+    { type: "Action.Submit", title: rated === "up" ? "👍 Helpful ✓" : "👍 Helpful", data: { action: "feedback", rating: "up", answerId }, ...(enabled ? {} : { isEnabled: false }) },
+    {
       type: "Action.ShowCard",
-      title: "👎 Not helpful",
+      title: rated === "down" ? "👎 Not helpful ✓" : "👎 Not helpful",
+      ...(enabled ? {} : { isEnabled: false }),
       card: {
         type: "AdaptiveCard",
-        body: [{ type: "Input.Text", id: "comment", placeholder: "What was wrong or missing? (optional)", isMultiline: true, maxLength: 2000 }],
+        body: [{ type: "Input.Text", id: "comment", label: "What was wrong or missing?", placeholder: "Optional: tell us what to fix", isMultiline: true, maxLength: 2000 }],
         actions: [{ type: "Action.Submit", title: "Send", data: { action: "feedback", rating: "down", answerId } }],
       },
-    });
-  }
-  return { type: "AdaptiveCard", $schema: "http://adaptivecards.io/schemas/adaptive-card.json", version: "1.5", body, actions };
+    },
+  ];
+}
+
+/** Marks the feedback row of a card the user rated: buttons off, their choice ticked, a thank-you in the card. */
+export function ratedCard(card: Card, answerId: string, rating: "up" | "down"): Card {
+  const isFeedback = (a: Card) => (a.data as { action?: string } | undefined)?.action === "feedback" || a.type === "Action.ShowCard";
+  const actions = ((card.actions as Card[] | undefined) ?? []).filter((a) => !isFeedback(a));
+  const body = ((card.body as Card[] | undefined) ?? []).filter((b) => b.id !== THANKS_ID);
+  const thanks = rating === "up" ? "Thanks for the feedback! 👍" : "Thanks, noted. We'll use it to improve the guide.";
+  return { ...card, body: [...body, { type: "TextBlock", id: THANKS_ID, text: thanks, wrap: true, weight: "Bolder", spacing: "Medium" }], actions: [...actions, ...feedbackActions(answerId, rating)] };
+}
+const THANKS_ID = "feedback-thanks";
+
+/**
+ * Button titles are one line in Teams and cut off where they do not fit (a card on a phone holds
+ * about 40 characters of button text): the button gets a short label of at most this many
+ * characters, its tooltip and its value the whole question.
+ */
+export const BUTTON_LABEL_CHARS = 36;
+const WEAK_ENDINGS = new Set(["a", "an", "the", "of", "for", "to", "in", "on", "and", "or", "with", "at", "by", "from", "is", "are", "do", "does", "vs", "vs."]);
+
+export function buttonLabel(question: string): string {
+  let label = question.slice(0, 300).replace(/\s+/gu, " ").trim();
+  // "Tell me about “Edge vs. cloud: …”" names a section: the section's name is the label.
+  const about = /^tell me about [“"](.+)[”"]\s*$/iu.exec(label);
+  if (about) label = about[1]!;
+  label = label.replace(/\?$/u, "");
+  if (label.length <= BUTTON_LABEL_CHARS) return label;
+  // A heading's part before ":" or " (" is its name ("Edge vs. cloud: factory floor connectivity…").
+  const head = /^(.{6,}?)(?::\s| \(| — | - )/u.exec(label);
+  if (head && head[1]!.length <= BUTTON_LABEL_CHARS) return head[1]!;
+  const room = BUTTON_LABEL_CHARS - 1; // and "…"
+  const words = label.slice(0, room).split(" ");
+  if (label[room] !== " " && words.length > 1) words.pop(); // a word cut in half goes
+  while (words.length > 1 && WEAK_ENDINGS.has(words.at(-1)!.toLowerCase())) words.pop();
+  return `${words.join(" ").replace(/[,;:.]$/u, "")}…`;
+}
+
+/** A button that asks `question`: a short label, the whole question as tooltip and value. */
+function askAction(question: string): Card {
+  const label = buttonLabel(question);
+  return { type: "Action.Submit", title: label, ...(label === question ? {} : { tooltip: question.slice(0, 500) }), data: { action: "ask", question } };
 }
 
 export function welcomeCard(sampleQuestions: readonly string[], modes: readonly { label: string; text: string }[] = []): Card {
@@ -90,12 +141,12 @@ export function welcomeCard(sampleQuestions: readonly string[], modes: readonly 
       ...(modes.length
         ? [
             { type: "TextBlock", text: "Practise with me:", weight: "Bolder", spacing: "Medium", wrap: true },
-            { type: "ActionSet", actions: modes.map((m) => ({ type: "Action.Submit", title: m.label, data: { action: "ask", question: m.text } })) },
+            { type: "ActionSet", actions: modes.map((m) => ({ type: "Action.Submit", title: buttonLabel(m.label), data: { action: "ask", question: m.text } })) },
           ]
         : []),
       { type: "TextBlock", text: "Or try one of these questions:", weight: "Bolder", spacing: "Medium", wrap: true },
     ],
-    actions: sampleQuestions.slice(0, 4).map((q) => ({ type: "Action.Submit", title: q.slice(0, 80), data: { action: "ask", question: q } })),
+    actions: sampleQuestions.slice(0, 4).map(askAction),
   };
 }
 

@@ -61,6 +61,13 @@ export function classifyModelError(error: unknown, signal?: AbortSignal): ModelC
 }
 
 /**
+ * The openai SDK prints what it cannot parse (a broken stream chunk) to the console before it
+ * throws: raw lines in a JSON log, and the model's text in them. The error it throws reaches our
+ * log with its cause (ResilientChatModel), so the SDK's own logging is off.
+ */
+const SDK_LOGGING = { logLevel: "off" } as const;
+
+/**
  * Chat through LangChain's OpenAI clients: ChatOpenAI with a base URL (OpenAI, Ollama, vLLM,
  * LM Studio…) or AzureChatOpenAI. Retries are ours (see ResilientChatModel), so the client's are off.
  */
@@ -76,6 +83,7 @@ export class LangChainChatModel implements ChatModel {
         azureOpenAIEndpoint: llm.azureEndpoint ?? undefined,
         azureOpenAIApiDeploymentName: llm.azureDeployment ?? undefined,
         azureOpenAIApiVersion: llm.azureApiVersion,
+        configuration: SDK_LOGGING,
         maxTokens: llm.maxTokens,
         temperature: 0.2,
         maxRetries: 0,
@@ -86,7 +94,7 @@ export class LangChainChatModel implements ChatModel {
         model: llm.model,
         // Local OpenAI-compatible servers ignore the key but the client insists on one.
         apiKey: llm.apiKey ?? "not-needed",
-        configuration: llm.baseUrl ? { baseURL: llm.baseUrl } : {},
+        configuration: { ...SDK_LOGGING, ...(llm.baseUrl ? { baseURL: llm.baseUrl } : {}) },
         maxTokens: llm.maxTokens,
         temperature: 0.2,
         maxRetries: 0,

@@ -5,8 +5,12 @@ import express from "express";
 export interface ConnectorCall {
   conversationId: string;
   replyToId: string | null;
+  /** Set when the bot replaced a message it sent (PUT, `updateActivity`): that message's id. */
+  updatedId: string | null;
   activity: Record<string, unknown>;
   authorization: string | undefined;
+  /** The id the connector gave a new message (what a card's button presses name as `replyToId`). */
+  id: string;
 }
 
 /** A fake Bot Framework connector (the Teams service) on loopback, recording what the bot sends. */
@@ -15,13 +19,18 @@ export async function startFakeConnector(): Promise<{ url: string; calls: Connec
   const app = express();
   app.use(express.json({ limit: "5mb" }));
   let n = 0;
+  const record = (req: express.Request, fields: { replyToId: string | null; updatedId: string | null; id: string }) => {
+    calls.push({ conversationId: String(req.params.conversationId), activity: req.body as Record<string, unknown>, authorization: req.headers.authorization, ...fields });
+    return fields.id;
+  };
   app.post("/v3/conversations/:conversationId/activities/:replyToId", (req, res) => {
-    calls.push({ conversationId: req.params.conversationId!, replyToId: req.params.replyToId!, activity: req.body as Record<string, unknown>, authorization: req.headers.authorization });
-    res.json({ id: `reply-${++n}` });
+    res.json({ id: record(req, { replyToId: String(req.params.replyToId), updatedId: null, id: `reply-${++n}` }) });
   });
   app.post("/v3/conversations/:conversationId/activities", (req, res) => {
-    calls.push({ conversationId: req.params.conversationId!, replyToId: null, activity: req.body as Record<string, unknown>, authorization: req.headers.authorization });
-    res.json({ id: `msg-${++n}` });
+    res.json({ id: record(req, { replyToId: null, updatedId: null, id: `msg-${++n}` }) });
+  });
+  app.put("/v3/conversations/:conversationId/activities/:activityId", (req, res) => {
+    res.json({ id: record(req, { replyToId: null, updatedId: String(req.params.activityId), id: String(req.params.activityId) }) });
   });
   app.use((req, res) => res.status(404).json({ error: `fake connector has no ${req.method} ${req.path}` }));
   const server = createServer(app);

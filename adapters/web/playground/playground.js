@@ -23,7 +23,6 @@ function el(tag, attrs = {}, children = []) {
   return node;
 }
 
-/** "**bold**" spans inside a line, as DOM nodes. */
 /** One part of the answer: its label in bold, its text, and the sources it cites as [n]. */
 function partNodes(part) {
   const nodes = [];
@@ -33,9 +32,9 @@ function partNodes(part) {
   return nodes;
 }
 
-/** The answer from its parts (lead, points, list items, notes), never from markup in a string. */
-function renderAnswerParts(parts) {
-  const box = el("div", { class: "answer" });
+/** Parts (lead, points, list items, notes) as paragraphs and lists, never from markup in a string. */
+function renderAnswerParts(parts, className = "answer") {
+  const box = el("div", { class: className });
   let list = null;
   for (const part of parts) {
     if (part.kind === "point" || part.kind === "item") {
@@ -49,72 +48,154 @@ function renderAnswerParts(parts) {
   return box;
 }
 
-async function sendFeedback(answerId, rating, container) {
-  container.querySelectorAll("button").forEach((b) => (b.disabled = true));
-  try {
-    const res = await fetch("/api/feedback", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ answerId, rating, clientId }) });
-    if (!res.ok) throw new Error((await res.json()).error || res.statusText);
-    container.append(el("span", { class: "thanks", text: rating === "up" ? "Thanks! Recorded." : "Thanks, noted. We'll use it to improve the guide." }));
-  } catch (error) {
-    container.append(el("span", { text: `Could not record feedback: ${error.message}` }));
-    container.querySelectorAll("button").forEach((b) => (b.disabled = false));
-  }
+function sourcesNode(citations) {
+  const sources = el("div", { class: "sources" }, [el("strong", { text: "Sources from the guide" })]);
+  const ol = el("ol");
+  for (const c of citations) ol.append(el("li", { text: (c.path || []).join(" › ") }));
+  sources.append(ol);
+  return sources;
 }
 
-function renderTurn(question, result) {
-  const turn = el("article", { class: `turn ${result.outcome}`, "data-outcome": result.outcome, "data-reason": result.reason || "" });
-  turn.append(el("div", { class: "question", text: question }));
-  if (result.coaching && result.coaching.step && result.coaching.total) {
-    const label = { quiz: "Interview practice", readiness: "Readiness check", plan: "Study plan" }[result.coaching.mode] || "Coaching";
-    turn.append(el("progress", { class: "coaching-progress", max: String(result.coaching.total), value: String(result.coaching.step), "aria-label": `${label}: ${result.coaching.step} of ${result.coaching.total}` }));
+/** A part that is only a heading (a label with no text): in practice, where the next question starts. */
+const isHeading = (part) => part.kind !== "point" && part.kind !== "item" && part.label && !part.text;
+
+/**
+ * A scored practice answer as three blocks, in the order the user needs them: the grade, what
+ * the guide says (the key points, with their sources), then the next question (or the summary).
+ */
+function renderScoredPractice(result) {
+  const parts = result.parts || [];
+  const nextAt = parts.findIndex((p, i) => i > 0 && isHeading(p));
+  const keyPoints = parts.slice(1, nextAt === -1 ? parts.length : nextAt);
+  const next = nextAt === -1 ? [] : parts.slice(nextAt);
+  const blocks = [renderAnswerParts(parts.slice(0, 1), `practice-step grade ${result.coaching.score.grade}`)];
+  const points = renderAnswerParts(keyPoints, "practice-step key-points");
+  if (result.citations && result.citations.length) points.append(sourcesNode(result.citations));
+  blocks.push(points);
+  if (next.length) blocks.push(renderAnswerParts(next, `practice-step ${result.coaching.stage === "question" ? "next-question" : "practice-summary"}`));
+  return el("div", { class: "answer practice" }, blocks);
+}
+
+async function postFeedback(answerId, rating, comment) {
+  const res = await fetch("/api/feedback", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ answerId, rating, clientId, ...(comment ? { comment } : {}) }) });
+  if (!res.ok) throw new Error((await res.json()).error || res.statusText);
+}
+
+/** 👍 records at once; 👎 first asks what was wrong (optional), like Slack and Teams. The choice stays marked. */
+function feedbackNode(answerId) {
+  const box = el("div", { class: "feedback" }, [el("span", { text: "Was this helpful?" })]);
+  const up = el("button", { type: "button", "aria-label": "Helpful", "aria-pressed": "false", text: "👍" });
+  const down = el("button", { type: "button", "aria-label": "Not helpful", "aria-pressed": "false", text: "👎" });
+  box.append(up, down);
+  const choose = (button) => {
+    for (const b of [up, down]) b.setAttribute("aria-pressed", String(b === button));
+  };
+  const record = async (rating, comment, busy) => {
+    for (const b of busy) b.disabled = true;
+    try {
+      await postFeedback(answerId, rating, comment);
+      up.disabled = down.disabled = true;
+      box.querySelector(".comment-box")?.remove();
+      box.append(el("span", { class: "thanks", role: "status", text: rating === "up" ? "Thanks! Recorded." : "Thanks, noted. We'll use it to improve the guide." }));
+    } catch (error) {
+      box.append(el("span", { class: "error", text: `Could not record feedback: ${error.message}` }));
+      for (const b of busy) b.disabled = false;
+    }
+  };
+  up.addEventListener("click", () => {
+    choose(up);
+    box.querySelector(".comment-box")?.remove();
+    record("up", undefined, [up, down]);
+  });
+  down.addEventListener("click", () => {
+    choose(down);
+    if (box.querySelector(".comment-box")) return;
+    const id = `comment-${answerId}`;
+    const comment = el("textarea", { id, rows: "2", maxlength: "2000", placeholder: "Optional: tell us what was wrong or missing" });
+    const send = el("button", { type: "button", text: "Send" });
+    const cancel = el("button", { type: "button", class: "secondary", text: "Cancel" });
+    const commentBox = el("div", { class: "comment-box" }, [el("label", { for: id, text: "What was wrong?" }), comment, el("div", { class: "row" }, [send, cancel])]);
+    send.addEventListener("click", () => record("down", comment.value.trim() || undefined, [send, cancel, up, down]));
+    cancel.addEventListener("click", () => {
+      commentBox.remove();
+      down.setAttribute("aria-pressed", "false");
+      down.focus();
+    });
+    box.append(commentBox);
+    comment.focus();
+  });
+  return box;
+}
+
+/** Keeps the newest turn in view: its end when it fits above the question box, else its start. */
+function reveal(turn) {
+  const room = window.innerHeight - form.offsetHeight - 32;
+  turn.scrollIntoView({ block: turn.offsetHeight <= room ? "end" : "start" });
+}
+
+/** The turn appears at the bottom as soon as the question is sent; the answer fills it in. */
+function startTurn(question) {
+  const turn = el("article", { class: "turn", "aria-busy": "true" });
+  turn.append(el("div", { class: "question", text: question }), el("div", { class: "pending", text: "Thinking…" }));
+  conversationEl.append(turn);
+  reveal(turn);
+  return turn;
+}
+
+function renderTurn(turn, result) {
+  turn.querySelector(".pending")?.remove();
+  turn.classList.add(result.outcome);
+  turn.setAttribute("data-outcome", result.outcome);
+  turn.setAttribute("data-reason", result.reason || "");
+  const coaching = result.coaching;
+  if (coaching && coaching.step && coaching.total) {
+    const label = { quiz: "Interview practice", readiness: "Readiness check", plan: "Study plan" }[coaching.mode] || "Coaching";
+    turn.append(el("progress", { class: "coaching-progress", max: String(coaching.total), value: String(coaching.step), "aria-label": `${label}: ${coaching.step} of ${coaching.total}` }));
   }
-  turn.append(renderAnswerParts(result.parts || []));
-  if (result.citations && result.citations.length) {
-    const sources = el("div", { class: "sources" }, [el("strong", { text: "Sources from the guide" })]);
-    const ol = el("ol");
-    for (const c of result.citations) ol.append(el("li", { text: (c.path || []).join(" › ") }));
-    sources.append(ol);
-    turn.append(sources);
+  if (coaching && coaching.score) turn.append(renderScoredPractice(result));
+  else {
+    turn.append(renderAnswerParts(result.parts || []));
+    if (result.citations && result.citations.length) turn.append(sourcesNode(result.citations));
   }
   if (result.followUps && result.followUps.length) {
     const f = el("div", { class: "followups" });
     for (const q of result.followUps) {
       const b = el("button", { type: "button", class: "chip", text: q });
-      b.addEventListener("click", () => ask(q, true));
+      b.addEventListener("click", () => ask(q, { viaButton: true }));
       f.append(b);
     }
     turn.append(f);
   }
-  if (result.outcome === "answered") {
-    const fb = el("div", { class: "feedback" }, [el("span", { text: "Was this helpful?" })]);
-    const up = el("button", { type: "button", "aria-label": "Helpful", text: "👍" });
-    const down = el("button", { type: "button", "aria-label": "Not helpful", text: "👎" });
-    up.addEventListener("click", () => sendFeedback(result.answerId, "up", fb));
-    down.addEventListener("click", () => sendFeedback(result.answerId, "down", fb));
-    fb.append(up, down);
-    turn.append(fb);
-  }
+  // A practice question or checklist step waits for the user's reply: nothing to rate yet.
+  const awaitingReply = coaching && coaching.stage !== "done";
+  if (result.outcome === "answered" && !awaitingReply) turn.append(feedbackNode(result.answerId));
   turn.append(el("div", { class: "note", text: result.mode === "llm" ? "AI generated from the guide." : "Quoted from the guide." }));
-  conversationEl.prepend(turn);
+  turn.setAttribute("aria-busy", "false");
+  reveal(turn);
 }
 
-async function ask(question, viaButton = false) {
+/** `fromInput`: the question is the box's text, cleared once sent (and given back if sending fails). */
+async function ask(question, { viaButton = false, fromInput = false } = {}) {
   question = question.trim();
   if (!question) {
     statusEl.textContent = "Type a question first.";
     return;
   }
   askButton.disabled = true;
-  statusEl.textContent = "Thinking…";
+  statusEl.textContent = "";
+  if (fromInput) input.value = "";
+  const turn = startTurn(question);
   try {
     const res = await fetch("/api/ask", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question, conversationId, clientId, viaButton }) });
     const body = await res.json();
     if (!res.ok) throw new Error(body.error || res.statusText);
-    renderTurn(question, body);
-    statusEl.textContent = "";
-    input.value = "";
+    renderTurn(turn, body);
   } catch (error) {
-    statusEl.textContent = `Sorry, that failed: ${error.message}`;
+    turn.querySelector(".pending")?.remove();
+    turn.setAttribute("aria-busy", "false");
+    turn.setAttribute("data-outcome", "error");
+    turn.append(el("p", { class: "error", text: `Sorry, that failed: ${error.message}` }));
+    if (fromInput && !input.value) input.value = question; // give the question back to retry
   } finally {
     askButton.disabled = false;
   }
@@ -122,10 +203,13 @@ async function ask(question, viaButton = false) {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  ask(input.value);
+  if (!askButton.disabled) ask(input.value, { fromInput: true });
 });
+// Enter sends, Shift+Enter adds a line; Enter that confirms an input method's composition does neither.
 input.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && (event.metaKey || event.ctrlKey)) ask(input.value);
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+  event.preventDefault();
+  form.requestSubmit();
 });
 document.querySelector("#new-conversation").addEventListener("click", () => {
   conversationId = newId();
