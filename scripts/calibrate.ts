@@ -13,20 +13,21 @@ import { featuresOf, fitLogistic, MODEL_PATH, type AnswerabilityModel } from "..
 import { join } from "node:path";
 import type { HistoryMessage } from "../src/types.js";
 import { AnsweredQuestions, termWeightIn } from "../src/knowledge/questions.js";
+import { shapeOf } from "../src/compose/question.js";
 
 const DATA = "evals/calibration/answerability.jsonl";
 const config = loadConfig();
 const index = await openIndex(config.knowledgeDir, config.dataDir, silentLogger);
 const retriever = new HybridRetriever(index, Glossary.fromFile(join(config.knowledgeDir, "glossary.json")));
 // The coach matches the question (not its history) against the ways people ask for each sentence.
-const answered = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks);
+const answered = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks, (q) => shapeOf(q).numberKind);
 const termWeight = termWeightIn(index.lexical);
 const rows = readFileSync(DATA, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { question: string; answerable: boolean; history?: HistoryMessage[] });
 const xs: number[][] = [];
 const ys: number[] = [];
 for (const row of rows) {
   const r = await retriever.retrieve(row.question, row.history ?? []);
-  xs.push(featuresOf({ ...r.evidence, asked: answered.match(row.question, termWeight)[0]?.score ?? 0 }));
+  xs.push(featuresOf({ ...r.evidence, asked: answered.match(row.question, termWeight, 0.5, shapeOf(row.question).numberKind)[0]?.score ?? 0 }));
   ys.push(row.answerable ? 1 : 0);
 }
 const { weights, bias } = fitLogistic(xs, ys);

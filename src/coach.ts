@@ -90,7 +90,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     logger.warn({ code: "coach_embeddings_unavailable", cause: error.message, embedder: index.manifest.embedder.id }, "embedding model unreachable: retrieving lexically until it is back");
   };
   const answerability = loadAnswerabilityModel();
-  const answeredQuestions = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks);
+  const answeredQuestions = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks, (q) => shapeOf(q).numberKind);
   const termWeight = termWeightIn(index.lexical);
   const names = nameAllowlist(index.chunks);
   const linkHosts = allowedLinkHosts(index.chunks);
@@ -303,7 +303,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // answerable only if what it asks about appears where the guide speaks of that company.
     // The question as people ask it, matched to the guide sentence that answers it (not for a
     // follow-up that points back at something said: what it points at decides).
-    const asked = pointedAt ? [] : answeredQuestions.match(shape.ask, termWeight);
+    const asked = pointedAt ? [] : answeredQuestions.match(shape.ask, termWeight, 0.5, shape.numberKind);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
     const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
     // A name the guide never uses ("…in Germany", "…Jira or Aha?"): what the guide says is not about

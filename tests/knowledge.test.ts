@@ -83,6 +83,9 @@ describe("knowledge: the questions the guide answers", () => {
     const salary = questions.match("salary for a senior AI PM in manufacturing?", weight)[0];
     expect(salary && chunks.find((c) => c.id === salary.chunkId)!.text.slice(0, 400)).toMatch(/\$200K-\$320K/u);
     expect(questions.match("how long would that take?", weight)).toEqual([]);
+    // The same telling words asked for a different kind of thing: "how long until…" is a duration.
+    const kinded = AnsweredQuestions.fromFile(join(KNOWLEDGE, "questions.json"), chunks, (q) => (/^how long\b/u.test(q) ? "duration" : null));
+    expect(kinded.match("what are PLC and SCADA systems", weight, 0.3, null)[0]?.answer).toMatch(/^Factory floor equipment/u);
     const unknownKeyWord = questions.match("what salary does a quantum chemist earn on mars", (t) => (["quantum", "chemist", "mar"].includes(t) ? 5 : 1));
     expect(unknownKeyWord.filter((m) => m.score >= 0.6)).toEqual([]);
   });

@@ -267,7 +267,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // A summary section (the TL;DR) restates others: it may lead, but never trails another answer.
   // A lead that answers the question as people ask it is followed by the other sentences people
   // mean by it, not by sentences that merely share a word ("take" in "takes 12-24 months").
-  const otherAsked = (input.asked ?? []).filter((a) => a.score >= ASKED_SUPPORT);
+  const otherAsked = (input.asked ?? []).filter((a) => a.score >= ASKED_LEAD && a.score >= 0.9 * (top1?.score ?? 0));
   // Nor is another document's sentence appended (the bypass log "shows on the operator's screens"
   // is not about screen design), nor, for "how long"/"how much", another number of the same kind:
   // it answers a different question ("takes 12-24 months" under "how long does the switch take").

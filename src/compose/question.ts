@@ -54,7 +54,12 @@ export function shapeOf(rawText: string): QuestionShape {
   // People type in lower case too ("…in python. want to move…"): any [.!?] and a space ends a sentence here.
   const sentences = text.split(/(?<=[.!?])\s+/u).map((x) => x.trim()).filter(Boolean);
   const asked = sentences.filter((s) => s.endsWith("?"));
-  const ask = (asked.length > 0 ? asked.slice(-2).join(" ") : sentences[sentences.length - 1] ?? text).trim();
+  // A short list after the question ("…fast? courses, channels etc") still belongs to it; a
+  // remark ("trying to understand the business side") does not.
+  const lastAsked = asked.length > 0 ? sentences.lastIndexOf(asked[asked.length - 1]!) : -1;
+  const trailing = lastAsked >= 0 ? sentences.slice(lastAsked + 1) : [];
+  const fragment = trailing.length === 1 && (/,|\betc\b/u.test(trailing[0]!) || trailing[0]!.split(/\s+/u).length <= 3) && trailing[0]!.split(/\s+/u).length <= 6 && !FIRST_PERSON.test(trailing[0]!.toLowerCase()) ? ` ${trailing[0]}` : "";
+  const ask = ((asked.length > 0 ? asked.slice(-2).join(" ") : sentences[sentences.length - 1] ?? text) + fragment).trim();
   const told = sentences.filter((s) => !asked.includes(s) && FIRST_PERSON.test(s.toLowerCase()));
   const lower = ask.toLowerCase().replace(LEAD_IN, "");
   const all = text.toLowerCase();
@@ -101,7 +106,7 @@ export function shapeOf(rawText: string): QuestionShape {
   else kind = "explain";
   if (kind === "explain" && situation) kind = "personal";
 
-  const background = sentences.filter((s) => !asked.includes(s) && s !== ask).join(" ") || null;
+  const background = sentences.filter((s) => !asked.includes(s) && s !== ask && ` ${s}` !== fragment).join(" ") || null;
   // What matters to a person who describes themselves ("comp matters most") counts for them.
   const paySpoken = kind === "personal" ? PAY.test(all) : PAY.test(all) && /\bhow much\b/u.test(lower);
   return { kind, numberKind, ask, situation, background, asksStatus, comparative, contrasts, aboutPay: aboutPay || paySpoken };

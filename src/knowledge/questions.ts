@@ -11,6 +11,8 @@ export interface AnsweredQuestion {
   answer: string;
   /** Each phrasing's stems. */
   phrasings: Set<string>[];
+  /** What kind of number each phrasing asks for ("how long…": a duration), null for none. */
+  numberKinds: (string | null)[];
 }
 
 export interface QuestionMatch {
@@ -37,7 +39,7 @@ export class AnsweredQuestions {
   }
 
   /** Reads the file and binds each entry to its section; an entry whose sentence is not in that section is an error. */
-  static fromFile(path: string, chunks: readonly Chunk[]): AnsweredQuestions {
+  static fromFile(path: string, chunks: readonly Chunk[], numberKindOf: (question: string) => string | null = () => null): AnsweredQuestions {
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(path, "utf8"));
@@ -56,7 +58,8 @@ export class AnsweredQuestions {
       const section = e.section.toLowerCase();
       const chunk = chunks.find((c) => c.title.toLowerCase() === section && c.text.includes(e.answer as string));
       if (!chunk) throw new KnowledgeInvalidError(`${path}: entry ${i + 1}: no section "${e.section}" contains "${e.answer}"; fix the heading or the sentence's start`);
-      entries.push({ chunkId: chunk.id, answer: e.answer, phrasings: (e.questions as string[]).slice(0, MAX_PHRASINGS).map((q) => new Set(termsOf(q))) });
+      const questions = (e.questions as string[]).slice(0, MAX_PHRASINGS);
+      entries.push({ chunkId: chunk.id, answer: e.answer, phrasings: questions.map((q) => new Set(termsOf(q))), numberKinds: questions.map(numberKindOf) });
     }
     return new AnsweredQuestions(entries);
   }
@@ -69,7 +72,7 @@ export class AnsweredQuestions {
    * long would that take?" a question about sales cycles. `weight` says how much a term says (rare in the guide or
    * in English: more); a term most entries use ("AI", "PM") says little about which one is meant.
    */
-  match(question: string, weight: (term: string, word: string) => number, min = 0.5): QuestionMatch[] {
+  match(question: string, weight: (term: string, word: string) => number, min = 0.5, numberKind: string | null = null): QuestionMatch[] {
     const asked = new Map<string, number>();
     for (const word of words(question.slice(0, 2_000))) {
       if (isStopword(word)) continue;
@@ -82,7 +85,7 @@ export class AnsweredQuestions {
     const found: QuestionMatch[] = [];
     for (const entry of this.entries) {
       let best = 0;
-      for (const phrasing of entry.phrasings) {
+      for (const [p, phrasing] of entry.phrasings.entries()) {
         let held = 0;
         let shared = 0;
         let phrasingTotal = 0;
@@ -97,7 +100,10 @@ export class AnsweredQuestions {
         // One telling word, or three everyday ones ("what changes about designing for the people
         // who use them"): one or two everyday words are how people ask about anything.
         if (held < enough && shared < 3) continue;
-        best = Math.max(best, (held / total) * (0.75 + 0.25 * (held / phrasingTotal)));
+        // "How long until I understand PLCs?" is not what "what are PLCs?" asks, though the
+        // telling words are the same: a phrasing asking for another kind of number counts less.
+        const sameKind = (entry.numberKinds[p] ?? null) === numberKind;
+        best = Math.max(best, (held / total) * (0.75 + 0.25 * (held / phrasingTotal)) * (sameKind ? 1 : 0.75));
       }
       if (best >= min) found.push({ chunkId: entry.chunkId, answer: entry.answer, score: Math.round(best * 1000) / 1000 });
     }
