@@ -181,6 +181,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     }
     return found;
   };
+  const employerSections = (coachingContent.plan.paths.internal.employersListedIn ?? [])
+    .map((title) => index.chunks.find((c) => c.title.toLowerCase() === title.toLowerCase())?.id)
+    .filter((id): id is string => !!id);
   // The steps a person with an OT background has already taken: the sections of the plan's phases
   // that such a person only needs as a refresher (coaching.json's withOtBackground).
   const otSteps = coachingContent.plan.phases
@@ -377,7 +380,10 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
 
   /** The guide's path that fits a person who described themselves (coaching.json's paths). */
   function pathFor(situation: string): { chunkId: string; evidence: string; insider: boolean; skipSteps: string[] } | null {
-    const person = parseProfile(withoutAmbition(situation), coachingContent);
+    const parsed = parseProfile(withoutAmbition(situation), coachingContent);
+    // "…at ABB": a company the guide lists among manufacturers is a manufacturer.
+    const atListedEmployer = namesIn(situation, facts).some((n) => n.thing.listedIn.some((id) => employerSections.includes(id)));
+    const person = atListedEmployer ? { ...parsed, atManufacturer: true } : parsed;
     if (person.role === null && !person.atManufacturer) return null;
     const pathId = choosePath(person);
     // A product manager from outside has no single path: the lead is chosen by what they asked.

@@ -190,6 +190,11 @@ describe("what the guide does not say about", () => {
 });
 
 describe("a person's own path", () => {
+  it("a product manager at a company the guide lists among the industrial giants moves from inside", async () => {
+    const a = await ask("Product manager for motors at Emerson here. How do I become an AI PM without quitting?");
+    expect(opening(a)).toMatch(/internal AI PM role/u);
+  });
+
   it("someone who programs PLCs at a plant gets the internal path first and no 'get OT literate' step", async () => {
     const a = await ask("I've programmed PLCs at a bottling plant for six years. How should I go about becoming an AI PM?");
     expect(opening(a)).toMatch(/internal AI PM role/u);

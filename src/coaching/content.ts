@@ -73,6 +73,8 @@ export interface PlanPath {
   label: string;
   section: string;
   evidence: string;
+  /** Sections whose listed companies are employers this path starts from ("at ABB" is at a manufacturer). */
+  employersListedIn?: string[];
 }
 
 export type PathId = "internal" | "analyst" | "direct";

@@ -86,7 +86,8 @@ export function understood(profile: Profile, description = ""): boolean {
 }
 
 export function choosePath(profile: Profile): PathId {
-  if (profile.atManufacturer && !profile.isPm) return "internal";
+  // A product manager of hardware or software at a manufacturer moves to its AI team from inside.
+  if (profile.atManufacturer && (!profile.isPm || profile.role !== "AI product manager")) return "internal";
   if (profile.isPm) return "direct";
   return "analyst";
 }
