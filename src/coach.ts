@@ -379,7 +379,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   }
 
   /** The guide's path that fits a person who described themselves (coaching.json's paths). */
-  function pathFor(situation: string): { chunkId: string; evidence: string; insider: boolean; skipSteps: string[] } | null {
+  function pathFor(situation: string): { chunkId: string; evidence: string; insider: boolean; skipSteps: string[]; learnSteps: string[] } | null {
     const parsed = parseProfile(withoutAmbition(situation), coachingContent);
     // "…at ABB": a company the guide lists among manufacturers is a manufacturer.
     const atListedEmployer = namesIn(situation, facts).some((n) => n.thing.listedIn.some((id) => employerSections.includes(id)));
@@ -390,7 +390,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     if (pathId === "direct") return null;
     const { section, evidence } = coachingContent.plan.paths[pathId];
     const chunk = retriever.chunks.find((c) => c.title.toLowerCase() === section.toLowerCase());
-    return chunk ? { chunkId: chunk.id, evidence, insider: pathId === "internal", skipSteps: person.otBackground === true ? otSteps : [] } : null;
+    return chunk ? { chunkId: chunk.id, evidence, insider: pathId === "internal", skipSteps: person.otBackground === true ? otSteps : [], learnSteps: person.otBackground === true ? [] : otSteps } : null;
   }
 
   /** "Shift lead at a foundry, 6 years. Where do I begin?" describes the person without "I'm". */

@@ -190,6 +190,11 @@ describe("what the guide does not say about", () => {
 });
 
 describe("a person's own path", () => {
+  it("'what should I study first?' from someone without the OT layer leads with the OT step", async () => {
+    const a = await ask("Data scientist at a bank, never touched PLCs or SCADA. What should I study first to pivot into industrial AI PM?");
+    expect(a.parts[0]!.label).toMatch(/OT litera/u);
+  });
+
   it("a product manager at a company the guide lists among the industrial giants moves from inside", async () => {
     const a = await ask("Product manager for motors at Emerson here. How do I become an AI PM without quitting?");
     expect(opening(a)).toMatch(/internal AI PM role/u);

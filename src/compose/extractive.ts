@@ -23,7 +23,7 @@ export interface ComposeInput {
   /** What the conversation points at ("it", "the second one"), strongest first. */
   focus?: string[];
   /** For a person who described themselves: the path that fits them (its section, and the words of its key sentence). */
-  path?: { chunkId: string; evidence: string; insider?: boolean; skipSteps?: readonly string[] } | null;
+  path?: { chunkId: string; evidence: string; insider?: boolean; skipSteps?: readonly string[]; learnSteps?: readonly string[] } | null;
   /** The guide answers only part of the question: lead with what it says about the names asked. */
   partial?: boolean;
   /** With `partial`: the names the caller's note speaks of, so the note and the sentences agree. */
@@ -56,6 +56,8 @@ const POINT_FLOOR = 0.62;
 const POINT_MIN_MATCH = 0.2;
 /** A question that matches a way people ask for a sentence (this share of its weight) is answered by that sentence. */
 export const ASKED_LEAD = 0.6;
+/** "What should I learn/study first?" */
+const LEARN_ASK = /\b(learn|study|read up|brush up|skill up|upskill|pick up)\b/u;
 /** A match this close overrides the shape a question's wording suggests. */
 const ASKED_CLOSE = 0.8;
 /** Below the lead's bar, a close phrasing still lifts its sentence among the candidates. */
@@ -248,12 +250,15 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // says "before work starts".)
   const stepsDocument = steps?.[0] ? byId.get(steps[0])?.document : undefined;
   const answersAsked = !!askedUnit || (best && !steps?.includes(best.chunk.id) && best.askMatch >= 0.3 && !best.list && (!stepsDocument || best.chunk.document === stepsDocument));
-  if (steps && !pathUnit && !answersAsked) {
-    const first = byId.get(steps[0]!)!;
+  // "What should I learn first?" from someone without the OT layer: the learning step leads.
+  const learningStep = LEARN_ASK.test(shape.ask.toLowerCase()) ? steps?.find((id) => input.path?.learnSteps?.includes(id)) : undefined;
+  const stepLead = (steps && !pathUnit && !answersAsked) || learningStep;
+  if (steps && stepLead) {
+    const first = byId.get(learningStep ?? steps[0]!)!;
     lead = units.filter((u) => u.chunk.id === first.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(first).find((u) => !u.list) ?? lead;
   }
   const parts: AnswerPart[] = [leadPart(lead, input, cites, named)];
-  if (steps?.includes(lead.chunk.id) && !pathUnit) parts[0] = { ...parts[0]!, label: lead.chunk.title };
+  if (steps?.includes(lead.chunk.id) && (!pathUnit || learningStep)) parts[0] = { ...parts[0]!, label: lead.chunk.title };
 
   const floor = Math.max(lead.score * POINT_FLOOR, 0.2);
   // Guide sections are short and their sentences lean on each other: the rest of the lead's section
