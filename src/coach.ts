@@ -297,6 +297,12 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     }
     const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
     const path = shape.kind === "personal" ? pathFor(shape.background ?? shape.situation ?? "") : null;
+    // A person's story ("Army vet, 8 years on generators…") is full of words the guide never uses:
+    // whether the guide covers what they ask is judged on the question too, not only on the story.
+    const askOnly = shape.background && shape.ask.length < question.length && !about ? await retriever.retrieve(shape.ask, [], 12) : null;
+    // Steps still to learn, for a person who described themselves without the OT layer.
+    const person = shape.kind === "personal" ? parseProfile(withoutAmbition(shape.background ?? shape.situation ?? ""), coachingContent) : null;
+    const learnSteps = person && person.otBackground !== true ? otSteps : [];
     const named = namesIn(shape.ask, facts).filter((n) => !n.thing.generic && n.thing.listedIn.length + n.thing.mentionedIn.length <= 4);
     // Calibrated evidence, not keywords, decides whether the guide covers the question. A question
     // about the person's own move, or about a name the guide uses, is answered with what the guide
@@ -308,7 +314,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // follow-up that points back at something said: what it points at decides).
     const asked = pointedAt ? [] : answeredQuestions.match(shape.ask, termWeight, 0.5, shape.numberKind);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
-    const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
+    const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
     // A name the guide never uses ("…in Germany", "…Jira or Aha?"): what the guide says is not about
     // it, so it is said as a partial answer, never as the answer.
     const foreign = covered && !focusChunk && shape.kind !== "personal" ? namesTheGuideLacks(shape.ask) : [];
@@ -319,7 +325,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked });
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps });
     if (partial) extractive.parts.unshift(foreign.length > 0 ? foreignNote(foreign) : partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
@@ -379,7 +385,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   }
 
   /** The guide's path that fits a person who described themselves (coaching.json's paths). */
-  function pathFor(situation: string): { chunkId: string; evidence: string; insider: boolean; skipSteps: string[]; learnSteps: string[] } | null {
+  function pathFor(situation: string): { chunkId: string; evidence: string; insider: boolean; skipSteps: string[] } | null {
     const parsed = parseProfile(withoutAmbition(situation), coachingContent);
     // "…at ABB": a company the guide lists among manufacturers is a manufacturer.
     const atListedEmployer = namesIn(situation, facts).some((n) => n.thing.listedIn.some((id) => employerSections.includes(id)));
@@ -390,7 +396,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     if (pathId === "direct") return null;
     const { section, evidence } = coachingContent.plan.paths[pathId];
     const chunk = retriever.chunks.find((c) => c.title.toLowerCase() === section.toLowerCase());
-    return chunk ? { chunkId: chunk.id, evidence, insider: pathId === "internal", skipSteps: person.otBackground === true ? otSteps : [], learnSteps: person.otBackground === true ? [] : otSteps } : null;
+    return chunk ? { chunkId: chunk.id, evidence, insider: pathId === "internal", skipSteps: person.otBackground === true ? otSteps : [] } : null;
   }
 
   /** "Shift lead at a foundry, 6 years. Where do I begin?" describes the person without "I'm". */

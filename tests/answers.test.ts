@@ -190,6 +190,12 @@ describe("what the guide does not say about", () => {
 });
 
 describe("a person's own path", () => {
+  it("a story full of words the guide never uses does not hide a question it answers", async () => {
+    const a = await ask("Former Navy electrician, ten years aboard destroyers and submarines. I think camera-based inspection would suit me. What makes that hard for a PM?");
+    expect(a.outcome).toBe("answered");
+    expect(a.text).toMatch(/class imbalance/u);
+  });
+
   it("'what should I study first?' from someone without the OT layer leads with the OT step", async () => {
     const a = await ask("Data scientist at a bank, never touched PLCs or SCADA. What should I study first to pivot into industrial AI PM?");
     expect(a.parts[0]!.label).toMatch(/OT litera/u);

@@ -144,8 +144,11 @@ export function formatForTerminal(answer: Answer): string {
   });
   out.push("");
   if (answer.citations.length > 0) {
-    out.push(bold("Sources (from the guide):"));
-    answer.citations.forEach((c, i) => out.push(`  [${i + 1}] ${c.path.join(" › ")}`));
+    // Each source names its document when the answer draws on more than one (the guide, the
+    // coach's functional-safety note…), so nothing from another document reads as the guide's.
+    const documents = new Set(answer.citations.map((c) => c.document));
+    out.push(bold(documents.size > 1 ? "Sources:" : `Sources (from ${answer.citations[0]!.document || "the guide"}):`));
+    answer.citations.forEach((c, i) => out.push(`  [${i + 1}] ${documents.size > 1 ? `${c.document} › ` : ""}${c.path.join(" › ")}`));
     out.push("");
   }
   if (answer.followUps.length > 0) {

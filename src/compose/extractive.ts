@@ -23,7 +23,9 @@ export interface ComposeInput {
   /** What the conversation points at ("it", "the second one"), strongest first. */
   focus?: string[];
   /** For a person who described themselves: the path that fits them (its section, and the words of its key sentence). */
-  path?: { chunkId: string; evidence: string; insider?: boolean; skipSteps?: readonly string[]; learnSteps?: readonly string[] } | null;
+  path?: { chunkId: string; evidence: string; insider?: boolean; skipSteps?: readonly string[] } | null;
+  /** For a person without the OT layer: the steps that teach it ("what should I learn first?" leads with one). */
+  learnSteps?: readonly string[];
   /** The guide answers only part of the question: lead with what it says about the names asked. */
   partial?: boolean;
   /** With `partial`: the names the caller's note speaks of, so the note and the sentences agree. */
@@ -56,6 +58,8 @@ const POINT_FLOOR = 0.62;
 const POINT_MIN_MATCH = 0.2;
 /** A question that matches a way people ask for a sentence (this share of its weight) is answered by that sentence. */
 export const ASKED_LEAD = 0.6;
+/** How much less a sentence of a supplementary document weighs than one of the guide. */
+const SUPPLEMENT_PENALTY = 0.12;
 /** "What should I learn/study first?" */
 const LEARN_ASK = /\b(learn|study|read up|brush up|skill up|upskill|pick up)\b/u;
 /** A match this close overrides the shape a question's wording suggests. */
@@ -83,6 +87,10 @@ export function composeExtractiveAnswer(input: ComposeInput): ComposedAnswer {
   const units = [...chunkScores.keys()].flatMap((id) => unitsOf(byId.get(id)!));
   const askTerms = new Set(contentTerms(shape.ask));
   for (const u of units) scoreUnit(u, chunkScores.get(u.chunk.id) ?? 0, weights, askTerms, shape, named, facts.children, input.asked ?? []);
+  // The guide the coaching was written for speaks first; a supplementary note (the functional-safety
+  // note) answers where the guide is silent, not where both speak.
+  const primary = input.careerSteps?.[0] ? byId.get(input.careerSteps[0])?.document : undefined;
+  if (primary) for (const u of units) if (u.chunk.document !== primary) u.score -= SUPPLEMENT_PENALTY;
   // What the conversation points at ("the second one", "there") is what this turn is about.
   const focus = input.focus?.[0];
   if (focus) for (const u of units) if (u.chunk.id === focus) u.score += 0.35;
@@ -238,12 +246,15 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // usually mean by "is it realistic?" ("achievable without industrial backgrounds") is not them.
   const insiderMove = !!pathUnit && input.path?.insider === true;
   const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape && !insiderMove ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
+  // A person whose question is matched to one sentence outside the ways into the role asked that
+  // ("what would be different designing for people on a factory floor?"): no list of steps.
+  const specificAsk = !!askedUnit && !(input.careerSteps ?? []).includes(askedUnit.chunk.id) && !pathSiblings.includes(askedUnit.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase());
   let lead = askedUnit ?? pathUnit ?? best;
   if (!lead) return [];
   // "How do I…" about the whole move, or a person's own situation: the guide's steps, in order;
   // without a path that fits the person, the first step leads.
   // Steps the person has already taken (OT literacy, for someone who programs PLCs) are left out.
-  const steps = (shape.kind === "personal" && aboutTheMove) || shape.kind === "steps" ? (stepsFor(lead, input, weights, byId)?.filter((id) => !input.path?.skipSteps?.includes(id)) ?? null) : null;
+  const steps = ((shape.kind === "personal" && aboutTheMove) || shape.kind === "steps") && !specificAsk ? (stepsFor(lead, input, weights, byId)?.filter((id) => !input.path?.skipSteps?.includes(id)) ?? null) : null;
   // Without a path that fits, a sentence that answers what they asked ("is it realistic?") leads if
   // there is one; otherwise the first step does.
   // (From the steps' own document: "where do I start?" is not answered by a safety procedure that
@@ -251,7 +262,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const stepsDocument = steps?.[0] ? byId.get(steps[0])?.document : undefined;
   const answersAsked = !!askedUnit || (best && !steps?.includes(best.chunk.id) && best.askMatch >= 0.3 && !best.list && (!stepsDocument || best.chunk.document === stepsDocument));
   // "What should I learn first?" from someone without the OT layer: the learning step leads.
-  const learningStep = LEARN_ASK.test(shape.ask.toLowerCase()) ? steps?.find((id) => input.path?.learnSteps?.includes(id)) : undefined;
+  const learningStep = LEARN_ASK.test(shape.ask.toLowerCase()) ? steps?.find((id) => input.learnSteps?.includes(id)) : undefined;
   const stepLead = (steps && !pathUnit && !answersAsked) || learningStep;
   if (steps && stepLead) {
     const first = byId.get(learningStep ?? steps[0]!)!;
@@ -265,7 +276,10 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // follows it (in the guide's order), then other sections only where they clear the floor.
   // (A summary's other sentences summarise other things: only those that match the question.)
   const leadIsSummary = input.facts.summaries.has(lead.chunk.id);
-  const sameSection = units.filter((u) => u !== lead && u.chunk.id === lead.chunk.id && (!leadIsSummary || u.match >= POINT_MIN_MATCH * 2));
+  // For "how much"/"how long", another figure of the same kind competes with the answer even in
+  // its own section ("$200K-$320K" under "what does one avoided stoppage save?").
+  const rivalFigure = (u: Unit) => shape.kind === "number" && !!shape.numberKind && numberKinds(u.text).includes(shape.numberKind) && numberKinds(lead.text).includes(shape.numberKind);
+  const sameSection = units.filter((u) => u !== lead && u.chunk.id === lead.chunk.id && (!leadIsSummary || u.match >= POINT_MIN_MATCH * 2) && !rivalFigure(u));
   // Another section's sentence must match the question about as well as the lead does: a summary
   // that merely shares a word or two ("AI PM") is not appended.
   const leadNamed = named.some((n) => n.thing.name.toLowerCase() === lead.chunk.title.toLowerCase());
@@ -283,7 +297,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // The one that best supports the lead first, the rest in the guide's order.
   const ranked = [...sameSection].sort((a, b) => b.score - a.score).slice(0, steps ? 1 : 4);
   const points: Unit[] = [...ranked.slice(0, 1), ...ranked.slice(1).sort((a, b) => a.position - b.position)];
-  if (askedUnit && pathUnit && pathUnit.chunk.id !== lead.chunk.id) points.unshift(pathUnit);
+  if (askedUnit && pathUnit && pathUnit.chunk.id !== lead.chunk.id && !specificAsk) points.unshift(pathUnit);
   const perSection = new Set<string>();
   for (const u of elsewhere) {
     if (points.length >= maxPoints) break;
