@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const config = { ...loadConfig(), rateLimitPerMinute: 0 };
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "warn");
   const coach = await createCoach(config, logger);
+  guideTitle = mainDocument(coach);
 
   if (flags.has("--jsonl")) {
     await runBatch(coach);
@@ -130,6 +131,15 @@ function badInput(message: string): Answer {
   return { outcome: "refused", reason: "bad_input", text: message, parts: messageParts(message), citations: [], followUps: [], mode: "extractive", latencyMs: 0 };
 }
 
+/** The title of the document most of the knowledge comes from: "the guide" to the reader. */
+let guideTitle = "";
+
+function mainDocument(coach: Coach): string {
+  const counts = new Map<string, number>();
+  for (const c of coach.retriever.chunks) counts.set(c.document, (counts.get(c.document) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+}
+
 export function formatForTerminal(answer: Answer): string {
   const bold = process.stdout.isTTY ? (s: string) => `\u001b[1m${s}\u001b[22m` : (s: string) => s;
   const out: string[] = [];
@@ -147,8 +157,9 @@ export function formatForTerminal(answer: Answer): string {
     // Each source names its document when the answer draws on more than one (the guide, the
     // coach's functional-safety note…), so nothing from another document reads as the guide's.
     const documents = new Set(answer.citations.map((c) => c.document));
-    out.push(bold(documents.size > 1 ? "Sources:" : `Sources (from ${answer.citations[0]!.document || "the guide"}):`));
-    answer.citations.forEach((c, i) => out.push(`  [${i + 1}] ${documents.size > 1 ? `${c.document} › ` : ""}${c.path.join(" › ")}`));
+    const only = documents.size === 1 ? answer.citations[0]!.document : null;
+    out.push(bold(only === null ? "Sources:" : `Sources (from ${!only || only === guideTitle ? "the guide" : only}):`));
+    answer.citations.forEach((c, i) => out.push(`  [${i + 1}] ${only === null ? `${c.document === guideTitle ? "The guide" : c.document} › ` : ""}${c.path.join(" › ")}`));
     out.push("");
   }
   if (answer.followUps.length > 0) {
