@@ -16,7 +16,7 @@ import { RateLimiter } from "./guardrails/rate-limit.js";
 import { MemoryStateStore, type StateStore } from "./state/store.js";
 import { allowedLinkHosts, checkPartsGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
-import { asCoachError } from "./errors.js";
+import { asCoachError, KnowledgeInvalidError } from "./errors.js";
 import { stripPersonalData } from "./guardrails/privacy.js";
 import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
 import { composeLlmAnswer, DraftRejected, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
@@ -51,6 +51,24 @@ export interface Coach {
   readonly sampleQuestions: readonly string[];
   /** The coaching modes and the message that starts each (interview practice, study plan, readiness check). */
   readonly coachingStarters: typeof COACHING_STARTERS;
+  /** What the coach says about itself and when it fails, the same on every surface. */
+  readonly words: CoachWords;
+}
+
+/** The coach's own sentences (knowledge/coach.json `words`): said once, shown by every surface. */
+export interface CoachWords {
+  /** The coach's name (coach.json `name`). */
+  name: string;
+  /** Opens a conversation (assistant pane, welcome). */
+  greeting: string;
+  /** What the coach does, for home tabs and welcome cards. */
+  about: string;
+  /** What it will not do. */
+  limits: string;
+  /** The one sentence a user sees when something failed on the coach's side. */
+  apology: string;
+  /** Shown under an answer with sources, by how it was written. */
+  sourcesNote: { extractive: string; llm: string };
 }
 
 export interface CoachOptions {
@@ -67,6 +85,22 @@ export interface CoachOptions {
 interface CoachProfile {
   sampleQuestions: string[];
   domainTerms?: string[];
+  name: string;
+  words: Omit<CoachWords, "name">;
+}
+
+/** knowledge/coach.json, checked: a content owner's typo is a clear startup error, not a blank reply. */
+function readProfile(path: string): CoachProfile {
+  const profile = JSON.parse(readFileSync(path, "utf8")) as Partial<CoachProfile>;
+  const words = (profile.words ?? {}) as Partial<CoachWords>;
+  const missing = [
+    ...(typeof profile.name === "string" && profile.name ? [] : ["name"]),
+    ...(Array.isArray(profile.sampleQuestions) ? [] : ["sampleQuestions"]),
+    ...(["greeting", "about", "limits", "apology"] as const).filter((k) => typeof words[k] !== "string" || !words[k]).map((k) => `words.${k}`),
+    ...(typeof words.sourcesNote?.extractive === "string" && typeof words.sourcesNote.llm === "string" ? [] : ["words.sourcesNote.extractive and .llm"]),
+  ];
+  if (missing.length) throw new KnowledgeInvalidError(`${path}: missing or not text: ${missing.join(", ")}`);
+  return profile as CoachProfile;
 }
 
 /** How long the coach remembers its last answer in a conversation (for "the second one", "it"). */
@@ -76,7 +110,7 @@ export const HISTORY_LIMITS = { turns: 12, turnChars: 2_000, totalChars: 8_000 }
 
 export async function createCoach(config: CoachConfig, logger: Logger, options: CoachOptions = {}): Promise<Coach> {
   const glossary = Glossary.fromFile(join(config.knowledgeDir, "glossary.json"));
-  const profile = JSON.parse(readFileSync(join(config.knowledgeDir, "coach.json"), "utf8")) as CoachProfile;
+  const profile = readProfile(join(config.knowledgeDir, "coach.json"));
   const index = await openIndex(config.knowledgeDir, config.dataDir, logger, embedderSpecOf(config));
   const retriever = new HybridRetriever(index, glossary);
   let lastDenseWarning = 0;
@@ -200,7 +234,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     } catch (error) {
       const coachError = asCoachError(error);
       log.error({ code: coachError.code, err: coachError }, "answer failed");
-      return reply(started, "refused", "internal_error", coachError.userMessage);
+      return reply(started, "refused", "internal_error", profile.words.apology);
     }
   }
 
@@ -348,7 +382,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     return { ...shape, situation: shape.background, kind: "personal" };
   }
 
-  return { ask, retriever, sampleQuestions: profile.sampleQuestions, coachingStarters: COACHING_STARTERS };
+  return { ask, retriever, sampleQuestions: profile.sampleQuestions, coachingStarters: COACHING_STARTERS, words: { ...profile.words, name: profile.name } };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Every error the coach raises on purpose, one class per stable code. Adapters log `code` and
- * show `userMessage`; anything else is wrapped by `asCoachError` so callers handle one type.
+ * show the coach's apology (knowledge/coach.json); anything else is wrapped by `asCoachError` so
+ * callers handle one type.
  */
 
 export type CoachErrorCode =
@@ -13,8 +14,6 @@ export type CoachErrorCode =
 
 export abstract class CoachError extends Error {
   abstract readonly code: CoachErrorCode;
-  /** One short sentence safe to show an end user. */
-  readonly userMessage: string = "Sorry, something went wrong on my side. Please try again in a moment.";
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

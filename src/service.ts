@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Answer, HistoryMessage, Platform, Turn } from "./types.js";
 import { redactAndTruncate } from "./guardrails/privacy.js";
+import { neutralizeControlSequences } from "./guardrails/output.js";
 import type { AskOptions, Coach } from "./coach.js";
 import type { StateStore } from "./state/store.js";
 import type { EventLog, FeedbackRecord } from "./state/feedback.js";
@@ -116,6 +117,15 @@ export class CoachService {
     const own = await this.state.getHistory(turn.conversationId);
     if (own.length > 0) return own;
     return Array.isArray(turn.history) ? turn.history.filter((m) => m?.role === "user") : [];
+  }
+
+  /**
+   * A user's words as a surface may show them to other people (a shared question, a thread
+   * title): personal data redacted, mass mentions and markup neutralised, at most `maxChars`.
+   * Redacted before it is cut to size, so an address straddling the cut is never kept in half.
+   */
+  quoteForOthers(text: string, maxChars: number): string {
+    return neutralizeControlSequences(redactAndTruncate(text, maxChars)).slice(0, maxChars);
   }
 
   /** True the first time an event id is seen by any replica (within a day). */

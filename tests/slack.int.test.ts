@@ -54,6 +54,11 @@ async function nextCall(method: string, since: number, count = 1): Promise<Slack
   return callsOf(method, since);
 }
 const textOf = (call: SlackCall) => JSON.stringify(call.body);
+/** coach_requests_total{surface="slack"} as GET /metrics reports it (0 before the first). */
+async function slackRequests(): Promise<number> {
+  const metrics = await (await fetch(`${running.url}/metrics`)).text();
+  return Number(/^coach_requests_total\{surface="slack"\} (\d+)$/mu.exec(metrics)?.[1] ?? 0);
+}
 
 describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () => {
   it("answers an @mention with one threaded message: answer, sources, feedback; no mass mention", async () => {
@@ -134,6 +139,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     await nextCall("chat.postMessage", since);
 
     const mark = slackApi.calls.length;
+    const requestsBefore = await slackRequests();
     await sendEvent({ type: "message", channel_type: "im", user: "U6", text: "How do I get OT literate?", ts: "1700000007.000100", thread_ts: "1700000006.000100", channel: "D6", event_ts: "1700000007.000100" });
     const [status] = await nextCall("assistant.threads.setStatus", mark);
     expect(status!.body.status).toBe("is thinking…");
@@ -141,6 +147,8 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     const [answer] = await nextCall("chat.postMessage", mark);
     expect(answer!.body.thread_ts).toBe("1700000006.000100");
     expect(textOf(answer!)).toMatch(/PLC/u);
+    // Every Slack question is counted, the assistant pane's too.
+    expect(await slackRequests()).toBe(requestsBefore + 1);
   });
 
   it("publishes the App Home tab", async () => {

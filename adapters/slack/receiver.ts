@@ -128,15 +128,15 @@ export class SlackHttpReceiver implements Receiver {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
-  private parse(headers: IncomingHttpHeaders, raw: string): Record<string, unknown> {
+  private parse(headers: IncomingHttpHeaders, raw: string): ReceiverEvent["body"] {
     const type = headers["content-type"] ?? "";
     if (type.includes("application/x-www-form-urlencoded")) {
       const form = Object.fromEntries(new URLSearchParams(raw));
-      return typeof form.payload === "string" ? (JSON.parse(form.payload) as Record<string, unknown>) : form;
+      return typeof form.payload === "string" ? (JSON.parse(form.payload) as ReceiverEvent["body"]) : form;
     }
     const body = JSON.parse(raw) as unknown;
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
-    return body as Record<string, unknown>;
+    return body as ReceiverEvent["body"];
   }
 
   private async handle(headers: IncomingHttpHeaders, raw: string, reply: Reply): Promise<void> {
@@ -145,7 +145,7 @@ export class SlackHttpReceiver implements Receiver {
       reply(401);
       return;
     }
-    let body: Record<string, unknown>;
+    let body: ReceiverEvent["body"];
     try {
       body = this.parse(headers, raw);
     } catch {

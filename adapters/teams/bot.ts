@@ -6,6 +6,7 @@ import {
   ConfigurationBotFrameworkAuthentication,
   TurnContext,
   type Activity,
+  type Entity,
   type InvokeResponse,
 } from "botbuilder";
 import type { AuthenticateRequestResult } from "botframework-connector";
@@ -16,8 +17,7 @@ import type { CoachService } from "../../src/service.js";
 import type { PlatformStatus } from "../types.js";
 import { answerCard, messageEntity, plainText, summaryLine, welcomeCard } from "./render.js";
 import { allowCustomEntityProperties } from "./entities-patch.js";
-
-const APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.";
+import { startStream } from "./stream.js";
 
 /** "<at>Coach</at> what is X?" -> "what is X?" (the mention entity and any leftover tags). */
 function questionText(context: TurnContext): string {
@@ -25,13 +25,19 @@ function questionText(context: TurnContext): string {
   return withoutMention.replace(/<at>[^<]*<\/at>/giu, " ").replace(/\s+/gu, " ").trim();
 }
 
+/** What our cards' buttons submit (Action.Submit / Action.Execute data); a client may send anything, so every field is checked where read. */
+interface CardSubmit {
+  action?: unknown;
+  rating?: unknown;
+  comment?: unknown;
+  answerId?: unknown;
+  question?: unknown;
+}
+
 /**
  * The Teams bot: personal chat, group chat and channel mentions. Thin: translate the activity,
  * show typing, ask the coach, reply with an Adaptive Card (plain text for clients without cards).
  */
-/** Teams accepts about one streaming update per second. */
-const STREAM_UPDATE_MS = 1_000;
-
 export class CoachTeamsBot extends ActivityHandler {
   constructor(
     private readonly service: CoachService,
@@ -46,14 +52,14 @@ export class CoachTeamsBot extends ActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient.id);
-      if (botAdded) await context.sendActivity({ attachments: [CardFactory.adaptiveCard(welcomeCard(this.service.coach.sampleQuestions, this.service.coach.coachingStarters))], text: "Hi! I'm the Manufacturing AI PM Coach." });
+      if (botAdded) await context.sendActivity({ attachments: [CardFactory.adaptiveCard(welcomeCard(this.service.coach.sampleQuestions, this.service.coach.coachingStarters))], text: `Hi! I'm the ${this.service.coach.words.name}.` });
       await next();
     });
   }
 
   /** Invokes we do not handle are acknowledged, not failed (Teams retries or shows an error otherwise). */
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
-    const value = (context.activity.value ?? {}) as { action?: { data?: Record<string, unknown> } & Record<string, unknown>; data?: Record<string, unknown> };
+    const value = (context.activity.value ?? {}) as { action?: { data?: CardSubmit }; data?: CardSubmit };
     const data = value.action?.data ?? value.data;
     if (context.activity.name === "adaptiveCard/action" && data?.action === "feedback") {
       await this.recordFeedback(context, data);
@@ -63,7 +69,7 @@ export class CoachTeamsBot extends ActivityHandler {
     return { status: 200 };
   }
 
-  private async recordFeedback(context: TurnContext, data: Record<string, unknown>): Promise<void> {
+  private async recordFeedback(context: TurnContext, data: CardSubmit): Promise<void> {
     const rating = data.rating === "down" ? "down" : "up";
     // Cut generously here (the body limit bounds it anyway); the service redacts, then cuts to
     // 2,000 characters, so an address straddling the cut is never kept in half.
@@ -73,7 +79,7 @@ export class CoachTeamsBot extends ActivityHandler {
 
   private async handleMessage(context: TurnContext): Promise<void> {
     const activity = context.activity;
-    const value = activity.value as Record<string, unknown> | undefined;
+    const value = activity.value as CardSubmit | undefined;
     // Card buttons (Action.Submit) arrive as messages carrying `value`.
     if (value?.action === "feedback") {
       await this.recordFeedback(context, value);
@@ -86,7 +92,7 @@ export class CoachTeamsBot extends ActivityHandler {
     if (activity.id && !(await this.service.firstDelivery("teams", `${activity.conversation.id}:${activity.id}`))) return;
 
     const personal = activity.conversation.conversationType === "personal";
-    const stream = this.streaming && personal ? await this.startStream(context) : null;
+    const stream = this.streaming && personal ? await startStream(context, this.logger) : null;
     if (!stream) await context.sendActivity({ type: ActivityTypes.Typing });
     const { answerId, answer } = await this.service.ask(
       {
@@ -104,51 +110,15 @@ export class CoachTeamsBot extends ActivityHandler {
     // the plain text goes where card-less clients and notifications look: the card's fallbackText
     // and the activity's summary.
     const plain = plainText(answer);
-    const entities: Record<string, unknown>[] = answer.citations.length ? [messageEntity(answer)] : [];
+    // Teams' citation entity (schema.org Message): botbuilder's Entity is open by design.
+    const entities: Entity[] = answer.citations.length ? [messageEntity(answer) as Entity] : [];
     // The final message closes the stream; it replaces the streamed draft with the checked answer.
     if (stream?.streamId) entities.push({ type: "streaminfo", streamId: stream.streamId, streamType: "final" });
     await context.sendActivity({
       summary: summaryLine(answer),
       attachments: [CardFactory.adaptiveCard({ ...answerCard(answer, { answerId, ...(personal ? {} : { replyHint: "Mention me with your answer to carry on." }) }), fallbackText: plain })],
-      entities: entities as never[],
+      entities,
     });
-  }
-
-  /**
-   * Teams streaming (personal chats): an informative update, then the growing text as streaming
-   * updates at most once a second. Each update carries the stream id Teams returned for the first.
-   */
-  private async startStream(context: TurnContext): Promise<{ streamId: string | undefined; onToken: (t: string) => void; flushed: () => Promise<void> } | null> {
-    let sequence = 1;
-    try {
-      const first = await context.sendActivity({ type: ActivityTypes.Typing, text: "Looking in the guide…", entities: [{ type: "streaminfo", streamType: "informative", streamSequence: sequence } as never] });
-      const streamId = first?.id;
-      if (!streamId) return null;
-      let text = "";
-      let last = 0;
-      let pending: Promise<unknown> = Promise.resolve();
-      return {
-        streamId,
-        onToken: (token) => {
-          text += token;
-          if (Date.now() - last < STREAM_UPDATE_MS) return;
-          last = Date.now();
-          const snapshot = text;
-          const seq = ++sequence;
-          pending = pending.then(() =>
-            context
-              .sendActivity({ type: ActivityTypes.Typing, text: snapshot, entities: [{ type: "streaminfo", streamId, streamType: "streaming", streamSequence: seq } as never] })
-              .catch((error: unknown) => this.logger.warn({ platform: "teams", err: error }, "a streaming update failed")),
-          );
-        },
-        flushed: async () => {
-          await pending;
-        },
-      };
-    } catch (error) {
-      this.logger.warn({ platform: "teams", err: error }, "could not start a stream; answering in one message");
-      return null;
-    }
   }
 }
 
@@ -200,7 +170,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error, activityType: context.activity.type }, "Teams turn failed");
     try {
-      if (context.activity.type === ActivityTypes.Message) await context.sendActivity(APOLOGY);
+      if (context.activity.type === ActivityTypes.Message) await context.sendActivity(service.coach.words.apology);
     } catch (sendError) {
       log.error({ err: sendError }, "could not send the apology");
     }
