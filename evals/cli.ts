@@ -126,6 +126,7 @@ async function evaluate(args: Args, io: EvalIo, answerer?: AskFn): Promise<numbe
           : "LLM-as-judge faithfulness and relevance are not computed yet (a model is configured); only the deterministic metrics above were computed.",
     },
     thresholds,
+    args.datasets.length || args.categories.length ? { complete: false, categories: args.categories } : { complete: true },
   );
   if (problems.length) {
     report.gate.passed = false;

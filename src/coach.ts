@@ -16,10 +16,10 @@ import { RateLimiter } from "./guardrails/rate-limit.js";
 import { MemoryStateStore, type StateStore } from "./state/store.js";
 import { allowedLinkHosts, checkPartsGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
-import { asCoachError, KnowledgeInvalidError } from "./errors.js";
+import { asCoachError, EmbeddingsUnavailableError, KnowledgeInvalidError, logFields, ModelCallError } from "./errors.js";
 import { stripPersonalData } from "./guardrails/privacy.js";
-import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
-import { composeLlmAnswer, DraftRejected, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
+import { LangChainChatModel, ResilientChatModel, type ChatModel } from "./llm/model.js";
+import { composeLlmAnswer, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
 import { fileURLToPath } from "node:url";
 import { englishRarity } from "./text/english.js";
 import { loadCoachingContent } from "./coaching/content.js";
@@ -117,7 +117,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   retriever.onDenseFailure = (error) => {
     if (Date.now() - lastDenseWarning < 60_000) return;
     lastDenseWarning = Date.now();
-    logger.warn({ code: "coach_embeddings_unavailable", cause: error.message, embedder: index.manifest.embedder.id }, "embedding model unreachable: retrieving lexically until it is back");
+    logger.warn({ ...logFields(new EmbeddingsUnavailableError("embedding model unreachable", { cause: error })), embedder: index.manifest.embedder.id }, "embedding model unreachable: retrieving lexically until it is back");
   };
   const answerability = loadAnswerabilityModel();
   const names = nameAllowlist(index.chunks);
@@ -308,20 +308,27 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
     if (chatModel && prompts && !partial) {
-      try {
-        const drafted = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken, extractive });
-        // A verdict or status the composer read from the guide's structure ("Not yet", "Yes")
-        // stays on the model's lead: it is data, not wording.
-        const verdict = extractive.parts[0]?.kind === "lead" && extractive.parts[0].label && /^(Yes|No|Not yet)\b/u.test(extractive.parts[0].label) ? extractive.parts[0].label : undefined;
-        const draftedParts = verdict && drafted.parts[0] ? [{ ...drafted.parts[0], label: verdict }, ...drafted.parts.slice(1)] : drafted.parts;
-        composed = { ...drafted, parts: draftedParts, followUps: extractive.followUps };
-        mode = "llm";
-        log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");
-      } catch (error) {
-        // Any model failure or rejected draft: the user still gets the grounded extractive answer.
-        const cause = error instanceof ModelCallError ? error.failure : error instanceof DraftRejected ? `draft_${error.cause_}` : "unexpected";
-        log.warn({ model: chatModel.id, cause, detail: (error as Error).message.slice(0, 300) }, "model answer not used: answering extractively");
+      // A model failure or a rejected draft: the user still gets the grounded extractive answer.
+      const notUsed = (cause: string, detail: string) => {
+        log.warn({ model: chatModel.id, cause, detail: detail.slice(0, 300) }, "model answer not used: answering extractively");
         options.onModelFallback?.(cause);
+      };
+      try {
+        const draft = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken, extractive });
+        if (draft.accepted) {
+          const drafted = draft.answer;
+          // A verdict or status the composer read from the guide's structure ("Not yet", "Yes")
+          // stays on the model's lead: it is data, not wording.
+          const verdict = extractive.parts[0]?.kind === "lead" && extractive.parts[0].label && /^(Yes|No|Not yet)\b/u.test(extractive.parts[0].label) ? extractive.parts[0].label : undefined;
+          const draftedParts = verdict && drafted.parts[0] ? [{ ...drafted.parts[0], label: verdict }, ...drafted.parts.slice(1)] : drafted.parts;
+          composed = { ...drafted, parts: draftedParts, followUps: extractive.followUps };
+          mode = "llm";
+          log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");
+        } else {
+          notUsed(`draft_${draft.rejection.cause}`, `${draft.rejection.cause}: ${draft.rejection.detail}`);
+        }
+      } catch (error) {
+        notUsed(error instanceof ModelCallError ? error.failure : "unexpected", error instanceof Error ? error.message : String(error));
       }
     }
     const parts = composed.parts.map((p) => ({ ...p, text: stripDisallowedLinks(neutralizeControlSequences(p.text), linkHosts), ...(p.label ? { label: neutralizeControlSequences(p.label) } : {}) }));

@@ -6,6 +6,7 @@ import type { AskOptions, Coach } from "./coach.js";
 import type { StateStore } from "./state/store.js";
 import type { EventLog, FeedbackRecord } from "./state/feedback.js";
 import type { Logger } from "./logger.js";
+import { AnswerLogFailedError, logFields } from "./errors.js";
 
 export interface AskResult {
   /** Identifies this answer for feedback. */
@@ -90,7 +91,7 @@ export class CoachService {
           at: new Date().toISOString(),
           ...(answer.coaching ? { coaching: { mode: answer.coaching.mode, stage: answer.coaching.stage, ...(answer.coaching.score ? { grade: answer.coaching.score.grade } : {}) } } : {}),
         })
-        .catch((error: unknown) => this.logger.error({ code: "coach_answer_log_failed", cause: (error as Error).message }, "could not log an answer"));
+        .catch((error: unknown) => this.logger.error(logFields(new AnswerLogFailedError("could not log an answer", { cause: error })), "could not log an answer"));
       return { answerId, answer };
     } finally {
       end();

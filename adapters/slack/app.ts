@@ -2,6 +2,7 @@ import { App, LogLevel, type Logger as BoltLogger } from "@slack/bolt";
 import type express from "express";
 import type { CoachConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
+import { logFields, SlackBacklogFullError } from "../../src/errors.js";
 import type { CoachService } from "../../src/service.js";
 import { WorkQueue } from "../../src/work-queue.js";
 import type { FastRoute, PlatformStatus } from "../types.js";
@@ -92,7 +93,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
   // so a burst of events never delays the acknowledgements.
   const work = new WorkQueue(8, 20_000, (error) => log.error({ err: error }, "background Slack job failed"), busy);
   const later = (job: () => Promise<void>) => {
-    if (!work.push(job)) log.warn({ code: "coach_slack_backlog_full" }, "event backlog full: dropping an event");
+    if (!work.push(job)) log.warn(logFields(new SlackBacklogFullError("event backlog full")), "event backlog full: dropping an event");
   };
 
   const connect = async (attempt: number): Promise<void> => {

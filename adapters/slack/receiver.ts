@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
+import { logFields, SlackBadSignatureError } from "../../src/errors.js";
 import express from "express";
 import type { Logger } from "../../src/logger.js";
 
@@ -141,7 +142,7 @@ export class SlackHttpReceiver implements Receiver {
 
   private async handle(headers: IncomingHttpHeaders, raw: string, reply: Reply): Promise<void> {
     if (!this.verify(headers, raw)) {
-      this.options.logger.warn({ platform: "slack", code: "coach_slack_bad_signature" }, "rejected a Slack request: bad signature or stale timestamp");
+      this.options.logger.warn({ platform: "slack", ...logFields(new SlackBadSignatureError("bad signature or stale timestamp")) }, "rejected a Slack request: bad signature or stale timestamp");
       reply(401);
       return;
     }

@@ -1,6 +1,7 @@
 import type { RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { AskOptions } from "../../src/coach.js";
+import { logFields, SlackStreamFailedError } from "../../src/errors.js";
 import type { Logger } from "../../src/logger.js";
 import type { CoachService } from "../../src/service.js";
 import { escapeSlack, renderAnswer, SLACK_LIMITS, type RenderOptions, type SlackMessage } from "./render.js";
@@ -80,7 +81,7 @@ export function inThread(ctx: ListenerContext, client: WebClient, channel: strin
           pending = pending.then(() =>
             client.chat
               .update({ channel, ts, text: partial, blocks: [{ type: "section", text: { type: "mrkdwn", text: `${partial} ▍` } }] })
-              .catch((error: unknown) => ctx.log.warn({ err: error }, "a streaming update failed")),
+              .catch((error: unknown) => ctx.log.warn(logFields(new SlackStreamFailedError("chat.update failed", { cause: error })), "a streaming update failed")),
           );
         },
       };

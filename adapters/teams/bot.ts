@@ -13,6 +13,7 @@ import type { AuthenticateRequestResult } from "botframework-connector";
 import express from "express";
 import type { CoachConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
+import { logFields, TeamsServiceUrlRefusedError, TeamsUnauthorizedError } from "../../src/errors.js";
 import type { CoachService } from "../../src/service.js";
 import type { PlatformStatus } from "../types.js";
 import { answerCard, messageEntity, plainText, summaryLine, welcomeCard } from "./render.js";
@@ -189,7 +190,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
         // typing indicator and answer to whatever serviceUrl it names (SSRF): only the local
         // Emulator and Agents Playground, on loopback, are answered.
         if (!config.appId && !isLoopbackServiceUrl(activity.serviceUrl)) {
-          log.warn({ code: "coach_teams_service_url_refused", serviceHost: hostOf(activity.serviceUrl) }, "refused an activity: without MicrosoftAppId the bot replies only to loopback service URLs");
+          log.warn({ ...logFields(new TeamsServiceUrlRefusedError("service URL not on loopback")), serviceHost: hostOf(activity.serviceUrl) }, "refused an activity: without MicrosoftAppId the bot replies only to loopback service URLs");
           res.status(403).json({ error: "Without MicrosoftAppId this bot only replies to loopback service URLs (localhost, 127.0.0.1, [::1])." });
           return;
         }
@@ -199,7 +200,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
         } catch (error) {
           // A forged or expired token, or the token service unreachable: either way the request is
           // not authenticated. The caller learns nothing more; the log gets the cause.
-          log.warn({ code: "coach_teams_unauthorized", cause: (error as Error).message?.slice(0, 300) }, "refused an activity: Bot Framework authentication failed");
+          log.warn(logFields(new TeamsUnauthorizedError("Bot Framework authentication failed", { cause: error })), "refused an activity: Bot Framework authentication failed");
           res.status(401).json({ error: "Unauthorized." });
           return;
         }

@@ -1,4 +1,5 @@
 import { ActivityTypes, type TurnContext } from "botbuilder";
+import { logFields, TeamsStreamFailedError } from "../../src/errors.js";
 import type { Logger } from "../../src/logger.js";
 
 /** Teams accepts about one streaming update per second. */
@@ -28,7 +29,7 @@ export async function startStream(context: TurnContext, logger: Logger): Promise
         pending = pending.then(() =>
           context
             .sendActivity({ type: ActivityTypes.Typing, text: snapshot, entities: [{ type: "streaminfo", streamId, streamType: "streaming", streamSequence: seq }] })
-            .catch((error: unknown) => logger.warn({ platform: "teams", err: error }, "a streaming update failed")),
+            .catch((error: unknown) => logger.warn({ platform: "teams", ...logFields(new TeamsStreamFailedError("a streaming update failed", { cause: error })) }, "a streaming update failed")),
         );
       },
       flushed: async () => {
@@ -36,7 +37,7 @@ export async function startStream(context: TurnContext, logger: Logger): Promise
       },
     };
   } catch (error) {
-    logger.warn({ platform: "teams", err: error }, "could not start a stream; answering in one message");
+    logger.warn({ platform: "teams", ...logFields(new TeamsStreamFailedError("the informative update failed", { cause: error })) }, "could not start a stream; answering in one message");
     return null;
   }
 }
