@@ -94,7 +94,7 @@ describe("npm run eval (harness)", () => {
   it("rejects unknown options and an unavailable mode with a usage message", async () => {
     const io = capture();
     expect(await runEvalCli(["--frobnicate"], io)).toBe(2);
-    expect(io.err).toMatch(/Unknown argument --frobnicate/u);
+    expect(io.err).toMatch(/Unknown option '--frobnicate'/u);
     const llm = capture();
     expect(await runEvalCli(["--mode", "llm"], llm)).toBe(2);
     expect(llm.err).toMatch(/needs a model/u);
