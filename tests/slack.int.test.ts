@@ -74,7 +74,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     expect(JSON.stringify(blocks)).toMatch(/coach_feedback_up/u);
     expect(textOf(post!)).not.toMatch(/<!channel>|<!here>|<!everyone>/u);
     expect(blockKitProblems(post!.body)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 300));
+    await running.settled();
     expect(callsOf("chat.postMessage", since)).toHaveLength(1);
   });
 
@@ -84,7 +84,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     await sendEvent(event, "EvRetry1");
     await sendEvent(event, "EvRetry1", { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" });
     await nextCall("chat.postMessage", since);
-    await new Promise((r) => setTimeout(r, 500));
+    await running.settled();
     expect(callsOf("chat.postMessage", since)).toHaveLength(1);
   });
 
@@ -106,7 +106,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     const [post] = await nextCall("chat.postMessage", since);
     expect(post!.body.channel).toBe("D1");
     expect(textOf(post!)).toMatch(/Energy optimization/u);
-    await new Promise((r) => setTimeout(r, 300));
+    await running.settled();
     expect(callsOf("chat.postMessage", since)).toHaveLength(1);
   });
 

@@ -32,6 +32,8 @@ export interface SlackAdapter {
   /** Verify the token (auth.test) and, in Socket Mode, connect; retries in the background. */
   start(): void;
   stop(): Promise<void>;
+  /** Resolves once every event received over HTTP so far has been handled (answered or ignored). */
+  settled(): Promise<void>;
   status(): PlatformStatus;
 }
 
@@ -130,6 +132,7 @@ export function createSlackAdapter({ config, service, logger, botId, botUserId, 
       await work.drain();
       if (socketMode && app && ready) await app.stop().catch(() => undefined);
     },
+    settled: () => work.drain(),
     fastRoute() {
       return receiver ? (req, res) => receiver!.handleRaw(req, res) : null;
     },
