@@ -12,6 +12,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
@@ -32,20 +33,24 @@ interface Args {
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { datasets: [], categories: [], mode: "extractive", out: join(here, "out") };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = argv[i + 1];
-    if (!["--dataset", "--category", "--mode", "--baseline", "--out"].includes(flag)) throw new UsageError(`Unknown argument ${flag}.`);
-    if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value.`);
-    i++;
-    if (flag === "--dataset") args.datasets.push(resolve(value));
-    else if (flag === "--category") args.categories.push(value);
-    else if (flag === "--mode") args.mode = value;
-    else if (flag === "--baseline") args.baseline = resolve(value);
-    else args.out = resolve(value);
+function readArgs(argv: string[]): Args {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { dataset: { type: "string", multiple: true }, category: { type: "string", multiple: true }, mode: { type: "string", default: "extractive" }, baseline: { type: "string" }, out: { type: "string" } },
+    }));
+  } catch (error) {
+    // node:util names the option it did not know or that lacks its value.
+    throw new UsageError((error as Error).message);
   }
+  const args: Args = {
+    datasets: (values.dataset ?? []).map((f) => resolve(f)),
+    categories: values.category ?? [],
+    mode: values.mode ?? "extractive",
+    ...(values.baseline ? { baseline: resolve(values.baseline) } : {}),
+    out: values.out ? resolve(values.out) : join(here, "out"),
+  };
   if (!["extractive", "llm"].includes(args.mode)) throw new UsageError(`--mode must be extractive or llm, not "${args.mode}".`);
   return args;
 }
@@ -64,7 +69,7 @@ const processIo: EvalIo = { stdout: (t) => process.stdout.write(t), stderr: (t) 
  */
 export async function runEvalCli(argv: string[], io: EvalIo = processIo, answerer?: AskFn): Promise<number> {
   try {
-    return await evaluate(parseArgs(argv), io, answerer);
+    return await evaluate(readArgs(argv), io, answerer);
   } catch (error) {
     io.stderr(`${error instanceof UsageError ? "" : "eval failed: "}${(error as Error).message}\n`);
     if (error instanceof UsageError) io.stderr("Usage: npm run eval -- [--dataset FILE]... [--category NAME]... [--mode extractive|llm] [--baseline report.json] [--out DIR]\n");
@@ -126,6 +131,7 @@ async function evaluate(args: Args, io: EvalIo, answerer?: AskFn): Promise<numbe
           : "LLM-as-judge faithfulness and relevance are not computed yet (a model is configured); only the deterministic metrics above were computed.",
     },
     thresholds,
+    args.datasets.length || args.categories.length ? { complete: false, categories: args.categories } : { complete: true },
   );
   if (problems.length) {
     report.gate.passed = false;

@@ -76,7 +76,14 @@ export async function runCases(cases: EvalCase[], ask: AskFn, checkCitations: (a
   return results;
 }
 
-export function buildReport(results: CaseResult[], meta: { mode: string; datasets: string[]; judgeNote: string }, thresholds: Thresholds): EvalReport {
+/**
+ * What a run was meant to cover, for the gate: in a complete run (the project's datasets, no
+ * --category) every category and refusal reason thresholds.json names must have cases; in a
+ * filtered run only the categories asked for must.
+ */
+export type GateScope = { complete: true } | { complete: false; categories: readonly string[] };
+
+export function buildReport(results: CaseResult[], meta: { mode: string; datasets: string[]; judgeNote: string }, thresholds: Thresholds, scope: GateScope = { complete: true }): EvalReport {
   const categories: Record<string, Summary> = {};
   for (const cat of [...new Set(results.map((r) => r.category))].sort()) categories[cat] = summarize(results.filter((r) => r.category === cat));
   const languages: Record<string, Record<string, Summary>> = {};
@@ -92,7 +99,7 @@ export function buildReport(results: CaseResult[], meta: { mode: string; dataset
   const own = results.filter((r) => !r.category.startsWith("heldout-"));
   const overall = summarize(own);
   const reasons = byReason(own);
-  const misses = checkGates(overall, categories, reasons, thresholds, languages);
+  const misses = checkGates(overall, categories, reasons, thresholds, languages, scope);
   return {
     generatedAt: new Date().toISOString(),
     mode: meta.mode,
@@ -112,23 +119,44 @@ function valueOf(x: Rate | number | null | undefined): number | null {
   return typeof x === "number" ? x : x.value;
 }
 
-export function checkGates(overall: Summary, categories: Record<string, Summary>, reasons: Record<string, ReasonStats>, t: Thresholds, languages: Record<string, Record<string, Summary>> = {}): string[] {
+/**
+ * The bounds thresholds.json sets that this run misses. A bound that cannot be checked is a miss
+ * too, never a silent pass: a metric name the report does not compute (a typo), or a category or
+ * refusal reason with bounds but no cases in a run that should have them.
+ */
+export function checkGates(overall: Summary, categories: Record<string, Summary>, reasons: Record<string, ReasonStats>, t: Thresholds, languages: Record<string, Record<string, Summary>> = {}, scope: GateScope = { complete: true }): string[] {
   const misses: string[] = [];
-  const check = (scope: string, summary: Summary, bounds?: { min?: Record<string, number>; max?: Record<string, number> }) => {
-    for (const [metric, min] of Object.entries(bounds?.min ?? {})) {
-      const v = valueOf(summary[metric as keyof Summary] as Rate | number | null);
-      if (v !== null && v < min) misses.push(`${scope} ${metric} ${v} < ${min}`);
-    }
-    for (const [metric, max] of Object.entries(bounds?.max ?? {})) {
-      const v = valueOf(summary[metric as keyof Summary] as Rate | number | null);
-      if (v !== null && v > max) misses.push(`${scope} ${metric} ${v} > ${max}`);
+  const metrics = new Set(Object.keys(overall));
+  const expected = (category: string) => scope.complete || scope.categories.includes(category);
+  const check = (where: string, summary: Summary, bounds?: { min?: Record<string, number>; max?: Record<string, number> }) => {
+    for (const [side, entries] of [["min", bounds?.min], ["max", bounds?.max]] as const) {
+      for (const [metric, bound] of Object.entries(entries ?? {})) {
+        if (!metrics.has(metric)) {
+          misses.push(`${where}: unknown metric "${metric}" in thresholds.json`);
+          continue;
+        }
+        const v = valueOf(summary[metric as keyof Summary] as Rate | number | null);
+        if (v === null) continue;
+        if (side === "min" && v < bound) misses.push(`${where} ${metric} ${v} < ${bound}`);
+        if (side === "max" && v > bound) misses.push(`${where} ${metric} ${v} > ${bound}`);
+      }
     }
   };
   check("overall", overall, t.overall);
-  for (const [cat, bounds] of Object.entries(t.categories ?? {})) if (categories[cat]) check(`category ${cat}`, categories[cat], bounds);
-  for (const [cat, bounds] of Object.entries(t.languages ?? {})) for (const [lang, summary] of Object.entries(languages[cat] ?? {})) check(`category ${cat} [${lang}]`, summary, bounds);
+  for (const [cat, bounds] of Object.entries(t.categories ?? {})) {
+    if (categories[cat]) check(`category ${cat}`, categories[cat], bounds);
+    else if (expected(cat)) misses.push(`category ${cat} has bounds in thresholds.json but no cases in this run`);
+  }
+  for (const [cat, bounds] of Object.entries(t.languages ?? {})) {
+    if (!languages[cat] && categories[cat] === undefined && expected(cat)) misses.push(`category ${cat} has language bounds in thresholds.json but no cases in this run`);
+    for (const [lang, summary] of Object.entries(languages[cat] ?? {})) check(`category ${cat} [${lang}]`, summary, bounds);
+  }
   for (const [reason, min] of Object.entries(t.refusalRecall ?? {})) {
-    const v = valueOf(reasons[reason]?.recall);
+    if (!reasons[reason]) {
+      if (scope.complete) misses.push(`refusal recall for ${reason}: no case expects that reason in this run`);
+      continue;
+    }
+    const v = valueOf(reasons[reason].recall);
     if (v !== null && v < min) misses.push(`refusal recall for ${reason} ${v} < ${min}`);
   }
   return misses;

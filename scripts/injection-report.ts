@@ -6,10 +6,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { detectInjection } from "../src/guardrails/injection.js";
 import { detectSafetyBypass } from "../src/guardrails/safety.js";
 
-const file = resolve(process.argv[2] ?? "../shared/datasets/prompt-injections-train.jsonl");
+const { values: options, positionals } = parseArgs({ options: { show: { type: "boolean" } }, allowPositionals: true });
+const file = resolve(positionals[0] ?? "../shared/datasets/prompt-injections-train.jsonl");
 if (!existsSync(file)) {
   process.stdout.write(`No dataset at ${file}; pass one: npm run eval:injections -- FILE\n`);
   process.exit(0);
@@ -50,7 +52,7 @@ process.stdout.write(
     `  recall               ${recall.toFixed(3)}  95% CI ${wilson(tp, tp + fn)}\n` +
     `  false-positive rate  ${fpr.toFixed(3)}  95% CI ${wilson(fp, fp + tn)}\n`,
 );
-if (process.argv.includes("--show")) {
+if (options.show) {
   process.stdout.write(`\nMissed injections:\n${missed.map((t) => `  - ${t.slice(0, 140)}`).join("\n")}\n`);
   process.stdout.write(`\nFlagged benign prompts:\n${flagged.map((t) => `  - ${t.slice(0, 140)}`).join("\n")}\n`);
 }

@@ -9,8 +9,17 @@ import { loadConfig } from "../src/config.js";
 import { readAnswerLog, readJsonl, type AnswerRecord, type FeedbackRecord } from "../src/state/feedback.js";
 
 const config = loadConfig();
-let answers = await readAnswerLog<AnswerRecord>(join(config.dataDir, "answers.jsonl"));
-let feedback = await readJsonl<FeedbackRecord>(join(config.dataDir, "feedback.jsonl"));
+const answerLog = await readAnswerLog<AnswerRecord>(join(config.dataDir, "answers.jsonl"));
+const feedbackLog = await readJsonl<FeedbackRecord>(join(config.dataDir, "feedback.jsonl"));
+let answers = answerLog.records;
+let feedback = feedbackLog.records;
+// Counted less than the files hold: say where, so a torn or hand-edited line is not silently lost.
+const badByFile = new Map<string, number[]>();
+for (const bad of [...answerLog.badLines, ...feedbackLog.badLines]) badByFile.set(bad.path, [...(badByFile.get(bad.path) ?? []), bad.line]);
+for (const [path, lines] of badByFile) {
+  const shown = lines.slice(0, 10);
+  process.stderr.write(`Skipped ${lines.length} unreadable line${lines.length === 1 ? "" : "s"} in ${path} (line ${shown.join(", ")}${lines.length > shown.length ? ", …" : ""}).\n`);
+}
 
 if (config.redisUrl) {
   const { createClient } = await import("redis");

@@ -20,6 +20,8 @@ export interface RunningServer {
   service: CoachService;
   /** Stop accepting, finish in-flight answers, flush, close state. */
   stop(): Promise<void>;
+  /** Resolves once every platform event received so far has been handled (Slack's are queued after their acknowledgement). */
+  settled(): Promise<void>;
 }
 
 /**
@@ -82,7 +84,7 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
       await state.close();
       await file.close();
     })());
-  return { server, url: `http://127.0.0.1:${port}`, service, stop };
+  return { server, url: `http://127.0.0.1:${port}`, service, stop, settled: async () => await slack?.settled() };
 }
 
 async function openState(config: CoachConfig, logger: Logger): Promise<{ state: StateStore; events: EventLog; file: FileEventLog }> {

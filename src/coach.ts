@@ -17,10 +17,10 @@ import { RateLimiter } from "./guardrails/rate-limit.js";
 import { MemoryStateStore, type StateStore } from "./state/store.js";
 import { allowedLinkHosts, checkPartsGrounding, nameAllowlist, neutralizeControlSequences, stripDisallowedLinks } from "./guardrails/output.js";
 import type { InputRail } from "./guardrails/verdict.js";
-import { asCoachError } from "./errors.js";
+import { asCoachError, EmbeddingsUnavailableError, KnowledgeInvalidError, logFields, ModelCallError } from "./errors.js";
 import { stripPersonalData } from "./guardrails/privacy.js";
-import { LangChainChatModel, ModelCallError, ResilientChatModel, type ChatModel } from "./llm/model.js";
-import { composeLlmAnswer, DraftRejected, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
+import { LangChainChatModel, ResilientChatModel, type ChatModel } from "./llm/model.js";
+import { composeLlmAnswer, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
 import { fileURLToPath } from "node:url";
 import { englishRarity } from "./text/english.js";
 import { loadCoachingContent } from "./coaching/content.js";
@@ -52,6 +52,24 @@ export interface Coach {
   readonly sampleQuestions: readonly string[];
   /** The coaching modes and the message that starts each (interview practice, study plan, readiness check). */
   readonly coachingStarters: typeof COACHING_STARTERS;
+  /** What the coach says about itself and when it fails, the same on every surface. */
+  readonly words: CoachWords;
+}
+
+/** The coach's own sentences (knowledge/coach.json `words`): said once, shown by every surface. */
+export interface CoachWords {
+  /** The coach's name (coach.json `name`). */
+  name: string;
+  /** Opens a conversation (assistant pane, welcome). */
+  greeting: string;
+  /** What the coach does, for home tabs and welcome cards. */
+  about: string;
+  /** What it will not do. */
+  limits: string;
+  /** The one sentence a user sees when something failed on the coach's side. */
+  apology: string;
+  /** Shown under an answer with sources, by how it was written. */
+  sourcesNote: { extractive: string; llm: string };
 }
 
 export interface CoachOptions {
@@ -68,6 +86,22 @@ export interface CoachOptions {
 interface CoachProfile {
   sampleQuestions: string[];
   domainTerms?: string[];
+  name: string;
+  words: Omit<CoachWords, "name">;
+}
+
+/** knowledge/coach.json, checked: a content owner's typo is a clear startup error, not a blank reply. */
+function readProfile(path: string): CoachProfile {
+  const profile = JSON.parse(readFileSync(path, "utf8")) as Partial<CoachProfile>;
+  const words = (profile.words ?? {}) as Partial<CoachWords>;
+  const missing = [
+    ...(typeof profile.name === "string" && profile.name ? [] : ["name"]),
+    ...(Array.isArray(profile.sampleQuestions) ? [] : ["sampleQuestions"]),
+    ...(["greeting", "about", "limits", "apology"] as const).filter((k) => typeof words[k] !== "string" || !words[k]).map((k) => `words.${k}`),
+    ...(typeof words.sourcesNote?.extractive === "string" && typeof words.sourcesNote.llm === "string" ? [] : ["words.sourcesNote.extractive and .llm"]),
+  ];
+  if (missing.length) throw new KnowledgeInvalidError(`${path}: missing or not text: ${missing.join(", ")}`);
+  return profile as CoachProfile;
 }
 
 /** How long the coach remembers its last answer in a conversation (for "the second one", "it"). */
@@ -80,14 +114,14 @@ export const HISTORY_LIMITS = { turns: 12, turnChars: 2_000, totalChars: 8_000 }
 
 export async function createCoach(config: CoachConfig, logger: Logger, options: CoachOptions = {}): Promise<Coach> {
   const glossary = Glossary.fromFile(join(config.knowledgeDir, "glossary.json"));
-  const profile = JSON.parse(readFileSync(join(config.knowledgeDir, "coach.json"), "utf8")) as CoachProfile;
+  const profile = readProfile(join(config.knowledgeDir, "coach.json"));
   const index = await openIndex(config.knowledgeDir, config.dataDir, logger, embedderSpecOf(config));
   const retriever = new HybridRetriever(index, glossary);
   let lastDenseWarning = 0;
   retriever.onDenseFailure = (error) => {
     if (Date.now() - lastDenseWarning < 60_000) return;
     lastDenseWarning = Date.now();
-    logger.warn({ code: "coach_embeddings_unavailable", cause: error.message, embedder: index.manifest.embedder.id }, "embedding model unreachable: retrieving lexically until it is back");
+    logger.warn({ ...logFields(new EmbeddingsUnavailableError("embedding model unreachable", { cause: error })), embedder: index.manifest.embedder.id }, "embedding model unreachable: retrieving lexically until it is back");
   };
   const answerability = loadAnswerabilityModel();
   const answeredQuestions = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks, (q) => shapeOf(q).numberKind);
@@ -238,7 +272,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     } catch (error) {
       const coachError = asCoachError(error);
       log.error({ code: coachError.code, err: coachError }, "answer failed");
-      return reply(started, "refused", "internal_error", coachError.userMessage);
+      return reply(started, "refused", "internal_error", profile.words.apology);
     }
   }
 
@@ -330,20 +364,27 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
     if (chatModel && prompts && !partial) {
-      try {
-        const drafted = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken, extractive });
-        // A verdict or status the composer read from the guide's structure ("Not yet", "Yes")
-        // stays on the model's lead: it is data, not wording.
-        const verdict = extractive.parts[0]?.kind === "lead" && extractive.parts[0].label && /^(Yes|No|Not yet)\b/u.test(extractive.parts[0].label) ? extractive.parts[0].label : undefined;
-        const draftedParts = verdict && drafted.parts[0] ? [{ ...drafted.parts[0], label: verdict }, ...drafted.parts.slice(1)] : drafted.parts;
-        composed = { ...drafted, parts: draftedParts, followUps: extractive.followUps };
-        mode = "llm";
-        log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");
-      } catch (error) {
-        // Any model failure or rejected draft: the user still gets the grounded extractive answer.
-        const cause = error instanceof ModelCallError ? error.failure : error instanceof DraftRejected ? `draft_${error.cause_}` : "unexpected";
-        log.warn({ model: chatModel.id, cause, detail: (error as Error).message.slice(0, 300) }, "model answer not used: answering extractively");
+      // A model failure or a rejected draft: the user still gets the grounded extractive answer.
+      const notUsed = (cause: string, detail: string) => {
+        log.warn({ model: chatModel.id, cause, detail: detail.slice(0, 300) }, "model answer not used: answering extractively");
         options.onModelFallback?.(cause);
+      };
+      try {
+        const draft = await composeLlmAnswer({ question, history, retrieval, model: chatModel, prompts, names, allChunks: retriever.chunks, onToken: askOptions.onToken, extractive });
+        if (draft.accepted) {
+          const drafted = draft.answer;
+          // A verdict or status the composer read from the guide's structure ("Not yet", "Yes")
+          // stays on the model's lead: it is data, not wording.
+          const verdict = extractive.parts[0]?.kind === "lead" && extractive.parts[0].label && /^(Yes|No|Not yet)\b/u.test(extractive.parts[0].label) ? extractive.parts[0].label : undefined;
+          const draftedParts = verdict && drafted.parts[0] ? [{ ...drafted.parts[0], label: verdict }, ...drafted.parts.slice(1)] : drafted.parts;
+          composed = { ...drafted, parts: draftedParts, followUps: extractive.followUps };
+          mode = "llm";
+          log.info({ model: chatModel.id, usage: drafted.usage }, "model answer accepted");
+        } else {
+          notUsed(`draft_${draft.rejection.cause}`, `${draft.rejection.cause}: ${draft.rejection.detail}`);
+        }
+      } catch (error) {
+        notUsed(error instanceof ModelCallError ? error.failure : "unexpected", error instanceof Error ? error.message : String(error));
       }
     }
     const parts = composed.parts.map((p) => ({ ...p, text: stripDisallowedLinks(neutralizeControlSequences(p.text), linkHosts), ...(p.label ? { label: neutralizeControlSequences(p.label) } : {}) }));
@@ -408,7 +449,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     return { ...shape, situation: shape.background, kind: "personal" };
   }
 
-  return { ask, retriever, sampleQuestions: profile.sampleQuestions, coachingStarters: COACHING_STARTERS };
+  return { ask, retriever, sampleQuestions: profile.sampleQuestions, coachingStarters: COACHING_STARTERS, words: { ...profile.words, name: profile.name } };
 }
 
 /**

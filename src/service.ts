@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Answer, HistoryMessage, Platform, Turn } from "./types.js";
 import { redactAndTruncate } from "./guardrails/privacy.js";
+import { neutralizeControlSequences } from "./guardrails/output.js";
 import type { AskOptions, Coach } from "./coach.js";
 import type { StateStore } from "./state/store.js";
 import type { EventLog, FeedbackRecord } from "./state/feedback.js";
 import type { Logger } from "./logger.js";
+import { AnswerLogFailedError, logFields } from "./errors.js";
 
 export interface AskResult {
   /** Identifies this answer for feedback. */
@@ -89,7 +91,7 @@ export class CoachService {
           at: new Date().toISOString(),
           ...(answer.coaching ? { coaching: { mode: answer.coaching.mode, stage: answer.coaching.stage, ...(answer.coaching.score ? { grade: answer.coaching.score.grade } : {}) } } : {}),
         })
-        .catch((error: unknown) => this.logger.error({ code: "coach_answer_log_failed", cause: (error as Error).message }, "could not log an answer"));
+        .catch((error: unknown) => this.logger.error(logFields(new AnswerLogFailedError("could not log an answer", { cause: error })), "could not log an answer"));
       return { answerId, answer };
     } finally {
       end();
@@ -116,6 +118,15 @@ export class CoachService {
     const own = await this.state.getHistory(turn.conversationId);
     if (own.length > 0) return own;
     return Array.isArray(turn.history) ? turn.history.filter((m) => m?.role === "user") : [];
+  }
+
+  /**
+   * A user's words as a surface may show them to other people (a shared question, a thread
+   * title): personal data redacted, mass mentions and markup neutralised, at most `maxChars`.
+   * Redacted before it is cut to size, so an address straddling the cut is never kept in half.
+   */
+  quoteForOthers(text: string, maxChars: number): string {
+    return neutralizeControlSequences(redactAndTruncate(text, maxChars)).slice(0, maxChars);
   }
 
   /** True the first time an event id is seen by any replica (within a day). */

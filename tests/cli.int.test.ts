@@ -89,7 +89,7 @@ describe("npm run ask", () => {
     expect(none.stderr).toMatch(/Usage/u);
     const bad = ask(["--frobnicate", "x"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/Unknown option --frobnicate/u);
+    expect(bad.stderr).toMatch(/Unknown option '--frobnicate'/u);
   });
 
   it("fails fast naming every bad variable", () => {

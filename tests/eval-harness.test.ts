@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvalCli, type EvalIo } from "../evals/cli.js";
-import type { EvalReport } from "../evals/harness.js";
+import { checkGates, type EvalReport } from "../evals/harness.js";
+import { summarize } from "../evals/metrics.js";
 import type { Answer, Turn } from "../src/types.js";
 import { tempWorkspace } from "./helpers.js";
 
@@ -93,9 +94,20 @@ describe("npm run eval (harness)", () => {
   it("rejects unknown options and an unavailable mode with a usage message", async () => {
     const io = capture();
     expect(await runEvalCli(["--frobnicate"], io)).toBe(2);
-    expect(io.err).toMatch(/Unknown argument --frobnicate/u);
+    expect(io.err).toMatch(/Unknown option '--frobnicate'/u);
     const llm = capture();
     expect(await runEvalCli(["--mode", "llm"], llm)).toBe(2);
     expect(llm.err).toMatch(/needs a model/u);
+  });
+
+  it("rejects thresholds it cannot check: an unknown metric name, a category or reason with no cases", () => {
+    const summary = summarize([]);
+    const thresholds = { overall: { min: { keyFactRecal: 0.9 } }, categories: { "safety-bypass": { min: { outcomeAccuracy: 1 } } }, refusalRecall: { safety_bypas: 1 } };
+    const misses = checkGates(summary, {}, {}, thresholds);
+    expect(misses).toContain('overall: unknown metric "keyFactRecal" in thresholds.json');
+    expect(misses).toContain("category safety-bypass has bounds in thresholds.json but no cases in this run");
+    expect(misses).toContain("refusal recall for safety_bypas: no case expects that reason in this run");
+    // A run filtered to other categories is not expected to have them; a typo is still a typo.
+    expect(checkGates(summary, {}, {}, thresholds, {}, { complete: false, categories: ["companies"] })).toEqual(['overall: unknown metric "keyFactRecal" in thresholds.json']);
   });
 });

@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { inject } from "vitest";
 import { loadConfig, type CoachConfig } from "../src/config.js";
 import { createCoach, type Coach } from "../src/coach.js";
 import { silentLogger, type Logger } from "../src/logger.js";
@@ -9,12 +10,17 @@ import type { HistoryMessage, Turn } from "../src/types.js";
 export const REPO = resolve(import.meta.dirname, "..");
 export const KNOWLEDGE = join(REPO, "knowledge");
 
-/** A temp dir with its own copy of knowledge/ and an empty data dir; removed by `cleanup`. */
-export function tempWorkspace(): { root: string; knowledgeDir: string; dataDir: string; config: CoachConfig; cleanup: () => void } {
+/**
+ * A temp dir with its own copy of knowledge/ and a data dir holding a copy of the index built once
+ * for the run (tests/global-setup.ts); `{ index: false }` leaves the data dir empty, for tests of
+ * building. Removed by `cleanup`.
+ */
+export function tempWorkspace(options: { index?: boolean } = {}): { root: string; knowledgeDir: string; dataDir: string; config: CoachConfig; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), "coach-test-"));
   const knowledgeDir = join(root, "knowledge");
   cpSync(KNOWLEDGE, knowledgeDir, { recursive: true });
   const dataDir = join(root, "data");
+  if (options.index !== false) cpSync(inject("builtDataDir"), dataDir, { recursive: true });
   const config = loadConfig({ DATA_DIR: dataDir, KNOWLEDGE_DIR: knowledgeDir, RATE_LIMIT_PER_MINUTE: "0", WEB_RATE_LIMIT_PER_MINUTE: "0" }, root);
   return { root, knowledgeDir, dataDir, config, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

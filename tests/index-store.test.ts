@@ -11,7 +11,7 @@ afterEach(() => {
   cleanups = [];
 });
 function workspace() {
-  const ws = tempWorkspace();
+  const ws = tempWorkspace({ index: false });
   cleanups.push(ws.cleanup);
   return ws;
 }

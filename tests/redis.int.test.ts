@@ -116,7 +116,7 @@ describe("two Slack-enabled replicas sharing Redis", () => {
       const statuses = await Promise.all([deliver(one), deliver(two, "1"), deliver(one, "2")].map((p) => p.then((r) => r.status)));
       expect(statuses).toEqual([200, 200, 200]);
       await waitFor(async () => api.calls.some((c) => c.method === "chat.postMessage"), 10_000, "an answer");
-      await new Promise((r) => setTimeout(r, 500));
+      await Promise.all([one.settled(), two.settled()]);
       expect(api.calls.filter((c) => c.method === "chat.postMessage" && c.body.channel === "C200")).toHaveLength(1);
     } finally {
       await one.stop();

@@ -54,6 +54,11 @@ async function nextCall(method: string, since: number, count = 1): Promise<Slack
   return callsOf(method, since);
 }
 const textOf = (call: SlackCall) => JSON.stringify(call.body);
+/** coach_requests_total{surface="slack"} as GET /metrics reports it (0 before the first). */
+async function slackRequests(): Promise<number> {
+  const metrics = await (await fetch(`${running.url}/metrics`)).text();
+  return Number(/^coach_requests_total\{surface="slack"\} (\d+)$/mu.exec(metrics)?.[1] ?? 0);
+}
 
 describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () => {
   it("answers an @mention with one threaded message: answer, sources, feedback; no mass mention", async () => {
@@ -69,7 +74,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     expect(JSON.stringify(blocks)).toMatch(/coach_feedback_up/u);
     expect(textOf(post!)).not.toMatch(/<!channel>|<!here>|<!everyone>/u);
     expect(blockKitProblems(post!.body)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 300));
+    await running.settled();
     expect(callsOf("chat.postMessage", since)).toHaveLength(1);
   });
 
@@ -79,7 +84,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     await sendEvent(event, "EvRetry1");
     await sendEvent(event, "EvRetry1", { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" });
     await nextCall("chat.postMessage", since);
-    await new Promise((r) => setTimeout(r, 500));
+    await running.settled();
     expect(callsOf("chat.postMessage", since)).toHaveLength(1);
   });
 
@@ -101,7 +106,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     const [post] = await nextCall("chat.postMessage", since);
     expect(post!.body.channel).toBe("D1");
     expect(textOf(post!)).toMatch(/Energy optimization/u);
-    await new Promise((r) => setTimeout(r, 300));
+    await running.settled();
     expect(callsOf("chat.postMessage", since)).toHaveLength(1);
   });
 
@@ -134,6 +139,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     await nextCall("chat.postMessage", since);
 
     const mark = slackApi.calls.length;
+    const requestsBefore = await slackRequests();
     await sendEvent({ type: "message", channel_type: "im", user: "U6", text: "How do I get OT literate?", ts: "1700000007.000100", thread_ts: "1700000006.000100", channel: "D6", event_ts: "1700000007.000100" });
     const [status] = await nextCall("assistant.threads.setStatus", mark);
     expect(status!.body.status).toBe("is thinking…");
@@ -141,6 +147,8 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     const [answer] = await nextCall("chat.postMessage", mark);
     expect(answer!.body.thread_ts).toBe("1700000006.000100");
     expect(textOf(answer!)).toMatch(/PLC/u);
+    // Every Slack question is counted, the assistant pane's too.
+    expect(await slackRequests()).toBe(requestsBefore + 1);
   });
 
   it("publishes the App Home tab", async () => {
@@ -276,9 +284,19 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     expect(textOf(all[5]!)).toMatch(/Sources from the guide/u);
   });
 
-  it("keeps every payload it sent within Slack's Block Kit limits", () => {
-    const payloads = [...slackApi.calls.filter((c) => c.method === "chat.postMessage").map((c) => c.body), ...slackApi.responses];
-    expect(payloads.length).toBeGreaterThan(5);
+  it("keeps every payload it sent within Slack's Block Kit limits", async () => {
+    // Its own thread answer, private answer and App Home (so it holds when run alone), then every
+    // payload the other tests made it send.
+    const since = slackApi.calls.length;
+    const responsesBefore = slackApi.responses.length;
+    await sendEvent({ type: "app_mention", user: "U40", text: "<@UBOT> What are the main steps to make the move?", ts: "1700000040.000100", channel: "C40", event_ts: "1700000040.000100" });
+    await send(new URLSearchParams({ command: "/coach", text: "Which companies hire AI PMs in manufacturing?", team_id: "T1", channel_id: "C40", user_id: "U40", response_url: `${slackApi.url}/respond/limits`, trigger_id: "t40" }).toString(), "application/x-www-form-urlencoded");
+    await sendEvent({ type: "app_home_opened", user: "U40", channel: "D40", tab: "home", event_ts: "1700000040.000200" });
+    await nextCall("chat.postMessage", since);
+    await nextCall("views.publish", since);
+    await waitFor(async () => slackApi.responses.length > responsesBefore, 10_000, "response_url post");
+    const payloads = [...slackApi.calls.filter((c) => c.method === "chat.postMessage" || c.method === "views.publish").map((c) => (c.method === "views.publish" ? (c.body.view as Json) : c.body)), ...slackApi.responses];
+    expect(payloads.length).toBeGreaterThanOrEqual(3);
     for (const p of payloads) expect(blockKitProblems(p)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@
  *                                  study plan, readiness check)
  */
 import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { createCoach, type Coach } from "../../src/coach.js";
@@ -13,15 +14,22 @@ import type { Answer, HistoryMessage, Turn } from "../../src/types.js";
 import { asCoachError, ConfigInvalidError } from "../../src/errors.js";
 import { messageParts } from "../../src/compose/parts.js";
 
+const USAGE = `Usage:\n  npm run ask -- "What should I know about edge deployment?"\n  npm run ask -- --json "…"\n  npm run --silent ask -- --jsonl < questions.jsonl\n  npm run ask -- --chat     (a conversation: try "quiz me", "study plan", "readiness check")\n`;
+
 async function main(argv: string[]): Promise<number> {
-  const flags = new Set(argv.filter((a) => a.startsWith("--")));
-  const question = argv.filter((a) => !a.startsWith("--")).join(" ");
-  const unknown = [...flags].filter((f) => !["--json", "--jsonl", "--chat", "--help"].includes(f));
-  if (flags.has("--help") || unknown.length > 0 || (!flags.has("--jsonl") && !flags.has("--chat") && !question.trim())) {
-    process.stderr.write(
-      `${unknown.length ? `Unknown option ${unknown.join(", ")}.\n` : ""}Usage:\n  npm run ask -- "What should I know about edge deployment?"\n  npm run ask -- --json "…"\n  npm run --silent ask -- --jsonl < questions.jsonl\n  npm run ask -- --chat     (a conversation: try "quiz me", "study plan", "readiness check")\n`,
-    );
-    return flags.has("--help") ? 0 : 2;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { json: { type: "boolean" }, jsonl: { type: "boolean" }, chat: { type: "boolean" }, help: { type: "boolean" } }, allowPositionals: true });
+  } catch (error) {
+    // node:util says which option it did not know, in one sentence.
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const flags = parsed.values;
+  const question = parsed.positionals.join(" ");
+  if (flags.help || (!flags.jsonl && !flags.chat && !question.trim())) {
+    process.stderr.write(USAGE);
+    return flags.help ? 0 : 2;
   }
 
   // A person at their own terminal or a batch job is not rate-limited; chat platforms are.
@@ -30,15 +38,15 @@ async function main(argv: string[]): Promise<number> {
   const coach = await createCoach(config, logger);
   guideTitle = mainDocument(coach);
 
-  if (flags.has("--jsonl")) {
+  if (flags.jsonl) {
     await runBatch(coach);
     return 0;
   }
-  if (flags.has("--chat")) {
+  if (flags.chat) {
     await runChat(coach);
     return 0;
   }
-  if (flags.has("--json")) {
+  if (flags.json) {
     process.stdout.write(`${JSON.stringify(await coach.ask(cliTurn(question, [])))}\n`);
     return 0;
   }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
+import { logFields, SlackBadSignatureError } from "../../src/errors.js";
 import express from "express";
 import type { Logger } from "../../src/logger.js";
 
@@ -128,24 +129,24 @@ export class SlackHttpReceiver implements Receiver {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
-  private parse(headers: IncomingHttpHeaders, raw: string): Record<string, unknown> {
+  private parse(headers: IncomingHttpHeaders, raw: string): ReceiverEvent["body"] {
     const type = headers["content-type"] ?? "";
     if (type.includes("application/x-www-form-urlencoded")) {
       const form = Object.fromEntries(new URLSearchParams(raw));
-      return typeof form.payload === "string" ? (JSON.parse(form.payload) as Record<string, unknown>) : form;
+      return typeof form.payload === "string" ? (JSON.parse(form.payload) as ReceiverEvent["body"]) : form;
     }
     const body = JSON.parse(raw) as unknown;
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
-    return body as Record<string, unknown>;
+    return body as ReceiverEvent["body"];
   }
 
   private async handle(headers: IncomingHttpHeaders, raw: string, reply: Reply): Promise<void> {
     if (!this.verify(headers, raw)) {
-      this.options.logger.warn({ platform: "slack", code: "coach_slack_bad_signature" }, "rejected a Slack request: bad signature or stale timestamp");
+      this.options.logger.warn({ platform: "slack", ...logFields(new SlackBadSignatureError("bad signature or stale timestamp")) }, "rejected a Slack request: bad signature or stale timestamp");
       reply(401);
       return;
     }
-    let body: Record<string, unknown>;
+    let body: ReceiverEvent["body"];
     try {
       body = this.parse(headers, raw);
     } catch {

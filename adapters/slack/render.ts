@@ -1,7 +1,12 @@
+import type { ActionsBlock, Button, HomeView, KnownBlock, ModalView } from "@slack/types";
+import type { CoachWords } from "../../src/coach.js";
 import type { Answer, AnswerPart } from "../../src/types.js";
 
-/** The Block Kit shapes this bot produces (a subset of @slack/types, kept small on purpose). */
-export type Block = Record<string, unknown> & { type: string };
+/** A message as the bot sends it: Block Kit plus the plain text notifications and screen readers use. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
 
 export const SLACK_LIMITS = {
   blocksPerMessage: 50,
@@ -90,11 +95,13 @@ export interface RenderOptions {
   question?: string;
   /** The answer went to a /coach command: coaching replies say how to answer (with /coach again). */
   command?: string;
+  /** The coach's note under an answer with sources (its words in knowledge/coach.json); none if absent. */
+  sourcesNote?: { extractive: string; llm: string };
 }
 
 /** Blocks and the plain-text notification fallback for one answer. */
-export function renderAnswer(answer: Answer, options: RenderOptions): { text: string; blocks: Block[] } {
-  const blocks: Block[] = [];
+export function renderAnswer(answer: Answer, options: RenderOptions): SlackMessage {
+  const blocks: KnownBlock[] = [];
   for (const piece of splitText(partsToMrkdwn(answer.parts), SLACK_LIMITS.sectionText)) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: piece } });
   }
@@ -118,7 +125,7 @@ export function renderAnswer(answer: Answer, options: RenderOptions): { text: st
     });
   }
   if (answer.outcome === "answered") {
-    const elements: Block[] = [
+    const elements: Button[] = [
       { type: "button", action_id: ACTIONS.feedbackUp, text: { type: "plain_text", text: "👍 Helpful", emoji: true }, value: options.answerId },
       { type: "button", action_id: ACTIONS.feedbackDown, text: { type: "plain_text", text: "👎 Not helpful", emoji: true }, value: options.answerId },
     ];
@@ -130,11 +137,8 @@ export function renderAnswer(answer: Answer, options: RenderOptions): { text: st
     if (answer.coaching && (answer.coaching.stage === "question" || answer.coaching.stage === "intake") && options.command) {
       blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Reply with \`${options.command} your answer\`, or send me a DM to carry on there.` }] });
     }
-    if (answer.citations.length > 0) {
-      blocks.push({
-        type: "context",
-        elements: [{ type: "mrkdwn", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources." }],
-      });
+    if (answer.citations.length > 0 && options.sourcesNote) {
+      blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: escapeSlack(options.sourcesNote[answer.mode === "llm" ? "llm" : "extractive"]) }] });
     }
   }
   return { text: fallbackText(answer), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
@@ -148,7 +152,7 @@ export function fallbackText(answer: Answer): string {
   return truncate(`${plain}${source}`, 3_000);
 }
 
-export function feedbackModal(answerId: string): Block {
+export function feedbackModal(answerId: string): ModalView {
   return {
     type: "modal",
     callback_id: ACTIONS.feedbackModal,
@@ -168,18 +172,12 @@ export function feedbackModal(answerId: string): Block {
   };
 }
 
-export function homeView(sampleQuestions: readonly string[], modes: readonly { label: string; text: string }[] = []): Block {
+export function homeView(words: Pick<CoachWords, "name" | "about" | "limits">, sampleQuestions: readonly string[], modes: readonly { label: string; text: string }[] = []): HomeView {
   return {
     type: "home",
     blocks: [
-      { type: "header", text: { type: "plain_text", text: "Manufacturing AI PM Coach", emoji: true } },
-      {
-        type: "section",
-        text: {
-          type: "mrkdwn",
-          text: "I coach people moving into *AI product management in manufacturing*, from a curated guide, with sources: the AI use cases on the factory floor, the constraints you'll face (OT/IT, edge, safety, procurement), the companies hiring, and how to land the role.",
-        },
-      },
+      { type: "header", text: { type: "plain_text", text: words.name, emoji: true } },
+      { type: "section", text: { type: "mrkdwn", text: escapeSlack(words.about) } },
       { type: "section", text: { type: "mrkdwn", text: "*Ask me:* mention me in a channel, send me a DM, use `/coach your question`, or open me in the assistant pane." } },
       {
         type: "section",
@@ -193,45 +191,45 @@ export function homeView(sampleQuestions: readonly string[], modes: readonly { l
             {
               type: "actions",
               block_id: "coach_start_modes",
-              elements: modes.map((m, i) => ({ type: "button", action_id: `${ACTIONS.startMode}_${i}`, text: { type: "plain_text", text: truncate(m.label, SLACK_LIMITS.buttonText), emoji: true }, value: truncate(m.text, SLACK_LIMITS.buttonValue) })),
-            },
+              elements: modes.map((m, i): Button => ({ type: "button", action_id: `${ACTIONS.startMode}_${i}`, text: { type: "plain_text", text: truncate(m.label, SLACK_LIMITS.buttonText), emoji: true }, value: truncate(m.text, SLACK_LIMITS.buttonValue) })),
+            } satisfies ActionsBlock,
           ]
         : []),
       { type: "section", text: { type: "mrkdwn", text: `*Try:*\n${sampleQuestions.map((q) => `• ${escapeSlack(q)}`).join("\n")}` } },
-      { type: "context", elements: [{ type: "mrkdwn", text: "I won't help bypass safety functions, and I'll tell you when the guide doesn't cover something." }] },
+      { type: "context", elements: [{ type: "mrkdwn", text: escapeSlack(words.limits) }] },
     ],
   };
 }
 
+/** The text a block element shows (a text object's text; nothing for an image). */
+const shownText = (element: object): string => ("text" in element && typeof element.text === "string" ? element.text : "");
+
 /**
  * Checks a message or view against Slack's documented Block Kit limits; returns the problems.
- * Used by tests on every payload the bot sends.
+ * Used by tests on every payload the bot sends (as recorded by the fake Slack API).
  */
-export function blockKitProblems(payload: { text?: unknown; blocks?: unknown; title?: unknown; type?: unknown }): string[] {
+export function blockKitProblems(payload: { text?: unknown; blocks?: readonly KnownBlock[]; title?: { text?: string }; type?: unknown }): string[] {
   const problems: string[] = [];
-  const blocks = Array.isArray(payload.blocks) ? (payload.blocks as Block[]) : [];
+  const blocks = payload.blocks ?? [];
   const maxBlocks = payload.type === "home" || payload.type === "modal" ? SLACK_LIMITS.homeBlocks : SLACK_LIMITS.blocksPerMessage;
   if (blocks.length > maxBlocks) problems.push(`${blocks.length} blocks > ${maxBlocks}`);
   if (typeof payload.text === "string" && payload.text.length > SLACK_LIMITS.fallbackText) problems.push("fallback text too long");
-  const title = payload.title as { text?: string } | undefined;
-  if (title?.text && title.text.length > SLACK_LIMITS.modalTitle) problems.push(`modal title > ${SLACK_LIMITS.modalTitle}`);
+  if (payload.title?.text && payload.title.text.length > SLACK_LIMITS.modalTitle) problems.push(`modal title > ${SLACK_LIMITS.modalTitle}`);
   blocks.forEach((block, i) => {
-    const text = block.text as { text?: string } | undefined;
-    if (block.type === "section" && (text?.text?.length ?? 0) > SLACK_LIMITS.sectionText) problems.push(`block ${i}: section text > ${SLACK_LIMITS.sectionText}`);
-    if (block.type === "header" && (text?.text?.length ?? 0) > 150) problems.push(`block ${i}: header > 150`);
-    const elements = (block.elements as Block[] | undefined) ?? [];
+    if (block.type === "section" && (block.text?.text.length ?? 0) > SLACK_LIMITS.sectionText) problems.push(`block ${i}: section text > ${SLACK_LIMITS.sectionText}`);
+    if (block.type === "header" && block.text.text.length > 150) problems.push(`block ${i}: header > 150`);
     if (block.type === "context") {
-      if (elements.length > SLACK_LIMITS.contextElements) problems.push(`block ${i}: > ${SLACK_LIMITS.contextElements} context elements`);
-      for (const e of elements) if (String(e.text ?? "").length > SLACK_LIMITS.contextText) problems.push(`block ${i}: context text > ${SLACK_LIMITS.contextText}`);
+      if (block.elements.length > SLACK_LIMITS.contextElements) problems.push(`block ${i}: > ${SLACK_LIMITS.contextElements} context elements`);
+      for (const e of block.elements) if (shownText(e).length > SLACK_LIMITS.contextText) problems.push(`block ${i}: context text > ${SLACK_LIMITS.contextText}`);
     }
     if (block.type === "actions") {
-      if (elements.length > SLACK_LIMITS.actionsElements) problems.push(`block ${i}: > ${SLACK_LIMITS.actionsElements} actions`);
+      if (block.elements.length > SLACK_LIMITS.actionsElements) problems.push(`block ${i}: > ${SLACK_LIMITS.actionsElements} actions`);
       const ids = new Set<string>();
-      for (const e of elements) {
-        const label = (e.text as { text?: string } | undefined)?.text ?? "";
+      for (const e of block.elements) {
+        const label = "text" in e && e.text ? shownText(e.text) : "";
         if (label.length > SLACK_LIMITS.buttonText) problems.push(`block ${i}: button text > ${SLACK_LIMITS.buttonText}`);
-        if (String(e.value ?? "").length > SLACK_LIMITS.buttonValue) problems.push(`block ${i}: button value > ${SLACK_LIMITS.buttonValue}`);
-        const id = String(e.action_id ?? "");
+        if ("value" in e && String(e.value ?? "").length > SLACK_LIMITS.buttonValue) problems.push(`block ${i}: button value > ${SLACK_LIMITS.buttonValue}`);
+        const id = ("action_id" in e && e.action_id) || "";
         if (id.length > SLACK_LIMITS.actionId) problems.push(`block ${i}: action_id too long`);
         if (ids.has(id)) problems.push(`block ${i}: duplicate action_id ${id}`);
         ids.add(id);

@@ -6,27 +6,21 @@ import {
   ConfigurationBotFrameworkAuthentication,
   TurnContext,
   type Activity,
+  type Entity,
   type InvokeResponse,
 } from "botbuilder";
 import type { AuthenticateRequestResult } from "botframework-connector";
 import express from "express";
 import type { CoachConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
+import { logFields, TeamsServiceUrlRefusedError, TeamsUnauthorizedError } from "../../src/errors.js";
 import type { CoachService } from "../../src/service.js";
 import type { PlatformStatus } from "../types.js";
-import { answerCard, messageEntity, plainText, ratedCard, summaryLine, welcomeCard } from "./render.js";
+import { answerCard, messageEntity, plainText, summaryLine, welcomeCard } from "./render.js";
+import { keepCardForRating, redrawRatedCard } from "./rated-card.js";
 import { allowCustomEntityProperties } from "./entities-patch.js";
+import { startStream } from "./stream.js";
 
-const APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.";
-
-/** How long a card stays redrawable by its 👍/👎, and the largest card kept for it (Teams caps a message near 28 KB). */
-const RATED_CARD_TTL_MS = 24 * 3_600_000;
-const RATED_CARD_MAX_CHARS = 40_000;
-interface StoredCard {
-  conversationId: string;
-  card: Record<string, unknown>;
-}
-const ratedCardKey = (answerId: string) => `teams:card:${answerId}`;
 
 /** "<at>Coach</at> what is X?" -> "what is X?" (the mention entity and any leftover tags). */
 function questionText(context: TurnContext): string {
@@ -34,13 +28,19 @@ function questionText(context: TurnContext): string {
   return withoutMention.replace(/<at>[^<]*<\/at>/giu, " ").replace(/\s+/gu, " ").trim();
 }
 
+/** What our cards' buttons submit (Action.Submit / Action.Execute data); a client may send anything, so every field is checked where read. */
+interface CardSubmit {
+  action?: unknown;
+  rating?: unknown;
+  comment?: unknown;
+  answerId?: unknown;
+  question?: unknown;
+}
+
 /**
  * The Teams bot: personal chat, group chat and channel mentions. Thin: translate the activity,
  * show typing, ask the coach, reply with an Adaptive Card (plain text for clients without cards).
  */
-/** Teams accepts about one streaming update per second. */
-const STREAM_UPDATE_MS = 1_000;
-
 export class CoachTeamsBot extends ActivityHandler {
   constructor(
     private readonly service: CoachService,
@@ -55,14 +55,14 @@ export class CoachTeamsBot extends ActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient.id);
-      if (botAdded) await context.sendActivity({ attachments: [CardFactory.adaptiveCard(welcomeCard(this.service.coach.sampleQuestions, this.service.coach.coachingStarters))], text: "Hi! I'm the Manufacturing AI PM Coach." });
+      if (botAdded) await context.sendActivity({ attachments: [CardFactory.adaptiveCard(welcomeCard(this.service.coach.sampleQuestions, this.service.coach.coachingStarters))], text: `Hi! I'm the ${this.service.coach.words.name}.` });
       await next();
     });
   }
 
   /** Invokes we do not handle are acknowledged, not failed (Teams retries or shows an error otherwise). */
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
-    const value = (context.activity.value ?? {}) as { action?: { data?: Record<string, unknown> } & Record<string, unknown>; data?: Record<string, unknown> };
+    const value = (context.activity.value ?? {}) as { action?: { data?: CardSubmit }; data?: CardSubmit };
     const data = value.action?.data ?? value.data;
     if (context.activity.name === "adaptiveCard/action" && data?.action === "feedback") {
       await this.recordFeedback(context, data);
@@ -72,7 +72,7 @@ export class CoachTeamsBot extends ActivityHandler {
     return { status: 200 };
   }
 
-  private async recordFeedback(context: TurnContext, data: Record<string, unknown>): Promise<void> {
+  private async recordFeedback(context: TurnContext, data: CardSubmit): Promise<void> {
     const rating = data.rating === "down" ? "down" : "up";
     // Cut generously here (the body limit bounds it anyway); the service redacts, then cuts to
     // 2,000 characters, so an address straddling the cut is never kept in half.
@@ -82,11 +82,12 @@ export class CoachTeamsBot extends ActivityHandler {
 
   private async handleMessage(context: TurnContext): Promise<void> {
     const activity = context.activity;
-    const value = activity.value as Record<string, unknown> | undefined;
+    const value = activity.value as CardSubmit | undefined;
     // Card buttons (Action.Submit) arrive as messages carrying `value`.
     if (value?.action === "feedback") {
       await this.recordFeedback(context, value);
-      if (!(await this.markRated(context, value))) await context.sendActivity(value.rating === "down" ? "Thanks, noted. We'll use it to improve the guide." : "Thanks for the feedback! 👍");
+      const redrawn = await redrawRatedCard(context, this.service.state, this.logger, typeof value.answerId === "string" ? value.answerId : "", value.rating === "down" ? "down" : "up");
+      if (!redrawn) await context.sendActivity(value.rating === "down" ? "Thanks, noted. We'll use it to improve the guide." : "Thanks for the feedback! 👍");
       return;
     }
     const pressed = value?.action === "ask" && typeof value.question === "string";
@@ -95,7 +96,7 @@ export class CoachTeamsBot extends ActivityHandler {
     if (activity.id && !(await this.service.firstDelivery("teams", `${activity.conversation.id}:${activity.id}`))) return;
 
     const personal = activity.conversation.conversationType === "personal";
-    const stream = this.streaming && personal ? await this.startStream(context) : null;
+    const stream = this.streaming && personal ? await startStream(context, this.logger) : null;
     if (!stream) await context.sendActivity({ type: ActivityTypes.Typing });
     const { answerId, answer } = await this.service.ask(
       {
@@ -113,77 +114,14 @@ export class CoachTeamsBot extends ActivityHandler {
     // the plain text goes where card-less clients and notifications look: the card's fallbackText
     // and the activity's summary.
     const plain = plainText(answer);
-    const entities: Record<string, unknown>[] = answer.citations.length ? [messageEntity(answer)] : [];
+    // Teams' citation entity (schema.org Message): botbuilder's Entity is open by design.
+    const entities: Entity[] = answer.citations.length ? [messageEntity(answer) as Entity] : [];
     // The final message closes the stream; it replaces the streamed draft with the checked answer.
     if (stream?.streamId) entities.push({ type: "streaminfo", streamId: stream.streamId, streamType: "final" });
     const card = { ...answerCard(answer, { answerId, ...(personal ? {} : { replyHint: "Mention me with your answer to carry on." }) }), fallbackText: plain };
-    await context.sendActivity({ summary: summaryLine(answer), attachments: [CardFactory.adaptiveCard(card)], entities: entities as never[] });
+    await context.sendActivity({ summary: summaryLine(answer), attachments: [CardFactory.adaptiveCard(card)], entities });
     // Kept so a 👍/👎 can redraw this card in place (shared state: any replica may get the press).
-    const stored = JSON.stringify(card);
-    if (answer.outcome === "answered" && stored.length <= RATED_CARD_MAX_CHARS) {
-      await this.service.state
-        .setRecord(ratedCardKey(answerId), { conversationId: activity.conversation.id, card } satisfies StoredCard, RATED_CARD_TTL_MS)
-        .catch((error: unknown) => this.logger.warn({ platform: "teams", err: error }, "could not keep the card for its feedback update"));
-    }
-  }
-
-  /**
-   * A 👍/👎 redraws the card it was pressed on (Teams' `replyToId` names that message): the
-   * buttons turn off with the choice ticked and a thank-you shows in the card, instead of a second
-   * message. False when the card cannot be redrawn (too old, another conversation's, or the
-   * update failed): the caller then thanks in a message.
-   */
-  private async markRated(context: TurnContext, value: Record<string, unknown>): Promise<boolean> {
-    const messageId = context.activity.replyToId;
-    const answerId = typeof value.answerId === "string" ? value.answerId.slice(0, 100) : "";
-    if (!messageId || !answerId) return false;
-    const stored = await this.service.state.getRecord<StoredCard>(ratedCardKey(answerId)).catch(() => null);
-    if (!stored || stored.conversationId !== context.activity.conversation.id) return false;
-    const card = ratedCard(stored.card, answerId, value.rating === "down" ? "down" : "up");
-    try {
-      await context.updateActivity({ id: messageId, type: ActivityTypes.Message, conversation: context.activity.conversation, attachments: [CardFactory.adaptiveCard(card)] });
-      return true;
-    } catch (error) {
-      this.logger.warn({ platform: "teams", err: error }, "could not update the rated card; thanking in a message");
-      return false;
-    }
-  }
-
-  /**
-   * Teams streaming (personal chats): an informative update, then the growing text as streaming
-   * updates at most once a second. Each update carries the stream id Teams returned for the first.
-   */
-  private async startStream(context: TurnContext): Promise<{ streamId: string | undefined; onToken: (t: string) => void; flushed: () => Promise<void> } | null> {
-    let sequence = 1;
-    try {
-      const first = await context.sendActivity({ type: ActivityTypes.Typing, text: "Looking in the guide…", entities: [{ type: "streaminfo", streamType: "informative", streamSequence: sequence } as never] });
-      const streamId = first?.id;
-      if (!streamId) return null;
-      let text = "";
-      let last = 0;
-      let pending: Promise<unknown> = Promise.resolve();
-      return {
-        streamId,
-        onToken: (token) => {
-          text += token;
-          if (Date.now() - last < STREAM_UPDATE_MS) return;
-          last = Date.now();
-          const snapshot = text;
-          const seq = ++sequence;
-          pending = pending.then(() =>
-            context
-              .sendActivity({ type: ActivityTypes.Typing, text: snapshot, entities: [{ type: "streaminfo", streamId, streamType: "streaming", streamSequence: seq } as never] })
-              .catch((error: unknown) => this.logger.warn({ platform: "teams", err: error }, "a streaming update failed")),
-          );
-        },
-        flushed: async () => {
-          await pending;
-        },
-      };
-    } catch (error) {
-      this.logger.warn({ platform: "teams", err: error }, "could not start a stream; answering in one message");
-      return null;
-    }
+    if (answer.outcome === "answered") await keepCardForRating(this.service.state, this.logger, answerId, activity.conversation.id, card);
   }
 }
 
@@ -235,7 +173,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error, activityType: context.activity.type }, "Teams turn failed");
     try {
-      if (context.activity.type === ActivityTypes.Message) await context.sendActivity(APOLOGY);
+      if (context.activity.type === ActivityTypes.Message) await context.sendActivity(service.coach.words.apology);
     } catch (sendError) {
       log.error({ err: sendError }, "could not send the apology");
     }
@@ -254,7 +192,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
         // typing indicator and answer to whatever serviceUrl it names (SSRF): only the local
         // Emulator and Agents Playground, on loopback, are answered.
         if (!config.appId && !isLoopbackServiceUrl(activity.serviceUrl)) {
-          log.warn({ code: "coach_teams_service_url_refused", serviceHost: hostOf(activity.serviceUrl) }, "refused an activity: without MicrosoftAppId the bot replies only to loopback service URLs");
+          log.warn({ ...logFields(new TeamsServiceUrlRefusedError("service URL not on loopback")), serviceHost: hostOf(activity.serviceUrl) }, "refused an activity: without MicrosoftAppId the bot replies only to loopback service URLs");
           res.status(403).json({ error: "Without MicrosoftAppId this bot only replies to loopback service URLs (localhost, 127.0.0.1, [::1])." });
           return;
         }
@@ -264,7 +202,7 @@ export function createTeamsAdapter(config: CoachConfig["teams"], service: CoachS
         } catch (error) {
           // A forged or expired token, or the token service unreachable: either way the request is
           // not authenticated. The caller learns nothing more; the log gets the cause.
-          log.warn({ code: "coach_teams_unauthorized", cause: (error as Error).message?.slice(0, 300) }, "refused an activity: Bot Framework authentication failed");
+          log.warn(logFields(new TeamsUnauthorizedError("Bot Framework authentication failed", { cause: error })), "refused an activity: Bot Framework authentication failed");
           res.status(401).json({ error: "Unauthorized." });
           return;
         }

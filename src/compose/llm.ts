@@ -3,6 +3,7 @@ import type { Chunk, Citation, HistoryMessage } from "../types.js";
 import type { Retrieval } from "../retrieval/retriever.js";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import type { ChatMessage, ChatModel, Completion } from "../llm/model.js";
+import type { DraftRejection } from "../errors.js";
 import { checkLlmGrounding, guideTextOf } from "../guardrails/output.js";
 import { chooseChunks, type ComposedAnswer } from "./extractive.js";
 import { citationOf, plainTextOf } from "./parts.js";
@@ -72,16 +73,10 @@ function transcriptOf(history: HistoryMessage[], perTurn: number): string {
     .join("\n");
 }
 
-/** Why a model draft was not used; the user then gets the extractive answer. */
-export class DraftRejected extends Error {
-  constructor(
-    readonly cause_: "not_in_guide" | "ungrounded" | "no_citations" | "empty",
-    readonly detail: string,
-  ) {
-    super(`${cause_}: ${detail}`);
-    this.name = "DraftRejected";
-  }
-}
+/** The model's draft, accepted (checked and cited) or rejected with the reason. */
+export type Draft = { accepted: true; answer: ComposedAnswer & { usage: Completion["usage"] } } | { accepted: false; rejection: DraftRejection };
+
+const rejected = (cause: DraftRejection["cause"], detail: string): Draft => ({ accepted: false, rejection: { cause, detail } });
 
 const CONTEXT_CHUNKS = 4;
 
@@ -103,7 +98,7 @@ export interface LlmComposeInput {
  * sentence cites a context passage that supports it, names come from the guide, and a draft that
  * fails is rejected (the caller then answers extractively), never sent.
  */
-export async function composeLlmAnswer(input: LlmComposeInput): Promise<ComposedAnswer & { usage: Completion["usage"] }> {
+export async function composeLlmAnswer(input: LlmComposeInput): Promise<Draft> {
   // The same passages the extractive answer would use (an overview brings its subsections),
   // then the next best matches, so the model sees what a careful reader would.
   // The sections the offline composer chose for this question come first (the lead's first), and
@@ -125,8 +120,8 @@ export async function composeLlmAnswer(input: LlmComposeInput): Promise<Composed
   );
   const completion = await input.model.complete(messages, { onToken: input.onToken });
   const draft = completion.text.trim();
-  if (!draft) throw new DraftRejected("empty", "the model returned no text");
-  if (draft.includes("NOT_IN_GUIDE")) throw new DraftRejected("not_in_guide", "the model found no answer in the context");
+  if (!draft) return rejected("empty", "the model returned no text");
+  if (draft.includes("NOT_IN_GUIDE")) return rejected("not_in_guide", "the model found no answer in the context");
 
   // Renumber citations in order of first use, keeping only passages the draft actually cites.
   const order: number[] = [];
@@ -134,9 +129,9 @@ export async function composeLlmAnswer(input: LlmComposeInput): Promise<Composed
     const n = Number(m[1]);
     if (!order.includes(n)) order.push(n);
   }
-  if (order.length === 0) throw new DraftRejected("no_citations", "the draft cites no passage");
+  if (order.length === 0) return rejected("no_citations", "the draft cites no passage");
   const unknown = order.filter((n) => n < 1 || n > context.length);
-  if (unknown.length) throw new DraftRejected("ungrounded", `cites passages that were not given: ${unknown.join(", ")}`);
+  if (unknown.length) return rejected("ungrounded", `cites passages that were not given: ${unknown.join(", ")}`);
   const chunks: Chunk[] = order.map((n) => context[n - 1]!.chunk);
   const text = draft.replace(/\[(\d+)\]/gu, (_, n: string) => `[${order.indexOf(Number(n)) + 1}]`);
   const citations: Citation[] = order.map((n, i) => {
@@ -144,9 +139,9 @@ export async function composeLlmAnswer(input: LlmComposeInput): Promise<Composed
     return citationOf(chunks[i]!, r.score);
   });
   const problems = checkLlmGrounding(text, citations, input.names, guideTextOf(input.allChunks));
-  if (problems.length) throw new DraftRejected("ungrounded", problems.slice(0, 3).map((p) => `${p.problem}${p.detail ? ` ${p.detail}` : ""}: "${p.sentence.slice(0, 60)}"`).join("; "));
+  if (problems.length) return rejected("ungrounded", problems.slice(0, 3).map((p) => `${p.problem}${p.detail ? ` ${p.detail}` : ""}: "${p.sentence.slice(0, 60)}"`).join("; "));
   const parts = partsFromDraft(text);
-  return { text: plainTextOf(parts), parts, citations, followUps: [], usage: completion.usage };
+  return { accepted: true, answer: { text: plainTextOf(parts), parts, citations, followUps: [], usage: completion.usage } };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { ChatOpenAI, AzureChatOpenAI } from "@langchain/openai";
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, PermissionDeniedError, RateLimitError } from "openai";
 import type { CoachConfig } from "../config.js";
+import { ModelCallError, type ModelFailure } from "../errors.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -24,40 +26,26 @@ export interface ChatModel {
   complete(messages: ChatMessage[], options?: CompleteOptions): Promise<Completion>;
 }
 
-/** Why a model call failed, as a stable code for logs and metrics. */
-export type ModelFailure = "timeout" | "rate_limited" | "server_error" | "network" | "circuit_open" | "bad_response" | "client_error";
-
-export class ModelCallError extends Error {
-  constructor(
-    readonly failure: ModelFailure,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "ModelCallError";
-  }
-
-  get retryable(): boolean {
-    return this.failure === "rate_limited" || this.failure === "server_error" || this.failure === "network";
-  }
-}
-
 function toLangChain(messages: ChatMessage[]): BaseMessage[] {
   return messages.map((m) => (m.role === "system" ? new SystemMessage(m.content) : m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content)));
 }
 
-/** Classify whatever the OpenAI/LangChain client threw. */
+/**
+ * Classify what the OpenAI/LangChain client threw by the openai package's error classes (LangChain
+ * re-throws them, except the client's timeout and abort, which it turns into plain Errors named
+ * "TimeoutError" and "AbortError").
+ */
 export function classifyModelError(error: unknown, signal?: AbortSignal): ModelCallError {
   if (error instanceof ModelCallError) return error;
-  const e = error as { status?: number; name?: string; message?: string; code?: string; cause?: { status?: number } };
-  const status = e?.status ?? e?.cause?.status;
-  const message = e?.message ?? String(error);
-  if (signal?.aborted || e?.name === "AbortError" || e?.name === "TimeoutError" || /aborted|timed? ?out/iu.test(message)) return new ModelCallError("timeout", message, { cause: error });
-  if (status === 429) return new ModelCallError("rate_limited", message, { cause: error });
-  if (status !== undefined && status >= 500) return new ModelCallError("server_error", message, { cause: error });
-  if (status !== undefined && status >= 400) return new ModelCallError("client_error", message, { cause: error });
-  if (/ECONNREFUSED|ECONNRESET|fetch failed|socket|network|Connection error/iu.test(message)) return new ModelCallError("network", message, { cause: error });
-  return new ModelCallError("bad_response", message, { cause: error });
+  const message = error instanceof Error ? error.message : String(error);
+  const as = (failure: ModelFailure) => new ModelCallError(failure, message, { cause: error });
+  if (signal?.aborted || error instanceof APIConnectionTimeoutError || error instanceof APIUserAbortError) return as("timeout");
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return as("timeout");
+  if (error instanceof RateLimitError) return as("rate_limited");
+  if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) return as("unauthorized");
+  if (error instanceof APIConnectionError) return as("network");
+  if (error instanceof APIError && error.status !== undefined) return as(error.status >= 500 ? "server_error" : "client_error");
+  return as("bad_response");
 }
 
 /**

@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import type { RedisStateStore } from "./redis-store.js";
 import type { Logger } from "../logger.js";
 import { redactPersonalData } from "../guardrails/privacy.js";
+import { EventLogLocalOnlyError, logFields } from "../errors.js";
 
 export interface FeedbackRecord {
   /** Unique per record: the local file and the Redis stream both hold it, reports count it once. */
@@ -139,7 +140,7 @@ export class RedisEventLog implements EventLog {
     await this.file.recordFeedback(withId);
     const value = { ...withId, comment: withId.comment === undefined ? undefined : redactPersonalData(withId.comment) };
     await this.add("feedback", value, async () => {
-      this.logger.warn({ code: "coach_event_log_local_only" }, "feedback kept in the local file only: Redis is unavailable");
+      this.logger.warn(logFields(new EventLogLocalOnlyError("the feedback stream is unavailable")), "feedback kept in the local file only: Redis is unavailable");
     });
   }
 
@@ -166,26 +167,38 @@ function fileSize(path: string): number {
   }
 }
 
-/** The answer log and its rotated predecessor, oldest first (for reports). */
-export async function readAnswerLog<T>(path: string): Promise<T[]> {
-  return [...(await readJsonl<T>(rotatedPath(path))), ...(await readJsonl<T>(path))];
+/** A JSONL file's records, and where lines could not be read (file and 1-based line number). */
+export interface JsonlContents<T> {
+  records: T[];
+  badLines: { path: string; line: number }[];
 }
 
-export async function readJsonl<T>(path: string): Promise<T[]> {
+/** The answer log and its rotated predecessor, oldest first (for reports). */
+export async function readAnswerLog<T>(path: string): Promise<JsonlContents<T>> {
+  const [older, newer] = [await readJsonl<T>(rotatedPath(path)), await readJsonl<T>(path)];
+  return { records: [...older.records, ...newer.records], badLines: [...older.badLines, ...newer.badLines] };
+}
+
+/**
+ * Every record of a JSONL file (none if the file does not exist). A line that is not JSON — a
+ * torn last line after a crash, a hand edit — is skipped and reported, so a report can say that
+ * it counted less than the file holds.
+ */
+export async function readJsonl<T>(path: string): Promise<JsonlContents<T>> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch {
-    return [];
+    return { records: [], badLines: [] };
   }
-  const out: T[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
+  const contents: JsonlContents<T> = { records: [], badLines: [] };
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
     try {
-      out.push(JSON.parse(line) as T);
+      contents.records.push(JSON.parse(line) as T);
     } catch {
-      // A torn last line after a crash is skipped, not fatal.
+      contents.badLines.push({ path, line: i + 1 });
     }
-  }
-  return out;
+  });
+  return contents;
 }

@@ -1,6 +1,7 @@
 import { createClient } from "redis";
 import type { HistoryMessage } from "../types.js";
 import type { Logger } from "../logger.js";
+import { logFields, NOTICES, StateDegradedError, StateRecordUnreadableError } from "../errors.js";
 import { MemoryStateStore, slidingCount, type StateStore } from "./store.js";
 
 function newClient(url: string) {
@@ -81,7 +82,7 @@ export class RedisStateStore implements StateStore {
     } catch {
       this.appendOnly = null;
     }
-    if (this.appendOnly === false) this.logger.info({ code: "coach_redis_no_aof" }, "Redis runs without AOF: a Redis crash loses recent entries of the shared streams (feedback stays in DATA_DIR/feedback.jsonl); see README, Redis persistence");
+    if (this.appendOnly === false) this.logger.info({ code: NOTICES.redisNoAof }, "Redis runs without AOF: a Redis crash loses recent entries of the shared streams (feedback stays in DATA_DIR/feedback.jsonl); see README, Redis persistence");
   }
 
   /** For /readyz: whether Redis is in use, and if not, since when and why. */
@@ -100,14 +101,14 @@ export class RedisStateStore implements StateStore {
     this.degraded = true;
     this.cause = error.message;
     this.since = Date.now();
-    this.logger.warn({ code: "coach_state_degraded", cause: error.message }, "Redis unavailable: using in-process state until it is back");
+    this.logger.warn(logFields(new StateDegradedError("Redis unavailable", { cause: error })), "Redis unavailable: using in-process state until it is back");
   }
 
   private markUp(): void {
     if (this.frozen) return; // connected, but it has not answered yet: the probe decides
     if (!this.degraded) return;
     this.degraded = false;
-    this.logger.info({ code: "coach_state_recovered" }, "Redis is back: shared state restored");
+    this.logger.info({ code: NOTICES.stateRecovered }, "Redis is back: shared state restored");
   }
 
   private startProbe(): void {
@@ -208,8 +209,8 @@ export class RedisStateStore implements StateStore {
         if (raw === null) return null;
         try {
           return JSON.parse(raw) as T;
-        } catch {
-          this.logger.warn({ code: "coach_state_record_unreadable", key }, "a stored record is not valid JSON: treating it as absent");
+        } catch (error) {
+          this.logger.warn({ ...logFields(new StateRecordUnreadableError("a stored record is not valid JSON", { cause: error })), key }, "a stored record is not valid JSON: treating it as absent");
           return null;
         }
       },

@@ -1,0 +1,130 @@
+import type { RespondFn } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type { AskOptions } from "../../src/coach.js";
+import { logFields, SlackStreamFailedError } from "../../src/errors.js";
+import type { Logger } from "../../src/logger.js";
+import type { CoachService } from "../../src/service.js";
+import { escapeSlack, renderAnswer, SLACK_LIMITS, type RenderOptions, type SlackMessage } from "./render.js";
+
+/** What every listener needs: the service it asks, the log it reports to, whether to stream. */
+export interface ListenerContext {
+  service: CoachService;
+  log: Logger;
+  /** LLM mode: show the model's text in the thread while it is written. */
+  streaming: boolean;
+}
+
+/** Who asked what, and which conversation it continues. */
+export interface SlackQuestion {
+  text: string;
+  userId: string;
+  conversationId: string;
+  /** Asked by pressing a follow-up or mode button rather than typed. */
+  viaButton?: boolean;
+}
+
+/** How one reply reaches the user: where the answer goes, where an apology goes. */
+export interface Delivery {
+  /** Called before asking (status, a streamed draft); may return options for the ask. */
+  begin?(): Promise<AskOptions>;
+  send(message: SlackMessage): Promise<unknown>;
+  apologise(text: string): Promise<unknown>;
+}
+
+/**
+ * The one path every Slack answer takes: count the request, ask the coach, render Block Kit,
+ * send it; on any failure log it and tell the user one short sentence.
+ */
+export async function replyTo(ctx: ListenerContext, question: SlackQuestion, delivery: Delivery, render: Omit<RenderOptions, "answerId"> = {}, failure = "could not answer in Slack"): Promise<void> {
+  ctx.service.telemetry.request("slack");
+  try {
+    const askOptions = (await delivery.begin?.()) ?? {};
+    const { answerId, answer } = await ctx.service.ask(
+      { text: question.text, history: [], user: { id: question.userId, platform: "slack" }, conversationId: question.conversationId, viaButton: question.viaButton ?? false },
+      askOptions,
+    );
+    await delivery.send(renderAnswer(answer, { answerId, sourcesNote: ctx.service.coach.words.sourcesNote, ...render }));
+  } catch (error) {
+    ctx.log.error({ err: error }, failure);
+    await delivery.apologise(ctx.service.coach.words.apology).catch((sendError: unknown) => ctx.log.warn({ err: sendError }, "could not send the apology"));
+  }
+}
+
+/** Slack allows about one chat.update per second per message. */
+const STREAM_UPDATE_MS = 1_000;
+
+/**
+ * A reply in a thread, or at the top level of a DM (threadTs undefined). In LLM streaming mode a
+ * placeholder is posted first and updated with the model's text as it arrives (throttled to
+ * Slack's chat.update pace), then replaced with the answer of record — the extractive one if the
+ * draft failed its checks, so an unchecked draft never stays in the thread.
+ */
+export function inThread(ctx: ListenerContext, client: WebClient, channel: string, threadTs: string | undefined): Delivery {
+  let placeholderTs: string | undefined;
+  let pending: Promise<unknown> = Promise.resolve();
+  return {
+    begin: async () => {
+      if (!ctx.streaming) return {};
+      const placeholder = await client.chat.postMessage({ channel, thread_ts: threadTs, text: "_Thinking…_" });
+      const ts = placeholder.ts;
+      if (!ts) return {};
+      placeholderTs = ts;
+      let draft = "";
+      let lastUpdate = 0;
+      return {
+        onToken: (token) => {
+          draft += token;
+          if (Date.now() - lastUpdate < STREAM_UPDATE_MS) return;
+          lastUpdate = Date.now();
+          // A draft in progress is shown as plain, escaped text; the answer of record replaces it.
+          const partial = escapeSlack(draft).slice(0, SLACK_LIMITS.sectionText - 2);
+          pending = pending.then(() =>
+            client.chat
+              .update({ channel, ts, text: partial, blocks: [{ type: "section", text: { type: "mrkdwn", text: `${partial} ▍` } }] })
+              .catch((error: unknown) => ctx.log.warn(logFields(new SlackStreamFailedError("chat.update failed", { cause: error })), "a streaming update failed")),
+          );
+        },
+      };
+    },
+    send: async (message) => {
+      if (!placeholderTs) return client.chat.postMessage({ channel, thread_ts: threadTs, ...message, unfurl_links: false, unfurl_media: false });
+      await pending;
+      return client.chat.update({ channel, ts: placeholderTs, ...message });
+    },
+    apologise: (text) => client.chat.postMessage({ channel, thread_ts: threadTs, text }),
+  };
+}
+
+/** A private reply through a slash command's or an action's response_url. */
+export function privately(respond: RespondFn): Delivery {
+  return {
+    send: (message) => respond({ response_type: "ephemeral", ...message }),
+    apologise: (text) => respond({ response_type: "ephemeral", text }),
+  };
+}
+
+/** A Slack thread (or a DM's top level) is one conversation for the coach's memory. */
+export function threadConversation(team: string, channel: string, threadTs: string | undefined): string {
+  return threadTs ? `slack:${team}:${channel}:${threadTs}` : `slack:${team}:${channel}`;
+}
+
+/** Answer in a thread, or at the top level of a DM (threadTs undefined), where follow-ups and practice sessions carry from message to message. */
+export function replyInThread(ctx: ListenerContext, client: WebClient, where: { team: string; channel: string; threadTs: string | undefined }, user: string, text: string, viaButton = false): Promise<void> {
+  return replyTo(ctx, { text, userId: user, conversationId: threadConversation(where.team, where.channel, where.threadTs), viaButton }, inThread(ctx, client, where.channel, where.threadTs));
+}
+
+/** Answer a /coach command (or a button on its answer) privately, with a "Share in channel" button. */
+export function replyPrivately(ctx: ListenerContext, respond: RespondFn, where: { team: string; channel: string }, user: string, text: string, command = "/coach", viaButton = false): Promise<void> {
+  return replyTo(
+    ctx,
+    { text, userId: user, conversationId: `slack:${where.team}:${where.channel}:command:${user}`, viaButton },
+    privately(respond),
+    { shareable: true, question: text, command },
+    "could not answer a slash command",
+  );
+}
+
+/** "<@U123> what is X?" -> "what is X?" */
+export function stripMentions(text: string): string {
+  return text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/gu, " ").replace(/\s+/gu, " ").trim();
+}
