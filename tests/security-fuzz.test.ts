@@ -12,8 +12,10 @@ import { tempWorkspace } from "./helpers.js";
 
 /**
  * #14 item 2: every rail over random and repetitive 64 KB inputs returns (a verdict, never a
- * throw) in bounded time. A quadratic pattern takes seconds on 64 KB; the linear ones take
- * milliseconds, so the generous 2 s bound only catches the quadratic case. Timings: bench:security.
+ * throw), and its cost grows linearly. Wall-clock bounds failed on a loaded machine, so a slow
+ * input is measured again at a quarter of its size: linear work takes about a quarter of the time,
+ * quadratic work a sixteenth; more than eight times as long for four times the input is reported.
+ * The figures themselves belong to `npm run bench:security`.
  */
 const SIZE = 64 * 1024;
 
@@ -67,10 +69,25 @@ const functions: Record<string, (text: string) => unknown> = {
   checkLlmGrounding: (t) => checkLlmGrounding(t, [citation], new Set(["Augury"]), citation.text.toLowerCase()),
 };
 
-function within<T>(fn: () => T): { value: T; ms: number } {
+/** Only inputs slower than this are measured again: fast ones cannot hide a quadratic at 64 KB. */
+const RECHECK_MS = 250;
+
+async function timed(run: () => unknown): Promise<number> {
   const started = performance.now();
-  const value = fn();
-  return { value, ms: performance.now() - started };
+  await run();
+  return performance.now() - started;
+}
+
+/**
+ * Whether `run` grows faster than linearly: the best of two runs on the whole input against the
+ * best of two on its first quarter (best-of-two: another process's burst is not the input's cost).
+ */
+async function superLinear(run: (text: string) => unknown, text: string, first: number): Promise<string | null> {
+  if (first <= RECHECK_MS) return null;
+  const whole = Math.min(first, await timed(() => run(text)));
+  const quarterText = text.slice(0, Math.ceil(text.length / 4));
+  const quarter = Math.min(await timed(() => run(quarterText)), await timed(() => run(quarterText)));
+  return whole > 8 * quarter + 100 ? `${Math.round(whole)} ms for 64 KB against ${Math.round(quarter)} ms for 16 KB` : null;
 }
 
 describe("the rails over 64 KB adversarial and random inputs", () => {
@@ -83,28 +100,31 @@ describe("the rails over 64 KB adversarial and random inputs", () => {
     for (const fn of Object.values(functions)) fn("Warm-up: predictive maintenance at Augury.");
   });
 
-  it("every input rail returns a verdict, as the question and as a history turn, in bounded time", async () => {
+  it("every input rail returns a verdict, as the question and as a history turn, in linear time", async () => {
     const slow: string[] = [];
     for (const { name, text } of cases) {
       for (const rail of rails) {
-        for (const input of [{ text, history: [], userKey: "fuzz" }, { text: "what is it?", history: [{ role: "user" as const, content: text }], userKey: "fuzz" }]) {
+        const asQuestion = (t: string) => rail.check({ text: t, history: [], userKey: "fuzz" });
+        const asHistory = (t: string) => rail.check({ text: "what is it?", history: [{ role: "user" as const, content: t }], userKey: "fuzz" });
+        for (const [how, run] of [["question", asQuestion], ["history", asHistory]] as const) {
           const started = performance.now();
-          const verdict = await rail.check(input);
+          const verdict = await run(text);
           const ms = performance.now() - started;
           expect(["allow", "refuse", "rewrite"], `${rail.name} on ${name}`).toContain(verdict.kind);
-          if (ms > 2_000) slow.push(`${rail.name} on ${name}: ${Math.round(ms)} ms`);
+          const growth = await superLinear(run, text, ms);
+          if (growth) slow.push(`${rail.name} on ${name} (${how}): ${growth}`);
         }
       }
     }
     expect(slow).toEqual([]);
   }, 240_000);
 
-  it("every redaction, hygiene and grounding function returns in bounded time", () => {
+  it("every redaction, hygiene and grounding function returns in linear time", async () => {
     const slow: string[] = [];
     for (const { name, text } of cases) {
       for (const [fname, fn] of Object.entries(functions)) {
-        const { ms } = within(() => fn(text));
-        if (ms > 2_000) slow.push(`${fname} on ${name}: ${Math.round(ms)} ms`);
+        const growth = await superLinear(fn, text, await timed(() => fn(text)));
+        if (growth) slow.push(`${fname} on ${name}: ${growth}`);
       }
     }
     expect(slow).toEqual([]);
@@ -120,18 +140,19 @@ describe("the whole pipeline over 64 KB inputs", () => {
   });
   afterAll(() => ws?.cleanup());
 
-  it("answers every input, as a question and as history, without throwing and in bounded time", async () => {
+  it("answers every input, as a question and as history, without throwing and in linear time", async () => {
     const slow: string[] = [];
+    const user = { id: "fuzz", platform: "web" as const };
+    const asQuestion = (t: string) => coach.ask({ text: t, history: [], user, conversationId: "fuzz" });
+    const asHistory = (t: string) => coach.ask({ text: "What is predictive maintenance?", history: Array.from({ length: 30 }, (_, i) => ({ role: i % 2 ? ("assistant" as const) : ("user" as const), content: t })), user, conversationId: "fuzz" });
     for (const { name, text } of inputs()) {
-      for (const turn of [
-        { text, history: [], user: { id: "fuzz", platform: "web" as const }, conversationId: "fuzz" },
-        { text: "What is predictive maintenance?", history: Array.from({ length: 30 }, (_, i) => ({ role: i % 2 ? ("assistant" as const) : ("user" as const), content: text })), user: { id: "fuzz", platform: "web" as const }, conversationId: "fuzz" },
-      ]) {
+      for (const [how, run] of [["question", asQuestion], ["history", asHistory]] as const) {
         const started = performance.now();
-        const answer = await coach.ask(turn);
+        const answer = await run(text);
         const ms = performance.now() - started;
         expect(["answered", "no_answer", "refused"], name).toContain(answer.outcome);
-        if (ms > 2_000) slow.push(`${name}: ${Math.round(ms)} ms`);
+        const growth = await superLinear(run, text, ms);
+        if (growth) slow.push(`${name} (${how}): ${growth}`);
       }
     }
     expect(slow).toEqual([]);

@@ -471,7 +471,9 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
     const ranked = sideUnits(side.chunkId).filter((u) => u !== lead);
     const byMatch = [...ranked].sort((a, b) => b.score - a.score).find((u) => u !== ranked[0]);
     for (const u of [ranked[0], byMatch].filter((x): x is Unit => !!x).slice(0, shown === 2 ? 2 : 1)) {
-      parts.push({ kind: "point", label: labelOf(side, u.chunk), text: u.text, cites: [cites.cite(u.chunk, u.score)] });
+      // A side is named once, on its first sentence: the next one reads as more about it.
+      const alreadyNamed = parts.some((p) => p.label && p.cites.includes(cites.cite(u.chunk, u.score)));
+      parts.push({ kind: "point", ...(alreadyNamed ? {} : { label: labelOf(side, u.chunk) }), text: u.text, cites: [cites.cite(u.chunk, u.score)] });
     }
   }
   return parts;
