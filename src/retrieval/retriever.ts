@@ -35,6 +35,21 @@ const ANAPHORA = new Set(["those", "these", "they", "them", "their", "it", "its"
 const W_LEXICAL = 0.45;
 const W_DENSE = 0.4;
 const W_HEADING = 0.15;
+/** How many of each lexical ranker's best chunks enter fusion. */
+const FUSION_CANDIDATES = 200;
+
+interface FusedChunk {
+  chunk: Chunk;
+  position: number;
+  fused: number;
+  dense: number;
+  lexical: number;
+}
+
+/** The knowledge's words as written, chunk by chunk, without one array of every word at once. */
+function* sourceWordsOf(chunks: readonly Chunk[]): Generator<string> {
+  for (const c of chunks) yield* words(`${c.section} ${c.text}`);
+}
 
 /**
  * Hybrid retrieval: dense HNSW search and BM25 over the same chunks, fused by reciprocal rank.
@@ -43,6 +58,8 @@ const W_HEADING = 0.15;
 export class HybridRetriever {
   readonly analyzer: QueryAnalyzer;
   private readonly byId: Map<string, Chunk>;
+  /** Where each chunk is in `index.chunks` (the rankers' document numbers). */
+  private readonly positionOf: Map<string, number>;
   /** Headings alone: a question that names a section's topic should find that section first. */
   private readonly headings: Bm25Index;
   /** The guide's names, statuses, lists and world, read from the chunks. */
@@ -55,9 +72,9 @@ export class HybridRetriever {
     private readonly index: LoadedIndex,
     glossary: Glossary,
   ) {
-    const sourceWords = index.chunks.flatMap((c) => words(`${c.section} ${c.text}`));
-    this.analyzer = new QueryAnalyzer(index.lexical.vocabulary, sourceWords, glossary);
+    this.analyzer = new QueryAnalyzer(index.lexical.vocabulary, sourceWordsOf(index.chunks), glossary);
     this.byId = new Map(index.chunks.map((c) => [c.id, c]));
+    this.positionOf = new Map(index.chunks.map((c, i) => [c.id, i]));
     this.headings = Bm25Index.build(index.chunks.map((c) => c.title));
     this.facts = extractFacts(index.chunks, glossary.entries.map((e) => e.term).filter((t) => /\p{Lu}/u.test(t)));
   }
@@ -82,8 +99,10 @@ export class HybridRetriever {
       ...question.expansionTerms.map((term) => ({ term, weight: 0.6 })),
       ...contextTerms.map((term) => ({ term, weight: 0.5 })),
     ];
-    const lexicalScores = this.index.lexical.scoreAll(weighted);
-    const headingScores = this.headings.scoreAll(weighted);
+    // Each ranker contributes its best candidates only: the fusion below touches a few hundred
+    // chunks whatever the size of the corpus (on a corpus smaller than that, every chunk).
+    const lexicalTop = this.index.lexical.scoreTop(weighted, FUSION_CANDIDATES);
+    const headingTop = this.headings.scoreTop(weighted, FUSION_CANDIDATES);
 
     const n = this.index.chunks.length;
     let denseHits: Awaited<ReturnType<LoadedIndex["vectors"]["similaritySearchVectorWithScore"]>> = [];
@@ -94,28 +113,50 @@ export class HybridRetriever {
       // A model embedder that is down leaves the lexical rankers: worse recall, still an answer.
       this.onDenseFailure?.(error as Error);
     }
-    const dense = new Map<string, number>();
-    for (const [doc, distance] of denseHits) dense.set(String(doc.metadata.chunkId), 1 - distance);
+    const dense = new Map<number, number>();
+    for (const [doc, distance] of denseHits) {
+      const at = this.positionOf.get(String(doc.metadata.chunkId));
+      if (at !== undefined) dense.set(at, 1 - distance);
+    }
 
     // Relative score fusion: each ranker's scores scaled by its best, then weighted. Unlike
     // reciprocal rank fusion it keeps margins, so a chunk that is the only one containing a rare
     // word of the question ("hallucination") is not outvoted by headings that share a common one.
-    const maxLexical = Math.max(...lexicalScores, 1e-9);
-    const maxHeading = Math.max(...headingScores, 1e-9);
-    const maxDense = Math.max(...dense.values(), 1e-9);
-    const fused = this.index.chunks.map((chunk, i) => {
-      const d = dense.get(chunk.id) ?? 0;
-      const score = W_LEXICAL * (lexicalScores[i]! / maxLexical) + W_DENSE * (Math.max(0, d) / maxDense) + W_HEADING * (headingScores[i]! / maxHeading);
-      return { chunk, fused: score, dense: d, lexical: lexicalScores[i]! };
-    });
-    fused.sort((a, b) => b.fused - a.fused || b.lexical - a.lexical);
-    const best = fused[0]?.fused || 1;
-    const results = fused.slice(0, k).map((r) => ({ chunk: r.chunk, score: round(r.fused / best), dense: round(r.dense), lexical: round(r.lexical) }));
+    const lexicalOf = new Map<number, number>();
+    lexicalTop.docs.forEach((doc, i) => lexicalOf.set(doc, lexicalTop.scores[i]!));
+    const headingOf = new Map<number, number>();
+    headingTop.docs.forEach((doc, i) => headingOf.set(doc, headingTop.scores[i]!));
+    const maxLexical = Math.max(lexicalTop.max, 1e-9);
+    const maxHeading = Math.max(headingTop.max, 1e-9);
+    let maxDense = 1e-9;
+    let denseTop = 0;
+    for (const d of dense.values()) {
+      if (d > maxDense) maxDense = d;
+      if (d > denseTop) denseTop = d;
+    }
+    const candidates = new Set<number>([...lexicalOf.keys(), ...headingOf.keys(), ...dense.keys()]);
+    const entry = (i: number): FusedChunk => {
+      const d = dense.get(i) ?? 0;
+      const lexical = lexicalOf.get(i) ?? 0;
+      const score = W_LEXICAL * (lexical / maxLexical) + W_DENSE * (Math.max(0, d) / maxDense) + W_HEADING * ((headingOf.get(i) ?? 0) / maxHeading);
+      return { chunk: this.index.chunks[i]!, position: i, fused: score, dense: d, lexical };
+    };
+    const scored = [...candidates].map(entry).filter((r) => r.fused > 0);
+    scored.sort((a, b) => b.fused - a.fused || b.lexical - a.lexical || a.position - b.position);
+    const ranked = scored.slice(0, k);
+    // Fewer than k chunks scored: the rest follow in the knowledge's order, as the full sort gave them.
+    if (ranked.length < k) {
+      const taken = new Set(ranked.map((r) => r.position));
+      for (let i = 0; i < n && ranked.length < k; i++) if (!taken.has(i)) ranked.push(entry(i));
+    }
+    const best = ranked[0]?.fused || 1;
+    const results = ranked.map((r) => ({ chunk: r.chunk, score: round(r.fused / best), dense: round(r.dense), lexical: round(r.lexical) }));
+    const top = ranked[0]?.chunk;
 
-    return { question, contextTerms, results, evidence: this.evidence(text, question, contextTerms, fused) };
+    return { question, contextTerms, results, evidence: this.evidence(text, question, contextTerms, top, lexicalTop.max, denseTop) };
   }
 
-  private evidence(text: string, question: AnalyzedQuery, contextTerms: string[], fused: { chunk: Chunk; dense: number; lexical: number }[]): Evidence {
+  private evidence(text: string, question: AnalyzedQuery, contextTerms: string[], topChunk: Chunk | undefined, lexicalTop: number, denseTop: number): Evidence {
     const lexical = this.index.lexical;
     const unknown = new Set(question.unknownTerms);
     const maxIdf = lexical.idf("\u0000never-seen");
@@ -127,15 +168,13 @@ export class HybridRetriever {
     // "basics" is as everyday as "basic": a word counts as rare only if its stem is rare too.
     const rarities = question.unknownWords.map((w) => Math.min(englishRarity(w), englishRarity(stem(w))));
     const unknownMass = rarities.reduce((sum, r) => sum + maxIdf * r, 0);
-    const top = fused[0];
-    const topTerms = new Set(top ? contentTerms(indexTextOf(top.chunk)) : []);
+    const topTerms = new Set(topChunk ? contentTerms(indexTextOf(topChunk)) : []);
     const topMass = knownTerms.filter((t) => topTerms.has(t)).reduce((sum, t) => sum + lexical.idf(t), 0);
-    const lexicalTop = Math.max(0, ...fused.map((r) => r.lexical));
     return {
       coverage: knownMass + unknownMass > 0 ? round(knownMass / (knownMass + unknownMass)) : 0,
       topShare: knownMass > 0 ? round(topMass / knownMass) : 0,
       lexicalTop: knownMass + unknownMass > 0 ? round(lexicalTop / (knownMass + unknownMass)) : 0,
-      denseTop: round(Math.max(0, ...fused.map((r) => r.dense))),
+      denseTop: round(denseTop),
       maxUnknownRarity: round(Math.max(0, ...rarities)),
       knownWordShare: question.terms.length + contextTerms.length > 0 ? round(1 - question.unknownTerms.length / (question.terms.length + contextTerms.length)) : 0,
       lexicalKnown: knownMass > 0 ? round(Math.min(2, lexicalTop / knownMass)) : 0,
