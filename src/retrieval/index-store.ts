@@ -6,7 +6,7 @@ import { OpenAIEmbeddings } from "@langchain/openai";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { Document } from "@langchain/core/documents";
 import type { Chunk } from "../types.js";
-import { IndexBuildFailedError, IndexCorruptError } from "../errors.js";
+import { IndexBuildFailedError, IndexCorruptError, KnowledgeInvalidError } from "../errors.js";
 import { loadKnowledge, knowledgeHash } from "../knowledge/markdown.js";
 import { HashingEmbedder, HASHING_EMBEDDER_ID, type HashingEmbedderState } from "./embedder.js";
 import { Bm25Index, type Bm25State } from "./bm25.js";
@@ -36,6 +36,29 @@ export interface LoadedIndex {
   embedQuery(text: string, extraTerms: string[]): Promise<number[]>;
   vectors: HNSWLib;
   lexical: Bm25Index;
+  /**
+   * Sources of the documents the coach was written for (knowledge/coach.json "guides"; every
+   * document when it names none). Its world, the off-topic test and the answer/no-answer evidence
+   * are read from these; other documents are searched and cited, but never widen what the coach
+   * answers.
+   */
+  guides: ReadonlySet<string>;
+}
+
+/** The guide documents coach.json names, as sources relative to the knowledge directory. */
+export function guideSources(knowledgeDir: string, chunks: readonly Chunk[]): ReadonlySet<string> {
+  const all = new Set(chunks.map((c) => c.source));
+  let named: unknown;
+  try {
+    named = (JSON.parse(readFileSync(join(knowledgeDir, "coach.json"), "utf8")) as { guides?: unknown }).guides;
+  } catch {
+    return all;
+  }
+  if (!Array.isArray(named) || named.length === 0) return all;
+  const wanted = named.filter((x): x is string => typeof x === "string").map((x) => x.replace(/\\/gu, "/"));
+  const found = new Set([...all].filter((source) => wanted.includes(source.replace(/\\/gu, "/"))));
+  if (found.size === 0) throw new KnowledgeInvalidError(`${join(knowledgeDir, "coach.json")}: "guides" names ${wanted.join(", ")}, none of which is a Markdown file under ${knowledgeDir}`);
+  return found;
 }
 
 /** Which embedder builds the dense index: the offline default, or an OpenAI-compatible model. */
@@ -81,6 +104,7 @@ function expectedKey(contentHash: string, spec: EmbedderSpec): string {
 export async function buildIndex(knowledgeDir: string, dataDir: string, spec: EmbedderSpec = LOCAL_EMBEDDER): Promise<LoadedIndex> {
   const contentHash = knowledgeHash(knowledgeDir, "");
   const chunks = loadKnowledge(knowledgeDir).flatMap((d) => d.chunks);
+  const guides = guideSources(knowledgeDir, chunks);
   const texts = chunks.map(indexTextOf);
   const root = indexRoot(dataDir);
   mkdirSync(root, { recursive: true });
@@ -118,7 +142,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     for (const name of readdirSync(root)) {
       if (name !== expectedKey(contentHash, spec) && !name.startsWith(".tmp-")) rmSync(join(root, name), { recursive: true, force: true });
     }
-    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical };
+    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, guides };
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
     throw new IndexBuildFailedError(`Building the index in ${root} failed: ${(error as Error).message}`, { cause: error });
@@ -150,6 +174,7 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string, spec
     const path = join(dir, name);
     if (!existsSync(path) || sha256File(path) !== digest) throw new IndexCorruptError(`Index file ${path} is missing or damaged`);
   }
+  let loaded: Omit<LoadedIndex, "guides">;
   try {
     const embedder = HashingEmbedder.fromState(JSON.parse(readFileSync(join(dir, "embedder.json"), "utf8")) as HashingEmbedderState);
     const chunks = JSON.parse(readFileSync(join(dir, "chunks.json"), "utf8")) as Chunk[];
@@ -159,10 +184,11 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string, spec
     if (chunks.length !== manifest.chunkCount || vectors.index.getCurrentCount() !== chunks.length) {
       throw new Error("chunk count does not match the manifest");
     }
-    return { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical };
+    loaded = { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical };
   } catch (error) {
     throw new IndexCorruptError(`The index in ${dir} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }
+  return { ...loaded, guides: guideSources(knowledgeDir, loaded.chunks) };
 }
 
 /**

@@ -52,7 +52,22 @@ function* sourceWordsOf(chunks: readonly Chunk[]): Generator<string> {
 }
 
 /**
- * Hybrid retrieval: dense HNSW search and BM25 over the same chunks, fused by reciprocal rank.
+ * The guide documents' own view of a question, when other documents sit next to them: their
+ * vocabulary, their BM25 statistics and their vectors. The answer/no-answer evidence is read from
+ * this, so a corpus of unrelated documents, which knows nearly every word, cannot make a question
+ * the guide does not cover look covered.
+ */
+interface GuideScope {
+  analyzer: QueryAnalyzer;
+  lexical: Bm25Index;
+  headings: Bm25Index;
+  chunks: Chunk[];
+  /** The guide chunks' stored (unit) vectors, read once from the dense index; empty if unreadable. */
+  vectors: Float64Array[];
+}
+
+/**
+ * Hybrid retrieval: dense HNSW search and BM25 over the same chunks, fused by relative score.
  * Follow-ups borrow the previous question's terms at half weight.
  */
 export class HybridRetriever {
@@ -62,8 +77,10 @@ export class HybridRetriever {
   private readonly positionOf: Map<string, number>;
   /** Headings alone: a question that names a section's topic should find that section first. */
   private readonly headings: Bm25Index;
-  /** The guide's names, statuses, lists and world, read from the chunks. */
+  /** The guide's names, statuses, lists and world, read from the guide documents' chunks. */
   readonly facts: KnowledgeFacts;
+  /** Set when documents other than the guides are indexed (see GuideScope). */
+  private readonly guideScope: GuideScope | null;
 
   /** Told when dense search fails (a model embedder that is unreachable). */
   onDenseFailure?: (error: Error) => void;
@@ -76,7 +93,11 @@ export class HybridRetriever {
     this.byId = new Map(index.chunks.map((c) => [c.id, c]));
     this.positionOf = new Map(index.chunks.map((c, i) => [c.id, i]));
     this.headings = Bm25Index.build(index.chunks.map((c) => c.title));
-    this.facts = extractFacts(index.chunks, glossary.entries.map((e) => e.term).filter((t) => /\p{Lu}/u.test(t)));
+    const guideChunks = index.chunks.filter((c) => index.guides.has(c.source));
+    // The guide's world (names, headings, rare terms) is the guide's, not every document's: it
+    // decides what is off topic.
+    this.facts = extractFacts(guideChunks, glossary.entries.map((e) => e.term).filter((t) => /\p{Lu}/u.test(t)));
+    this.guideScope = guideChunks.length === index.chunks.length ? null : scopeOf(index, guideChunks, glossary);
   }
 
   get chunks(): Chunk[] {
@@ -91,14 +112,9 @@ export class HybridRetriever {
     const text = stripMarkup(rawText);
     const question = this.analyzer.analyze(text);
     const contextTerms = this.followUpContext(text, question, history);
-    const typed = question.terms;
     const extra = [...question.expansionTerms, ...contextTerms];
 
-    const weighted = [
-      ...typed.map((term) => ({ term, weight: 1 })),
-      ...question.expansionTerms.map((term) => ({ term, weight: 0.6 })),
-      ...contextTerms.map((term) => ({ term, weight: 0.5 })),
-    ];
+    const weighted = weightedTerms(question, contextTerms);
     // Each ranker contributes its best candidates only: the fusion below touches a few hundred
     // chunks whatever the size of the corpus (on a corpus smaller than that, every chunk).
     const lexicalTop = this.index.lexical.scoreTop(weighted, FUSION_CANDIDATES);
@@ -106,8 +122,9 @@ export class HybridRetriever {
 
     const n = this.index.chunks.length;
     let denseHits: Awaited<ReturnType<LoadedIndex["vectors"]["similaritySearchVectorWithScore"]>> = [];
+    let vector: number[] | null = null;
     try {
-      const vector = await this.index.embedQuery(text, extra);
+      vector = await this.index.embedQuery(text, extra);
       denseHits = await this.index.vectors.similaritySearchVectorWithScore(vector, Math.min(n, Math.max(k * 4, 20)));
     } catch (error) {
       // A model embedder that is down leaves the lexical rankers: worse recall, still an answer.
@@ -153,11 +170,51 @@ export class HybridRetriever {
     const results = ranked.map((r) => ({ chunk: r.chunk, score: round(r.fused / best), dense: round(r.dense), lexical: round(r.lexical) }));
     const top = ranked[0]?.chunk;
 
-    return { question, contextTerms, results, evidence: this.evidence(text, question, contextTerms, top, lexicalTop.max, denseTop) };
+    const evidence = this.guideScope ? this.guideEvidence(this.guideScope, text, contextTerms, vector) : this.evidence(this.index.lexical, text, question, contextTerms, top, lexicalTop.max, denseTop);
+    return { question, contextTerms, results, evidence };
   }
 
-  private evidence(text: string, question: AnalyzedQuery, contextTerms: string[], topChunk: Chunk | undefined, lexicalTop: number, denseTop: number): Evidence {
-    const lexical = this.index.lexical;
+  /** The evidence as the guide documents alone would give it: the same fusion, over their chunks. */
+  private guideEvidence(scope: GuideScope, text: string, contextTerms: string[], vector: number[] | null): Evidence {
+    const question = scope.analyzer.analyze(text);
+    const weighted = weightedTerms(question, contextTerms);
+    const lexical = scope.lexical.scoreTop(weighted, FUSION_CANDIDATES);
+    const headings = scope.headings.scoreTop(weighted, FUSION_CANDIDATES);
+    const dense = new Float64Array(scope.chunks.length);
+    if (vector && scope.vectors.length === scope.chunks.length) {
+      let norm = 0;
+      for (const x of vector) norm += x * x;
+      norm = Math.sqrt(norm) || 1;
+      scope.vectors.forEach((v, i) => {
+        let dot = 0;
+        for (let j = 0; j < v.length; j++) dot += v[j]! * (vector[j] ?? 0);
+        dense[i] = dot / norm;
+      });
+    }
+    const lexicalOf = new Map<number, number>();
+    lexical.docs.forEach((doc, i) => lexicalOf.set(doc, lexical.scores[i]!));
+    const headingOf = new Map<number, number>();
+    headings.docs.forEach((doc, i) => headingOf.set(doc, headings.scores[i]!));
+    const maxLexical = Math.max(lexical.max, 1e-9);
+    const maxHeading = Math.max(headings.max, 1e-9);
+    let maxDense = 1e-9;
+    for (const d of dense) if (d > maxDense) maxDense = d;
+    let top = -1;
+    let topFused = 0;
+    let topLexical = 0;
+    for (let i = 0; i < scope.chunks.length; i++) {
+      const lex = lexicalOf.get(i) ?? 0;
+      const fused = W_LEXICAL * (lex / maxLexical) + W_DENSE * (Math.max(0, dense[i]!) / maxDense) + W_HEADING * ((headingOf.get(i) ?? 0) / maxHeading);
+      if (top < 0 || fused > topFused || (fused === topFused && lex > topLexical)) {
+        top = i;
+        topFused = fused;
+        topLexical = lex;
+      }
+    }
+    return this.evidence(scope.lexical, text, question, contextTerms, scope.chunks[top], lexical.max, Math.max(0, maxDense));
+  }
+
+  private evidence(lexical: Bm25Index, text: string, question: AnalyzedQuery, contextTerms: string[], topChunk: Chunk | undefined, lexicalTop: number, denseTop: number): Evidence {
     const unknown = new Set(question.unknownTerms);
     const maxIdf = lexical.idf("\u0000never-seen");
     // A follow-up is judged together with the question it follows.
@@ -200,6 +257,29 @@ export class HybridRetriever {
   }
 }
 
+
+/** Typed terms count fully, glossary expansions and the conversation's terms for less. */
+function weightedTerms(question: AnalyzedQuery, contextTerms: string[]): { term: string; weight: number }[] {
+  return [
+    ...question.terms.map((term) => ({ term, weight: 1 })),
+    ...question.expansionTerms.map((term) => ({ term, weight: 0.6 })),
+    ...contextTerms.map((term) => ({ term, weight: 0.5 })),
+  ];
+}
+
+function scopeOf(index: LoadedIndex, chunks: Chunk[], glossary: Glossary): GuideScope {
+  const lexical = Bm25Index.build(chunks.map(indexTextOf));
+  const positions = new Map(index.chunks.map((c, i) => [c, i]));
+  let vectors: Float64Array[];
+  try {
+    // hnswlib keeps cosine-space points normalised, labelled by insertion order: the chunk's position.
+    vectors = chunks.map((c) => Float64Array.from(index.vectors.index.getPoint(positions.get(c)!)));
+  } catch {
+    // Without the guide's vectors the evidence is lexical only: stricter, never looser.
+    vectors = [];
+  }
+  return { analyzer: new QueryAnalyzer(lexical.vocabulary, sourceWordsOf(chunks), glossary), lexical, headings: Bm25Index.build(chunks.map((c) => c.title)), chunks, vectors };
+}
 
 function worldShareOf(text: string, facts: KnowledgeFacts): number {
   const ws = words(text).filter((w) => !isStopword(w));
