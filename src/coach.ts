@@ -150,7 +150,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
    */
   // The sections of the ways into the role, as the coaching content names them.
   const careerSteps = Object.values(coachingContent.plan.paths)
-    .map((p) => index.chunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase())?.id)
+    .map((p) => retriever.guideChunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase())?.id)
     .filter((id): id is string => !!id);
   const isOffTopic = (question: string) => !inGuideWorld(question, facts) && domainTerms.expansionsFor(question).length === 0;
 
@@ -223,7 +223,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const text = stripPersonalData(rawText);
     if (!/[\p{L}\p{N}]/u.test(text)) return noAnswer(started, rawText);
     const memory = await state.getRecord<ConversationMemory>(memoryKey).catch(() => null);
-    const reference = resolveReference(text, history, memory, facts, retriever.chunks);
+    const reference = resolveReference(text, history, memory, facts, retriever.guideChunks);
     const shape = withSituation(shapeOf(reference.text));
     const pointedAt = reference.focus[0] ? retriever.chunkById(reference.focus[0]) : undefined;
     // "Which of them ships offline models?" asks about something the last topic's
@@ -261,7 +261,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // A person asking about their own move is always in the guide's remit (its paths and steps).
     // A question about a company the guide only lists ("what's the dress code at Uptake?") is
     // answerable only if what it asks about appears where the guide speaks of that company.
-    const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
+    const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
     const answerable = retrieval.results.length > 0 && (isAnswerable(answerability, retrieval.evidence) || shape.kind === "personal") && !aboutNamed;
     const partial = !answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0;
     if (!answerable && !partial && !focusChunk) {
@@ -269,7 +269,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: named.map((n) => n.thing), careerSteps });
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => retriever.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: named.map((n) => n.thing), careerSteps });
     if (partial) extractive.parts.unshift(partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
@@ -321,7 +321,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const own = words(text)
       .filter((w) => !isStopword(w) && englishRarity(w) >= 0.3)
       .map(stem)
-      .filter((t) => index.lexical.has(t) && index.lexical.idf(t) > 1.5);
+      .filter((t) => retriever.knows(t) && retriever.idf(t) > 1.5);
     if (own.length === 0) return true;
     const said = new Set(contentTerms(`${focus.headingPath.join(" ")} ${focus.text}`));
     return own.some((t) => said.has(t));
@@ -335,7 +335,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // A product manager from outside has no single path: the lead is chosen by what they asked.
     if (pathId === "direct") return null;
     const { section, evidence } = coachingContent.plan.paths[pathId];
-    const chunk = retriever.chunks.find((c) => c.title.toLowerCase() === section.toLowerCase());
+    const chunk = retriever.guideChunks.find((c) => c.title.toLowerCase() === section.toLowerCase());
     return chunk ? { chunkId: chunk.id, evidence } : null;
   }
 

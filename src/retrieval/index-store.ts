@@ -110,7 +110,9 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
   mkdirSync(root, { recursive: true });
   const tmp = mkdtempSync(join(root, ".tmp-"));
   try {
-    const embedder = HashingEmbedder.fit(texts, DIMENSIONS);
+    // The embedder's word weights come from the guides: other documents are embedded with them,
+    // so the guides' vectors are the same whatever is indexed next to them.
+    const embedder = HashingEmbedder.fit(texts.filter((_, i) => guides.has(chunks[i]!.source)), DIMENSIONS);
     const model = spec.kind === "openai" ? modelEmbeddings(spec) : undefined;
     const documentVectors = model ? await model.embedDocuments(texts) : await embedder.embedDocuments(texts);
     const dimensions = documentVectors[0]?.length ?? DIMENSIONS;

@@ -6,7 +6,7 @@ import { contentTerms, isStopword, stem, stripMarkup, words } from "../text/norm
 import { englishRarity } from "../text/english.js";
 import { indexTextOf } from "./index-store.js";
 import type { Evidence } from "./answerability.js";
-import { Bm25Index } from "./bm25.js";
+import { Bm25Index, topIndexes, type TopScores } from "./bm25.js";
 import { extractFacts, namesIn, type KnowledgeFacts } from "../knowledge/facts.js";
 
 export interface RetrievedChunk {
@@ -62,8 +62,8 @@ interface GuideScope {
   lexical: Bm25Index;
   headings: Bm25Index;
   chunks: Chunk[];
-  /** The guide chunks' stored (unit) vectors, read once from the dense index; empty if unreadable. */
-  vectors: Float64Array[];
+  /** Cosine similarity of the query to the guides' closest chunks (exact: the guides are small), by position in `chunks`. */
+  nearest(vector: number[], count: number): Map<number, number>;
 }
 
 /**
@@ -100,12 +100,34 @@ export class HybridRetriever {
     this.guideScope = guideChunks.length === index.chunks.length ? null : scopeOf(index, guideChunks, glossary);
   }
 
+  /** Every indexed chunk, the guides' and other documents'. */
   get chunks(): Chunk[] {
     return this.index.chunks;
   }
 
+  /**
+   * The guides' chunks: what coaching content, a conversation's references ("the second one") and
+   * section names are resolved against (the same array as `chunks` when the guides are all there is).
+   */
+  get guideChunks(): Chunk[] {
+    return this.guideScope?.chunks ?? this.index.chunks;
+  }
+
   chunkById(id: string): Chunk | undefined {
     return this.byId.get(id);
+  }
+
+  /**
+   * A term's IDF in the guides (in every document when the guides are all there is): what answers
+   * weigh a question's words by. Unrelated documents would make every guide word look rare.
+   */
+  idf(term: string): number {
+    return (this.guideScope?.lexical ?? this.index.lexical).idf(term);
+  }
+
+  /** True when the guides use the term. */
+  knows(term: string): boolean {
+    return (this.guideScope?.lexical ?? this.index.lexical).has(term);
   }
 
   async retrieve(rawText: string, history: HistoryMessage[] = [], k = 5): Promise<Retrieval> {
@@ -113,19 +135,15 @@ export class HybridRetriever {
     const question = this.analyzer.analyze(text);
     const contextTerms = this.followUpContext(text, question, history);
     const extra = [...question.expansionTerms, ...contextTerms];
-
     const weighted = weightedTerms(question, contextTerms);
-    // Each ranker contributes its best candidates only: the fusion below touches a few hundred
-    // chunks whatever the size of the corpus (on a corpus smaller than that, every chunk).
-    const lexicalTop = this.index.lexical.scoreTop(weighted, FUSION_CANDIDATES);
-    const headingTop = this.headings.scoreTop(weighted, FUSION_CANDIDATES);
+    const chunks = this.index.chunks;
+    const denseCount = Math.max(k * 4, 20);
 
-    const n = this.index.chunks.length;
     let denseHits: Awaited<ReturnType<LoadedIndex["vectors"]["similaritySearchVectorWithScore"]>> = [];
     let vector: number[] | null = null;
     try {
       vector = await this.index.embedQuery(text, extra);
-      denseHits = await this.index.vectors.similaritySearchVectorWithScore(vector, Math.min(n, Math.max(k * 4, 20)));
+      denseHits = await this.index.vectors.similaritySearchVectorWithScore(vector, Math.min(chunks.length, denseCount));
     } catch (error) {
       // A model embedder that is down leaves the lexical rankers: worse recall, still an answer.
       this.onDenseFailure?.(error as Error);
@@ -135,83 +153,36 @@ export class HybridRetriever {
       const at = this.positionOf.get(String(doc.metadata.chunkId));
       if (at !== undefined) dense.set(at, 1 - distance);
     }
+    // Each ranker contributes its best candidates only: fusion touches a few hundred chunks
+    // whatever the size of the corpus (on a corpus smaller than that, every chunk).
+    const all = fuse(chunks, this.index.lexical.scoreTop(weighted, FUSION_CANDIDATES), this.headings.scoreTop(weighted, FUSION_CANDIDATES), dense, k);
+    const scope = this.guideScope;
+    if (!scope) {
+      return { question, contextTerms, results: resultsOf(all.ranked), evidence: this.evidence(this.index.lexical, text, question, contextTerms, all.ranked[0]?.chunk, all.lexicalMax, all.denseTop) };
+    }
 
-    // Relative score fusion: each ranker's scores scaled by its best, then weighted. Unlike
-    // reciprocal rank fusion it keeps margins, so a chunk that is the only one containing a rare
-    // word of the question ("hallucination") is not outvoted by headings that share a common one.
-    const lexicalOf = new Map<number, number>();
-    lexicalTop.docs.forEach((doc, i) => lexicalOf.set(doc, lexicalTop.scores[i]!));
-    const headingOf = new Map<number, number>();
-    headingTop.docs.forEach((doc, i) => headingOf.set(doc, headingTop.scores[i]!));
-    const maxLexical = Math.max(lexicalTop.max, 1e-9);
-    const maxHeading = Math.max(headingTop.max, 1e-9);
-    let maxDense = 1e-9;
-    let denseTop = 0;
-    for (const d of dense.values()) {
-      if (d > maxDense) maxDense = d;
-      if (d > denseTop) denseTop = d;
-    }
-    const candidates = new Set<number>([...lexicalOf.keys(), ...headingOf.keys(), ...dense.keys()]);
-    const entry = (i: number): FusedChunk => {
-      const d = dense.get(i) ?? 0;
-      const lexical = lexicalOf.get(i) ?? 0;
-      const score = W_LEXICAL * (lexical / maxLexical) + W_DENSE * (Math.max(0, d) / maxDense) + W_HEADING * ((headingOf.get(i) ?? 0) / maxHeading);
-      return { chunk: this.index.chunks[i]!, position: i, fused: score, dense: d, lexical };
-    };
-    const scored = [...candidates].map(entry).filter((r) => r.fused > 0);
-    scored.sort((a, b) => b.fused - a.fused || b.lexical - a.lexical || a.position - b.position);
-    const ranked = scored.slice(0, k);
-    // Fewer than k chunks scored: the rest follow in the knowledge's order, as the full sort gave them.
-    if (ranked.length < k) {
-      const taken = new Set(ranked.map((r) => r.position));
-      for (let i = 0; i < n && ranked.length < k; i++) if (!taken.has(i)) ranked.push(entry(i));
-    }
-    const best = ranked[0]?.fused || 1;
-    const results = ranked.map((r) => ({ chunk: r.chunk, score: round(r.fused / best), dense: round(r.dense), lexical: round(r.lexical) }));
-    const top = ranked[0]?.chunk;
-
-    const evidence = this.guideScope ? this.guideEvidence(this.guideScope, text, contextTerms, vector) : this.evidence(this.index.lexical, text, question, contextTerms, top, lexicalTop.max, denseTop);
-    return { question, contextTerms, results, evidence };
-  }
-
-  /** The evidence as the guide documents alone would give it: the same fusion, over their chunks. */
-  private guideEvidence(scope: GuideScope, text: string, contextTerms: string[], vector: number[] | null): Evidence {
-    const question = scope.analyzer.analyze(text);
-    const weighted = weightedTerms(question, contextTerms);
-    const lexical = scope.lexical.scoreTop(weighted, FUSION_CANDIDATES);
-    const headings = scope.headings.scoreTop(weighted, FUSION_CANDIDATES);
-    const dense = new Float64Array(scope.chunks.length);
-    if (vector && scope.vectors.length === scope.chunks.length) {
-      let norm = 0;
-      for (const x of vector) norm += x * x;
-      norm = Math.sqrt(norm) || 1;
-      scope.vectors.forEach((v, i) => {
-        let dot = 0;
-        for (let j = 0; j < v.length; j++) dot += v[j]! * (vector[j] ?? 0);
-        dense[i] = dot / norm;
-      });
-    }
-    const lexicalOf = new Map<number, number>();
-    lexical.docs.forEach((doc, i) => lexicalOf.set(doc, lexical.scores[i]!));
-    const headingOf = new Map<number, number>();
-    headings.docs.forEach((doc, i) => headingOf.set(doc, headings.scores[i]!));
-    const maxLexical = Math.max(lexical.max, 1e-9);
-    const maxHeading = Math.max(headings.max, 1e-9);
-    let maxDense = 1e-9;
-    for (const d of dense) if (d > maxDense) maxDense = d;
-    let top = -1;
-    let topFused = 0;
-    let topLexical = 0;
-    for (let i = 0; i < scope.chunks.length; i++) {
-      const lex = lexicalOf.get(i) ?? 0;
-      const fused = W_LEXICAL * (lex / maxLexical) + W_DENSE * (Math.max(0, dense[i]!) / maxDense) + W_HEADING * ((headingOf.get(i) ?? 0) / maxHeading);
-      if (top < 0 || fused > topFused || (fused === topFused && lex > topLexical)) {
-        top = i;
-        topFused = fused;
-        topLexical = lex;
-      }
-    }
-    return this.evidence(scope.lexical, text, question, contextTerms, scope.chunks[top], lexical.max, Math.max(0, maxDense));
+    // Other documents next to the guides: the guides' chunks are ranked among themselves as the
+    // guides alone would rank them (their own statistics and vectors, scores relative to their
+    // best), so adding documents never reorders the guide. Another document's chunk comes first
+    // only where it matches the question's words better than every guide section found, by BM25
+    // over the whole corpus, the one score that means the same in every document (headings and
+    // vectors are not compared across documents: a hashing embedder matches spellings).
+    const guideQuestion = scope.analyzer.analyze(text);
+    const guideWeighted = weightedTerms(guideQuestion, contextTerms);
+    const guide = fuse(scope.chunks, scope.lexical.scoreTop(guideWeighted, FUSION_CANDIDATES), scope.headings.scoreTop(guideWeighted, FUSION_CANDIDATES), vector ? scope.nearest(vector, Math.min(scope.chunks.length, denseCount)) : new Map(), k);
+    const guideBest = guide.ranked[0]?.fused || 1;
+    const guideRanked = guide.ranked.map((r) => ({ chunk: r.chunk, score: round(r.fused / guideBest), dense: round(r.dense), lexical: round(r.lexical), strength: all.lexicalOf.get(this.positionOf.get(r.chunk.id)!) ?? 0 }));
+    const guideStrength = Math.max(0, ...guideRanked.map((r) => r.strength));
+    const allBest = all.ranked[0]?.fused || 1;
+    const others = all.ranked
+      .filter((r) => !this.index.guides.has(r.chunk.source) && r.lexical > guideStrength)
+      .sort((a, b) => b.lexical - a.lexical || a.position - b.position)
+      .map((r) => ({ chunk: r.chunk, score: round(r.fused / allBest), dense: round(r.dense), lexical: round(r.lexical) }));
+    const results: RetrievedChunk[] = [...others, ...guideRanked.map(({ strength: _strength, ...r }) => r)].slice(0, k);
+    const evidence = this.evidence(scope.lexical, text, guideQuestion, contextTerms, guide.ranked[0]?.chunk, guide.lexicalMax, guide.denseTop);
+    // The question as the guides read it (their typo corrections, their unknown words): what the
+    // answer and the covered/not-covered checks after retrieval weigh.
+    return { question: guideQuestion, contextTerms, results, evidence };
   }
 
   private evidence(lexical: Bm25Index, text: string, question: AnalyzedQuery, contextTerms: string[], topChunk: Chunk | undefined, lexicalTop: number, denseTop: number): Evidence {
@@ -253,10 +224,53 @@ export class HybridRetriever {
     // The answer that followed names what "those" refers to; its first lines carry the topic.
     const after = history[history.lastIndexOf(previous) + 1];
     const reply = after?.role === "assistant" ? after.content.slice(0, 300) : "";
-    return [...new Set([...this.analyzer.analyze(previous.content).terms, ...contentTerms(reply)])];
+    // The earlier question as the guides read it: a follow-up continues the guide's topic.
+    const analyzer = this.guideScope?.analyzer ?? this.analyzer;
+    return [...new Set([...analyzer.analyze(previous.content).terms, ...contentTerms(reply)])];
   }
 }
 
+
+/**
+ * Relative score fusion: each ranker's scores scaled by its best, then weighted. Unlike reciprocal
+ * rank fusion it keeps margins, so a chunk that is the only one containing a rare word of the
+ * question ("hallucination") is not outvoted by headings that share a common one. Only the rankers'
+ * candidates are scored; fewer than k scoring chunks are followed by the rest in knowledge order.
+ */
+function fuse(chunks: readonly Chunk[], lexicalTop: TopScores, headingTop: TopScores, dense: Map<number, number>, k: number): { ranked: FusedChunk[]; lexicalMax: number; denseTop: number; lexicalOf: Map<number, number> } {
+  const lexicalOf = new Map<number, number>();
+  lexicalTop.docs.forEach((doc, i) => lexicalOf.set(doc, lexicalTop.scores[i]!));
+  const headingOf = new Map<number, number>();
+  headingTop.docs.forEach((doc, i) => headingOf.set(doc, headingTop.scores[i]!));
+  const maxLexical = Math.max(lexicalTop.max, 1e-9);
+  const maxHeading = Math.max(headingTop.max, 1e-9);
+  let maxDense = 1e-9;
+  let denseTop = 0;
+  for (const d of dense.values()) {
+    if (d > maxDense) maxDense = d;
+    if (d > denseTop) denseTop = d;
+  }
+  const entry = (i: number): FusedChunk => {
+    const d = dense.get(i) ?? 0;
+    const lexical = lexicalOf.get(i) ?? 0;
+    const score = W_LEXICAL * (lexical / maxLexical) + W_DENSE * (Math.max(0, d) / maxDense) + W_HEADING * ((headingOf.get(i) ?? 0) / maxHeading);
+    return { chunk: chunks[i]!, position: i, fused: score, dense: d, lexical };
+  };
+  const candidates = new Set<number>([...lexicalOf.keys(), ...headingOf.keys(), ...dense.keys()]);
+  const scored = [...candidates].map(entry).filter((r) => r.fused > 0);
+  scored.sort((a, b) => b.fused - a.fused || b.lexical - a.lexical || a.position - b.position);
+  const ranked = scored.slice(0, k);
+  if (ranked.length < k) {
+    const taken = new Set(ranked.map((r) => r.position));
+    for (let i = 0; i < chunks.length && ranked.length < k; i++) if (!taken.has(i)) ranked.push(entry(i));
+  }
+  return { ranked, lexicalMax: lexicalTop.max, denseTop, lexicalOf };
+}
+
+function resultsOf(ranked: FusedChunk[]): RetrievedChunk[] {
+  const best = ranked[0]?.fused || 1;
+  return ranked.map((r) => ({ chunk: r.chunk, score: round(r.fused / best), dense: round(r.dense), lexical: round(r.lexical) }));
+}
 
 /** Typed terms count fully, glossary expansions and the conversation's terms for less. */
 function weightedTerms(question: AnalyzedQuery, contextTerms: string[]): { term: string; weight: number }[] {
@@ -275,10 +289,24 @@ function scopeOf(index: LoadedIndex, chunks: Chunk[], glossary: Glossary): Guide
     // hnswlib keeps cosine-space points normalised, labelled by insertion order: the chunk's position.
     vectors = chunks.map((c) => Float64Array.from(index.vectors.index.getPoint(positions.get(c)!)));
   } catch {
-    // Without the guide's vectors the evidence is lexical only: stricter, never looser.
+    // Without the guide's vectors the guide's ranking is lexical only: stricter, never looser.
     vectors = [];
   }
-  return { analyzer: new QueryAnalyzer(lexical.vocabulary, sourceWordsOf(chunks), glossary), lexical, headings: Bm25Index.build(chunks.map((c) => c.title)), chunks, vectors };
+  const nearest = (vector: number[], count: number): Map<number, number> => {
+    const out = new Map<number, number>();
+    if (vectors.length !== chunks.length) return out;
+    let norm = 0;
+    for (const x of vector) norm += x * x;
+    norm = Math.sqrt(norm) || 1;
+    const similarities = vectors.map((v) => {
+      let dot = 0;
+      for (let j = 0; j < v.length; j++) dot += v[j]! * (vector[j] ?? 0);
+      return dot / norm;
+    });
+    for (const i of topIndexes(similarities, similarities.map((_, i) => i), count)) out.set(i, similarities[i]!);
+    return out;
+  };
+  return { analyzer: new QueryAnalyzer(lexical.vocabulary, sourceWordsOf(chunks), glossary), lexical, headings: Bm25Index.build(chunks.map((c) => c.title)), chunks, nearest };
 }
 
 function worldShareOf(text: string, facts: KnowledgeFacts): number {
