@@ -7,7 +7,7 @@ import { englishRarity } from "../text/english.js";
 import { indexTextOf } from "./index-store.js";
 import type { Evidence } from "./answerability.js";
 import { Bm25Index, topIndexes, type TopScores } from "./bm25.js";
-import { extractFacts, namesIn, type KnowledgeFacts } from "../knowledge/facts.js";
+import { extractFacts, inGuideWorld, namesIn, type KnowledgeFacts } from "../knowledge/facts.js";
 
 export interface RetrievedChunk {
   chunk: Chunk;
@@ -179,9 +179,15 @@ export class HybridRetriever {
       .sort((a, b) => b.lexical - a.lexical || a.position - b.position)
       .map((r) => ({ chunk: r.chunk, score: round(r.fused / allBest), dense: round(r.dense), lexical: round(r.lexical) }));
     const results: RetrievedChunk[] = [...others, ...guideRanked.map(({ strength: _strength, ...r }) => r)].slice(0, k);
+    // Another document leads on a question of the guides' world ("our plant's predictive
+    // maintenance pilot"): the evidence is the whole corpus's, with that chunk on top, and the
+    // question is read with every document's words. Otherwise the evidence and the question are
+    // the guides' own (their typo corrections, their unknown words), so a corpus that knows nearly
+    // every word cannot make an out-of-scope or uncovered question look covered.
+    if (others[0] && inGuideWorld(text, this.facts)) {
+      return { question, contextTerms, results, evidence: this.evidence(this.index.lexical, text, question, contextTerms, others[0].chunk, all.lexicalMax, all.denseTop) };
+    }
     const evidence = this.evidence(scope.lexical, text, guideQuestion, contextTerms, guide.ranked[0]?.chunk, guide.lexicalMax, guide.denseTop);
-    // The question as the guides read it (their typo corrections, their unknown words): what the
-    // answer and the covered/not-covered checks after retrieval weigh.
     return { question: guideQuestion, contextTerms, results, evidence };
   }
 
