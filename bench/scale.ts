@@ -137,17 +137,16 @@ function measure(label: string, extraChunks: number): Row {
   }
 }
 
-const rows: Row[] = [measure("guide alone", 0)];
-for (const size of sizes) rows.push(measure(`+ ~${size.toLocaleString("en")}`, size));
-
 const fmt = (x: number | null, digits: number) => (x === null ? "–" : x.toFixed(digits));
-const guide = rows[0]!;
-const lines = [
-  "| corpus | chunks | ingest | ingest peak RSS | index | cold start | p50 / p95 per question | p95 vs guide | key facts | lead facts | hit@3 | false no-answer | answered though must not |",
-  "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-  ...rows.map(
-    (r) =>
-      `| ${r.label} | ${r.chunks.toLocaleString("en")} | ${fmt(r.ingestS, 1)} s | ${r.ingestRssMb ?? "–"} MB | ${fmt(r.indexMb, 1)} MB | ${fmt(r.coldS, 2)} s${r.coldNote} | ${fmt(r.p50, 1)} / ${fmt(r.p95, 1)} ms | ${r.p95 !== null && guide.p95 ? `${(r.p95 / guide.p95).toFixed(1)}×` : "–"} | ${fmt(r.keyFacts, 3)} | ${fmt(r.leadFacts, 3)} | ${fmt(r.hitAt3, 3)} | ${fmt(r.falseNoAnswer, 3)} | ${r.mustNotAnswer} |`,
-  ),
-];
-process.stdout.write(`${lines.join("\n")}\n`);
+// Each row is printed as soon as it is measured: a long run that is stopped keeps what it found.
+process.stdout.write(
+  "| corpus | chunks | ingest | ingest peak RSS | index | cold start | p50 / p95 per question | p95 vs guide | key facts | lead facts | hit@3 | false no-answer | answered though must not |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+);
+let guide: Row | null = null;
+for (const [label, size] of [["guide alone", 0], ...sizes.map((n) => [`+ ~${n.toLocaleString("en")}`, n])] as [string, number][]) {
+  const r = measure(label, size);
+  guide ??= r;
+  process.stdout.write(
+    `| ${r.label} | ${r.chunks.toLocaleString("en")} | ${fmt(r.ingestS, 1)} s | ${r.ingestRssMb ?? "–"} MB | ${fmt(r.indexMb, 1)} MB | ${fmt(r.coldS, 2)} s${r.coldNote} | ${fmt(r.p50, 1)} / ${fmt(r.p95, 1)} ms | ${r.p95 !== null && guide.p95 ? `${(r.p95 / guide.p95).toFixed(1)}×` : "–"} | ${fmt(r.keyFacts, 3)} | ${fmt(r.leadFacts, 3)} | ${fmt(r.hitAt3, 3)} | ${fmt(r.falseNoAnswer, 3)} | ${r.mustNotAnswer} |\n`,
+  );
+}
