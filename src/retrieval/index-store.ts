@@ -13,7 +13,8 @@ import { Bm25Index, type Bm25State } from "./bm25.js";
 import { ANALYZER_VERSION } from "../text/normalize.js";
 import type { Logger } from "../logger.js";
 
-export const INDEX_FORMAT = 1;
+/** Bump when the saved files change shape, so every built index is rebuilt. 2: no text in the vector store. */
+export const INDEX_FORMAT = 2;
 const DIMENSIONS = 1024;
 
 export interface IndexManifest {
@@ -119,7 +120,8 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     const vectors = new HNSWLib(model ?? embedder, { space: "cosine", numDimensions: dimensions });
     await vectors.addVectors(
       documentVectors,
-      chunks.map((c, i) => new Document({ pageContent: texts[i]!, metadata: { chunkId: c.id } })),
+      // The vector store keeps only each chunk's id: the text is stored once, in chunks.json.
+      chunks.map((c) => new Document({ pageContent: "", metadata: { chunkId: c.id } })),
     );
     await vectors.save(tmp);
     const lexical = Bm25Index.build(texts);
