@@ -1,5 +1,21 @@
 import { contentTerms, editDistance, isMisspeltStopword, isStopword, stem, words } from "../text/normalize.js";
 import type { Glossary } from "../knowledge/glossary.js";
+import type { Chunk } from "../types.js";
+
+/**
+ * The words typos are corrected against, each once, in the order the knowledge first uses them
+ * (that order breaks ties between equally close corrections). Saved with the index, so a start
+ * does not tokenise every chunk again.
+ */
+export function knowledgeWords(chunks: readonly Chunk[]): string[] {
+  const known = new Set<string>();
+  for (const c of chunks) for (const w of words(`${c.section} ${c.text}`)) if (isCorrectionTarget(w)) known.add(w);
+  return [...known];
+}
+
+function isCorrectionTarget(word: string): boolean {
+  return word.length >= 4 && !/\d/u.test(word) && !isStopword(word);
+}
 
 export interface AnalyzedQuery {
   /** Content terms of the question itself, typos corrected against the knowledge vocabulary. */
@@ -37,7 +53,7 @@ export class QueryAnalyzer {
   ) {
     this.vocabulary = vocabulary;
     const known = new Set<string>();
-    for (const w of sourceWords) if (w.length >= 4 && !/\d/u.test(w) && !isStopword(w)) known.add(w);
+    for (const w of sourceWords) if (isCorrectionTarget(w)) known.add(w);
     this.knownWords = known;
     for (const term of known) {
       const list = this.byLength.get(term.length) ?? [];

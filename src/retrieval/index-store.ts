@@ -11,6 +11,7 @@ import { loadKnowledge, knowledgeHash } from "../knowledge/markdown.js";
 import { HashingEmbedder, HASHING_EMBEDDER_ID, type HashingEmbedderState } from "./embedder.js";
 import { Bm25Index, type Bm25State } from "./bm25.js";
 import { ANALYZER_VERSION } from "../text/normalize.js";
+import { knowledgeWords } from "./analyzer.js";
 import type { Logger } from "../logger.js";
 
 /** Bump when the saved files change shape, so every built index is rebuilt. 2: no text in the vector store. */
@@ -37,6 +38,8 @@ export interface LoadedIndex {
   embedQuery(text: string, extraTerms: string[]): Promise<number[]>;
   vectors: HNSWLib;
   lexical: Bm25Index;
+  /** The words typos are corrected against (analyzer.ts `knowledgeWords`), saved at ingest. */
+  words?: string[];
   /**
    * Sources of the documents the coach was written for (knowledge/coach.json "guides"; every
    * document when it names none). Its world, the off-topic test and the answer/no-answer evidence
@@ -128,6 +131,8 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     writeFileSync(join(tmp, "chunks.json"), JSON.stringify(chunks));
     writeFileSync(join(tmp, "embedder.json"), JSON.stringify(embedder.toState()));
     writeFileSync(join(tmp, "lexical.json"), JSON.stringify(lexical.toState()));
+    const words = knowledgeWords(chunks);
+    writeFileSync(join(tmp, "words.json"), JSON.stringify(words));
     const files: Record<string, string> = {};
     for (const name of readdirSync(tmp).sort()) files[name] = sha256File(join(tmp, name));
     const manifest: IndexManifest = {
@@ -146,7 +151,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     for (const name of readdirSync(root)) {
       if (name !== expectedKey(contentHash, spec) && !name.startsWith(".tmp-")) rmSync(join(root, name), { recursive: true, force: true });
     }
-    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, guides };
+    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, words, guides };
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
     throw new IndexBuildFailedError(`Building the index in ${root} failed: ${(error as Error).message}`, { cause: error });
@@ -183,12 +188,14 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string, spec
     const embedder = HashingEmbedder.fromState(JSON.parse(readFileSync(join(dir, "embedder.json"), "utf8")) as HashingEmbedderState);
     const chunks = JSON.parse(readFileSync(join(dir, "chunks.json"), "utf8")) as Chunk[];
     const lexical = Bm25Index.fromState(JSON.parse(readFileSync(join(dir, "lexical.json"), "utf8")) as Bm25State);
+    const words = JSON.parse(readFileSync(join(dir, "words.json"), "utf8")) as string[];
+    if (!Array.isArray(words)) throw new Error("words.json is not a list");
     const model = spec.kind === "openai" ? modelEmbeddings(spec) : undefined;
     const vectors = await HNSWLib.load(dir, model ?? embedder);
     if (chunks.length !== manifest.chunkCount || vectors.index.getCurrentCount() !== chunks.length) {
       throw new Error("chunk count does not match the manifest");
     }
-    loaded = { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical };
+    loaded = { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, words };
   } catch (error) {
     throw new IndexCorruptError(`The index in ${dir} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }

@@ -1,7 +1,7 @@
 import type { Chunk, HistoryMessage } from "../types.js";
 import type { Glossary } from "../knowledge/glossary.js";
 import type { LoadedIndex } from "./index-store.js";
-import { QueryAnalyzer, type AnalyzedQuery } from "./analyzer.js";
+import { knowledgeWords, QueryAnalyzer, type AnalyzedQuery } from "./analyzer.js";
 import { contentTerms, isStopword, stem, stripMarkup, words } from "../text/normalize.js";
 import { englishRarity } from "../text/english.js";
 import { indexTextOf } from "./index-store.js";
@@ -46,10 +46,6 @@ interface FusedChunk {
   lexical: number;
 }
 
-/** The knowledge's words as written, chunk by chunk, without one array of every word at once. */
-function* sourceWordsOf(chunks: readonly Chunk[]): Generator<string> {
-  for (const c of chunks) yield* words(`${c.section} ${c.text}`);
-}
 
 /**
  * The guide documents' own view of a question, when other documents sit next to them: their
@@ -89,7 +85,7 @@ export class HybridRetriever {
     private readonly index: LoadedIndex,
     glossary: Glossary,
   ) {
-    this.analyzer = new QueryAnalyzer(index.lexical.vocabulary, sourceWordsOf(index.chunks), glossary);
+    this.analyzer = new QueryAnalyzer(index.lexical.vocabulary, index.words ?? knowledgeWords(index.chunks), glossary);
     this.byId = new Map(index.chunks.map((c) => [c.id, c]));
     this.positionOf = new Map(index.chunks.map((c, i) => [c.id, i]));
     this.headings = Bm25Index.build(index.chunks.map((c) => c.title));
@@ -312,7 +308,7 @@ function scopeOf(index: LoadedIndex, chunks: Chunk[], glossary: Glossary): Guide
     for (const i of topIndexes(similarities, similarities.map((_, i) => i), count)) out.set(i, similarities[i]!);
     return out;
   };
-  return { analyzer: new QueryAnalyzer(lexical.vocabulary, sourceWordsOf(chunks), glossary), lexical, headings: Bm25Index.build(chunks.map((c) => c.title)), chunks, nearest };
+  return { analyzer: new QueryAnalyzer(lexical.vocabulary, knowledgeWords(chunks), glossary), lexical, headings: Bm25Index.build(chunks.map((c) => c.title)), chunks, nearest };
 }
 
 function worldShareOf(text: string, facts: KnowledgeFacts): number {
