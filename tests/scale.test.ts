@@ -114,16 +114,15 @@ describe("a large unrelated corpus next to the guide", () => {
 describe("postings at scale", () => {
   it("scores a 200,000-chunk index without spreading scores into arguments", () => {
     const n = 200_000;
-    const docs: Record<string, number>[] = [];
     const lengths: number[] = [];
-    const df: Record<string, number> = { common: n, rare: 3 };
+    const common: [number[], number[]] = [[], []];
+    const rare: [number[], number[]] = [[7, 150_000, 199_999], [2, 2, 2]];
     for (let i = 0; i < n; i++) {
-      const tf: Record<string, number> = { common: 1 + (i % 3) };
-      if (i === 7 || i === 150_000 || i === 199_999) tf.rare = 2;
-      docs.push(tf);
+      common[0].push(i);
+      common[1].push(1 + (i % 3));
       lengths.push(10 + (i % 50));
     }
-    const index = Bm25Index.fromState({ docs, lengths, df } satisfies Bm25State);
+    const index = Bm25Index.fromState({ lengths, postings: { common, rare } } satisfies Bm25State);
     const query = [
       { term: "common", weight: 1 },
       { term: "rare", weight: 1 },

@@ -1,10 +1,13 @@
 import { contentTerms } from "../text/normalize.js";
 
-/** What a built index saves: each chunk's term counts and length, and each term's document count. */
+/**
+ * What a built index saves: each chunk's length and each term's postings (the chunks that contain
+ * it, ascending, and how often). Saved as postings, so loading creates a few arrays per term, not
+ * one object per chunk with a property per word.
+ */
 export interface Bm25State {
-  docs: Record<string, number>[];
   lengths: number[];
-  df: Record<string, number>;
+  postings: Record<string, [docs: number[], counts: number[]]>;
 }
 
 /** One term's postings: the chunks that contain it (ascending) and how often. */
@@ -37,6 +40,7 @@ export interface TopScores {
 export class Bm25Index {
   private readonly avgLength: number;
   private readonly postings = new Map<string, Postings>();
+  private readonly lengths: Int32Array;
   /** Length normalisation per chunk, `k1 * (1 - b + b * length / avgLength)`. */
   private readonly norms: Float64Array;
   /** Scratch accumulator reused by every query (scoring is synchronous), cleared through `touched`. */
@@ -45,11 +49,12 @@ export class Bm25Index {
   private vocabularyCache: Set<string> | null = null;
 
   private constructor(
-    private readonly state: Bm25State,
+    state: Bm25State,
     private readonly k1 = 1.2,
     private readonly b = 0.75,
   ) {
     const n = state.lengths.length;
+    this.lengths = Int32Array.from(state.lengths);
     let total = 0;
     for (const x of state.lengths) total += x;
     this.avgLength = n ? total / n : 1;
@@ -57,46 +62,38 @@ export class Bm25Index {
     for (let i = 0; i < n; i++) this.norms[i] = this.k1 * (1 - this.b + (this.b * state.lengths[i]!) / this.avgLength);
     this.scratch = new Float64Array(n);
     this.seen = new Uint8Array(n);
-    // Two passes: sizes first, so each term's postings are one typed array, not a growing list.
-    const counts = new Map<string, number>();
-    for (const tf of state.docs) for (const term in tf) counts.set(term, (counts.get(term) ?? 0) + 1);
-    const filled = new Map<string, number>();
-    for (const [term, count] of counts) {
-      this.postings.set(term, { docs: new Int32Array(count), tfs: new Int32Array(count), idf: this.idfFor(state.df[term] ?? count) });
-      filled.set(term, 0);
+    for (const term of Object.keys(state.postings)) {
+      const [docs, counts] = state.postings[term]!;
+      this.postings.set(term, { docs: Int32Array.from(docs), tfs: Int32Array.from(counts), idf: this.idfFor(docs.length) });
     }
-    state.docs.forEach((tf, doc) => {
-      for (const term in tf) {
-        const p = this.postings.get(term)!;
-        const at = filled.get(term)!;
-        p.docs[at] = doc;
-        p.tfs[at] = tf[term]!;
-        filled.set(term, at + 1);
-      }
-    });
   }
 
   static build(texts: string[]): Bm25Index {
-    const docs: Record<string, number>[] = [];
+    const postings: Record<string, [number[], number[]]> = Object.create(null) as Record<string, [number[], number[]]>;
     const lengths: number[] = [];
-    const df: Record<string, number> = {};
-    for (const text of texts) {
-      const tf: Record<string, number> = {};
+    texts.forEach((text, doc) => {
+      const tf = new Map<string, number>();
       const terms = contentTerms(text);
-      for (const term of terms) tf[term] = (tf[term] ?? 0) + 1;
-      for (const term of Object.keys(tf)) df[term] = (df[term] ?? 0) + 1;
-      docs.push(tf);
+      for (const term of terms) tf.set(term, (tf.get(term) ?? 0) + 1);
+      for (const [term, count] of tf) {
+        const p = (postings[term] ??= [[], []]);
+        p[0].push(doc);
+        p[1].push(count);
+      }
       lengths.push(terms.length);
-    }
-    return new Bm25Index({ docs, lengths, df });
+    });
+    return new Bm25Index({ lengths, postings });
   }
 
   static fromState(state: Bm25State): Bm25Index {
+    if (!Array.isArray(state?.lengths) || typeof state.postings !== "object" || state.postings === null) throw new Error("the lexical index is not in the expected shape");
     return new Bm25Index(state);
   }
 
   toState(): Bm25State {
-    return this.state;
+    const postings: Bm25State["postings"] = {};
+    for (const [term, p] of this.postings) postings[term] = [Array.from(p.docs), Array.from(p.tfs)];
+    return { lengths: Array.from(this.lengths), postings };
   }
 
   get size(): number {
@@ -118,7 +115,7 @@ export class Bm25Index {
   }
 
   private idfFor(df: number): number {
-    const n = this.state.lengths.length;
+    const n = this.lengths.length;
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
