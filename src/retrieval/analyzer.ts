@@ -36,6 +36,8 @@ const DERIVATIONAL_SUFFIXES = ["ations", "ation", "ions", "ion", "ives", "ive", 
  */
 export class QueryAnalyzer {
   private readonly byLength = new Map<number, string[]>();
+  /** The same lists split by first letter: a one-edit correction keeps the first letter. */
+  private readonly byLengthAndFirst = new Map<string, string[]>();
   private readonly correctionCache = new Map<string, string | null>();
 
   private readonly vocabulary: ReadonlySet<string>;
@@ -59,6 +61,10 @@ export class QueryAnalyzer {
       const list = this.byLength.get(term.length) ?? [];
       list.push(term);
       this.byLength.set(term.length, list);
+      const key = `${term.length}:${term[0]}`;
+      const sameFirst = this.byLengthAndFirst.get(key) ?? [];
+      sameFirst.push(term);
+      this.byLengthAndFirst.set(key, sameFirst);
     }
   }
 
@@ -121,8 +127,8 @@ export class QueryAnalyzer {
     let best: string | null = null;
     let bestDistance = max + 1;
     for (let len = term.length - max; len <= term.length + max; len++) {
-      for (const candidate of this.byLength.get(len) ?? []) {
-        if (candidate[0] !== term[0] && max === 1) continue;
+      // Same order as the full list, so ties go to the same word.
+      for (const candidate of (max === 1 ? this.byLengthAndFirst.get(`${len}:${term[0]}`) : this.byLength.get(len)) ?? []) {
         const d = editDistance(term, candidate, max);
         if (d < bestDistance) {
           bestDistance = d;
