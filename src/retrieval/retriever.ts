@@ -71,6 +71,9 @@ export class HybridRetriever {
   private readonly byId: Map<string, Chunk>;
   /** Where each chunk is in `index.chunks` (the rankers' document numbers). */
   private readonly positionOf: Map<string, number>;
+  /** Each document's chunks in order, and each section's subsections: precomputed at load. */
+  private readonly byDocument = new Map<string, Chunk[]>();
+  private readonly byParent = new Map<string, Chunk[]>();
   /** Headings alone: a question that names a section's topic should find that section first. */
   private readonly headings: Bm25Index;
   /** The guide's names, statuses, lists and world, read from the guide documents' chunks. */
@@ -88,6 +91,15 @@ export class HybridRetriever {
     this.analyzer = new QueryAnalyzer(index.lexical.vocabulary, index.words ?? knowledgeWords(index.chunks), glossary);
     this.byId = new Map(index.chunks.map((c) => [c.id, c]));
     this.positionOf = new Map(index.chunks.map((c, i) => [c.id, i]));
+    for (const c of index.chunks) {
+      const inDocument = this.byDocument.get(c.source) ?? [];
+      inDocument.push(c);
+      this.byDocument.set(c.source, inDocument);
+      if (!c.parentSection) continue;
+      const siblings = this.byParent.get(c.parentSection) ?? [];
+      siblings.push(c);
+      this.byParent.set(c.parentSection, siblings);
+    }
     this.headings = Bm25Index.build(index.chunks.map((c) => c.title));
     const guideChunks = index.chunks.filter((c) => index.guides.has(c.source));
     // The guide's world (names, headings, rare terms) is the guide's, not every document's: it
@@ -111,6 +123,16 @@ export class HybridRetriever {
 
   chunkById(id: string): Chunk | undefined {
     return this.byId.get(id);
+  }
+
+  /** One document's chunks in its order (neighbours and follow-ups without scanning every chunk). */
+  documentChunks(source: string): readonly Chunk[] {
+    return this.byDocument.get(source) ?? [];
+  }
+
+  /** A section's subsections in document order. */
+  childrenOf(id: string): readonly Chunk[] {
+    return this.byParent.get(id) ?? [];
   }
 
   /**
