@@ -20,8 +20,8 @@ const config = loadConfig();
 const index = await openIndex(config.knowledgeDir, config.dataDir, silentLogger);
 const retriever = new HybridRetriever(index, Glossary.fromFile(join(config.knowledgeDir, "glossary.json")));
 // The coach matches the question (not its history) against the ways people ask for each sentence.
-const answered = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks, (q) => shapeOf(q).numberKind);
-const termWeight = termWeightIn(index.lexical);
+const answered = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), retriever.guideChunks, (q) => shapeOf(q).numberKind);
+const termWeight = termWeightIn({ has: (t) => retriever.knows(t), idf: (t) => retriever.idf(t) });
 const rows = readFileSync(DATA, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { question: string; answerable: boolean; history?: HistoryMessage[] });
 const xs: number[][] = [];
 const ys: number[] = [];

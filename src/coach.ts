@@ -124,8 +124,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     logger.warn({ ...logFields(new EmbeddingsUnavailableError("embedding model unreachable", { cause: error })), embedder: index.manifest.embedder.id }, "embedding model unreachable: retrieving lexically until it is back");
   };
   const answerability = loadAnswerabilityModel();
-  const answeredQuestions = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), index.chunks, (q) => shapeOf(q).numberKind);
-  const termWeight = termWeightIn(index.lexical);
+  const answeredQuestions = AnsweredQuestions.fromFile(join(config.knowledgeDir, "questions.json"), retriever.guideChunks, (q) => shapeOf(q).numberKind);
+  const termWeight = termWeightIn({ has: (t) => retriever.knows(t), idf: (t) => retriever.idf(t) });
   const names = nameAllowlist(index.chunks);
   const linkHosts = allowedLinkHosts(index.chunks);
 
@@ -190,7 +190,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
    */
   // The sections of the ways into the role, as the coaching content names them.
   const careerSteps = Object.values(coachingContent.plan.paths)
-    .map((p) => index.chunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase())?.id)
+    .map((p) => retriever.guideChunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase())?.id)
     .filter((id): id is string => !!id);
   // Words the coach knows besides the guide's own: the glossary's terms and the field's words.
   const knownNames = new Set([...glossary.entries.map((e) => e.term.toLowerCase()), ...fieldWords.map((w) => w.toLowerCase())]);
@@ -208,7 +208,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     for (const m of bounded.matchAll(/(?<=[\p{L}\p{N},;:)]\s+)(\p{Lu}[\p{L}\p{N}#+]*)/gu)) {
       const word = m[1]!;
       const lower = word.toLowerCase();
-      if (word.length < 2 || isStopword(lower) || knownNames.has(lower) || index.lexical.has(stem(lower)) || facts.worldWords.has(lower)) continue;
+      if (word.length < 2 || isStopword(lower) || knownNames.has(lower) || retriever.knows(stem(lower)) || facts.worldWords.has(lower)) continue;
       // Plurals and spellings the glossary knows ("KPIs").
       if (glossary.expansionsFor(word).length > 0 || domainTerms.expansionsFor(word).length > 0) continue;
       if (!found.includes(word)) found.push(word);
@@ -216,13 +216,13 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     return found;
   };
   const employerSections = (coachingContent.plan.paths.internal.employersListedIn ?? [])
-    .map((title) => index.chunks.find((c) => c.title.toLowerCase() === title.toLowerCase())?.id)
+    .map((title) => retriever.guideChunks.find((c) => c.title.toLowerCase() === title.toLowerCase())?.id)
     .filter((id): id is string => !!id);
   // The steps a person with an OT background has already taken: the sections of the plan's phases
   // that such a person only needs as a refresher (coaching.json's withOtBackground).
   const otSteps = coachingContent.plan.phases
     .filter((p) => p.withOtBackground !== undefined)
-    .flatMap((p) => p.lines.map((l) => index.chunks.find((c) => c.title.toLowerCase() === l.section.toLowerCase())?.id))
+    .flatMap((p) => p.lines.map((l) => retriever.guideChunks.find((c) => c.title.toLowerCase() === l.section.toLowerCase())?.id))
     .filter((id): id is string => !!id);
   const isOffTopic = (question: string) => !inGuideWorld(question, facts) && domainTerms.expansionsFor(question).length === 0;
 
@@ -295,7 +295,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const text = stripPersonalData(rawText);
     if (!/[\p{L}\p{N}]/u.test(text)) return noAnswer(started, rawText);
     const memory = await state.getRecord<ConversationMemory>(memoryKey).catch(() => null);
-    const reference = resolveReference(text, history, memory, facts, retriever.chunks);
+    const reference = resolveReference(text, history, memory, facts, retriever.guideChunks);
     const shape = withSituation(shapeOf(reference.text));
     const pointedAt = reference.focus[0] ? retriever.chunkById(reference.focus[0]) : undefined;
     // "Which of them ships offline models?" asks about something the last topic's
@@ -347,7 +347,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // The question as people ask it, matched to the guide sentence that answers it (not for a
     // follow-up that points back at something said: what it points at decides).
     const asked = pointedAt ? [] : answeredQuestions.match(shape.ask, termWeight, 0.5, shape.numberKind);
-    const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.chunks, (t) => index.lexical.idf(t));
+    const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
     const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
     // A name the guide never uses ("…in Germany", "…Jira or Aha?"): what the guide says is not about
     // it, so it is said as a partial answer, never as the answer.
@@ -359,7 +359,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => index.lexical.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps });
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => retriever.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps });
     if (partial) extractive.parts.unshift(foreign.length > 0 ? foreignNote(foreign) : partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
@@ -418,7 +418,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const own = words(text)
       .filter((w) => !isStopword(w) && englishRarity(w) >= 0.3)
       .map(stem)
-      .filter((t) => index.lexical.has(t) && index.lexical.idf(t) > 0.5);
+      .filter((t) => retriever.knows(t) && retriever.idf(t) > 0.5);
     if (own.length === 0) return true;
     // Its key lines count ("Status: Emerging" answers "what's the status of that one?").
     const said = new Set(contentTerms(`${focus.headingPath.join(" ")} ${focus.text} ${Object.entries(focus.metadata).flat().join(" ")}`));
@@ -436,7 +436,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // A product manager from outside has no single path: the lead is chosen by what they asked.
     if (pathId === "direct") return null;
     const { section, evidence } = coachingContent.plan.paths[pathId];
-    const chunk = retriever.chunks.find((c) => c.title.toLowerCase() === section.toLowerCase());
+    const chunk = retriever.guideChunks.find((c) => c.title.toLowerCase() === section.toLowerCase());
     return chunk ? { chunkId: chunk.id, evidence, insider: pathId === "internal", skipSteps: person.otBackground === true ? otSteps : [] } : null;
   }
 

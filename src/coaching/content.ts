@@ -96,6 +96,8 @@ interface RawFact {
 }
 
 interface RawContent {
+  /** The document (path under knowledge/) the content was written for; every document when absent. */
+  guide?: string;
   topics: Record<string, { label: string; words: string[] }>;
   quiz: { id: string; topic: string; prompt: string; section: string; facts: RawFact[] }[];
   readiness: { id: string; label: string; ask: string; section: string; next: { section: string; evidence: string }[] }[];
@@ -113,8 +115,13 @@ export function loadCoachingContent(knowledgeDir: string, chunks: readonly Chunk
     throw new KnowledgeInvalidError(`${file}: cannot read the coaching content (${(error as Error).message})`);
   }
   const problems: string[] = [];
+  // Sections are looked up in the guide the content was written for: another document with the
+  // same heading ("Skills to build") must not take a practice question's place, nor stop the coach.
+  const guide = typeof raw.guide === "string" ? raw.guide.replace(/\\/gu, "/") : null;
+  const own = guide === null ? chunks : chunks.filter((c) => c.source.replace(/\\/gu, "/") === guide);
+  if (guide !== null && own.length === 0) problems.push(`"guide": no document ${guide} in the knowledge`);
   const byTitle = new Map<string, Chunk>();
-  for (const c of chunks) if (!byTitle.has(comparable(c.title))) byTitle.set(comparable(c.title), c);
+  for (const c of own) if (!byTitle.has(comparable(c.title))) byTitle.set(comparable(c.title), c);
 
   const quotes = new Map<string, GuideQuote>();
   const quote = (section: string, evidence: string, where: string): GuideQuote | null => {

@@ -13,7 +13,7 @@ export interface GlossaryEntry {
  * a term to a question, so "PdM vendors" also searches for "predictive maintenance".
  */
 export class Glossary {
-  private readonly matchers: { pattern: RegExp; expansions: string[] }[];
+  private readonly matchers: { pattern: RegExp; expansions: string[]; needle: string; caseSensitive: boolean }[];
 
   constructor(readonly entries: GlossaryEntry[]) {
     this.matchers = entries.map((entry) => ({
@@ -22,6 +22,8 @@ export class Glossary {
         entry.caseSensitive ? "u" : "iu",
       ),
       expansions: entry.expansions,
+      needle: entry.caseSensitive ? entry.term : entry.term.toLowerCase(),
+      caseSensitive: entry.caseSensitive === true,
     }));
   }
 
@@ -47,8 +49,12 @@ export class Glossary {
   /** The expansions of every glossary term found in `text` (not including the text itself). */
   expansionsFor(text: string): string[] {
     const normalized = normalizeText(text);
+    const lower = normalized.toLowerCase();
     const found: string[] = [];
-    for (const { pattern, expansions } of this.matchers) {
+    // A term the text does not contain at all cannot match: a substring test first, so the word
+    // boundary patterns run (and are compiled) only for the few terms a question contains.
+    for (const { pattern, expansions, needle, caseSensitive } of this.matchers) {
+      if (!(caseSensitive ? normalized : lower).includes(needle)) continue;
       if (pattern.test(normalized)) found.push(...expansions);
     }
     return found;

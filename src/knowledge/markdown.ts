@@ -13,7 +13,7 @@ export interface KnowledgeDocument {
 
 export const SECTION_SEPARATOR = " › ";
 /** Bump when chunking changes, so every built index is rebuilt. */
-export const CHUNKER_VERSION = "md-headings-2";
+export const CHUNKER_VERSION = "md-headings-3";
 
 const METADATA_LINE = /^([A-Z][A-Za-z]{1,20}): (.+)$/u;
 
@@ -22,11 +22,14 @@ const METADATA_LINE = /^([A-Z][A-Za-z]{1,20}): (.+)$/u;
  * guide are short (under 150 words), so a heading's text is the natural retrieval unit and every
  * chunk carries the heading path a reader would use to find it.
  */
-export function parseMarkdown(markdown: string, source: string): KnowledgeDocument {
+export function parseMarkdown(markdown: string, source: string, namespace = documentKey(source)): KnowledgeDocument {
   const { frontMatter, body } = splitFrontMatter(markdown, source);
   const lines = body.replace(/<!--[\s\S]*?-->/gu, "").split(/\r?\n/u);
   const chunks: Chunk[] = [];
-  const stack: { level: number; title: string; id: string }[] = [];
+  // Ids are namespaced by document: the same heading in two documents is two sections, and a
+  // subsection's parent is always in its own document.
+  const ids = new Set<string>();
+  const stack: { level: number; title: string; id: string; slug: string }[] = [];
   let title = frontMatter.title ?? "";
   let firstHeading = "";
   let current: { level: number; title: string; id: string; lines: string[] } | null = null;
@@ -66,14 +69,20 @@ export function parseMarkdown(markdown: string, source: string): KnowledgeDocume
     const text = heading[2]!.trim();
     firstHeading ||= text;
     if (level === 1) {
-      title = text;
+      // Front matter names the document first; else its first "# " heading.
+      title ||= text;
       stack.length = 0;
       current = null;
       continue;
     }
     while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
-    const id = [...stack.map((s) => s.id.split("/").pop()!), slugify(text)].join("/");
-    stack.push({ level, title: text, id });
+    // A heading repeated under the same parent in one document ("Overview" twice) gets a suffix.
+    const base = slugify(text) || "section";
+    let slug = base;
+    for (let n = 2; ids.has(idOf(namespace, stack, slug)); n++) slug = `${base}-${n}`;
+    const id = idOf(namespace, stack, slug);
+    ids.add(id);
+    stack.push({ level, title: text, id, slug });
     current = { level, title: text, id, lines: [] };
   }
   flush();
@@ -82,6 +91,20 @@ export function parseMarkdown(markdown: string, source: string): KnowledgeDocume
   if (!title) title = firstHeading || source.replace(/^.*\//u, "").replace(/\.md$/iu, "").replace(/[-_]+/gu, " ");
   for (const chunk of chunks) chunk.document = title;
   return { source, frontMatter, title, chunks };
+}
+
+/** A document's part of its chunks' ids: its path under the knowledge directory, without ".md". */
+export function documentKey(source: string): string {
+  return source
+    .replace(/\\/gu, "/")
+    .replace(/\.md$/iu, "")
+    .split("/")
+    .map((part) => slugify(part) || "doc")
+    .join("/");
+}
+
+function idOf(namespace: string, stack: readonly { slug: string }[], slug: string): string {
+  return `${namespace}#${[...stack.map((s) => s.slug), slug].join("/")}`;
 }
 
 function splitFrontMatter(markdown: string, source: string): { frontMatter: Record<string, string>; body: string } {
@@ -132,15 +155,15 @@ export function loadKnowledge(dir: string): KnowledgeDocument[] {
     throw new KnowledgeMissingError(`Cannot read the knowledge directory ${dir}: ${(error as Error).message}`);
   }
   if (files.length === 0) throw new KnowledgeMissingError(`No Markdown files in ${dir}: add the guide as knowledge/*.md`);
-  const docs = files.map((file) => parseMarkdown(readFileSync(file, "utf8"), relative(dir, file)));
-  const seen = new Set<string>();
-  for (const doc of docs) {
-    for (const chunk of doc.chunks) {
-      if (seen.has(chunk.id)) chunk.id = `${slugify(doc.source)}/${chunk.id}`;
-      seen.add(chunk.id);
-    }
-  }
-  return docs;
+  // Two files whose names slug alike ("a b.md", "a-b.md") still get ids of their own.
+  const keys = new Set<string>();
+  return files.map((file) => {
+    const source = relative(dir, file);
+    let key = documentKey(source);
+    for (let n = 2; keys.has(key); n++) key = `${documentKey(source)}-${n}`;
+    keys.add(key);
+    return parseMarkdown(readFileSync(file, "utf8"), source, key);
+  });
 }
 
 function listMarkdown(dir: string): string[] {

@@ -1,5 +1,21 @@
 import { contentTerms, editDistance, isMisspeltStopword, isStopword, stem, words } from "../text/normalize.js";
 import type { Glossary } from "../knowledge/glossary.js";
+import type { Chunk } from "../types.js";
+
+/**
+ * The words typos are corrected against, each once, in the order the knowledge first uses them
+ * (that order breaks ties between equally close corrections). Saved with the index, so a start
+ * does not tokenise every chunk again.
+ */
+export function knowledgeWords(chunks: readonly Chunk[]): string[] {
+  const known = new Set<string>();
+  for (const c of chunks) for (const w of words(`${c.section} ${c.text}`)) if (isCorrectionTarget(w)) known.add(w);
+  return [...known];
+}
+
+function isCorrectionTarget(word: string): boolean {
+  return word.length >= 4 && !/\d/u.test(word) && !isStopword(word);
+}
 
 export interface AnalyzedQuery {
   /** Content terms of the question itself, typos corrected against the knowledge vocabulary. */
@@ -20,6 +36,8 @@ const DERIVATIONAL_SUFFIXES = ["ations", "ation", "ions", "ion", "ives", "ive", 
  */
 export class QueryAnalyzer {
   private readonly byLength = new Map<number, string[]>();
+  /** The same lists split by first letter: a one-edit correction keeps the first letter. */
+  private readonly byLengthAndFirst = new Map<string, string[]>();
   private readonly correctionCache = new Map<string, string | null>();
 
   private readonly vocabulary: ReadonlySet<string>;
@@ -37,12 +55,16 @@ export class QueryAnalyzer {
   ) {
     this.vocabulary = vocabulary;
     const known = new Set<string>();
-    for (const w of sourceWords) if (w.length >= 4 && !/\d/u.test(w) && !isStopword(w)) known.add(w);
+    for (const w of sourceWords) if (isCorrectionTarget(w)) known.add(w);
     this.knownWords = known;
     for (const term of known) {
       const list = this.byLength.get(term.length) ?? [];
       list.push(term);
       this.byLength.set(term.length, list);
+      const key = `${term.length}:${term[0]}`;
+      const sameFirst = this.byLengthAndFirst.get(key) ?? [];
+      sameFirst.push(term);
+      this.byLengthAndFirst.set(key, sameFirst);
     }
   }
 
@@ -105,8 +127,8 @@ export class QueryAnalyzer {
     let best: string | null = null;
     let bestDistance = max + 1;
     for (let len = term.length - max; len <= term.length + max; len++) {
-      for (const candidate of this.byLength.get(len) ?? []) {
-        if (candidate[0] !== term[0] && max === 1) continue;
+      // Same order as the full list, so ties go to the same word.
+      for (const candidate of (max === 1 ? this.byLengthAndFirst.get(`${len}:${term[0]}`) : this.byLength.get(len)) ?? []) {
         const d = editDistance(term, candidate, max);
         if (d < bestDistance) {
           bestDistance = d;

@@ -95,8 +95,18 @@ export class HashingEmbedder extends Embeddings {
   }
 }
 
+/** Each word's stem, remembered: a corpus repeats its words, and stemming each again dominated ingest. */
+const stems = new Map<string, string>();
+
 function stemOrWord(word: string): string {
-  return contentTerms(word)[0] ?? word;
+  let stem = stems.get(word);
+  if (stem === undefined) {
+    stem = contentTerms(word)[0] ?? word;
+    // Bounded: a corpus with a huge vocabulary starts over rather than growing without limit.
+    if (stems.size >= 100_000) stems.clear();
+    stems.set(word, stem);
+  }
+  return stem;
 }
 
 /** FNV-1a: a fast, stable 32-bit hash of a string (also seeds practice rounds). */

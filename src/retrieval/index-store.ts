@@ -6,14 +6,16 @@ import { OpenAIEmbeddings } from "@langchain/openai";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { Document } from "@langchain/core/documents";
 import type { Chunk } from "../types.js";
-import { IndexBuildFailedError, IndexCorruptError } from "../errors.js";
+import { IndexBuildFailedError, IndexCorruptError, KnowledgeInvalidError } from "../errors.js";
 import { loadKnowledge, knowledgeHash } from "../knowledge/markdown.js";
 import { HashingEmbedder, HASHING_EMBEDDER_ID, type HashingEmbedderState } from "./embedder.js";
 import { Bm25Index, type Bm25State } from "./bm25.js";
 import { ANALYZER_VERSION } from "../text/normalize.js";
+import { knowledgeWords } from "./analyzer.js";
 import type { Logger } from "../logger.js";
 
-export const INDEX_FORMAT = 1;
+/** Bump when the saved files change shape, so every built index is rebuilt. 2: no text in the vector store. */
+export const INDEX_FORMAT = 2;
 const DIMENSIONS = 1024;
 
 export interface IndexManifest {
@@ -36,6 +38,31 @@ export interface LoadedIndex {
   embedQuery(text: string, extraTerms: string[]): Promise<number[]>;
   vectors: HNSWLib;
   lexical: Bm25Index;
+  /** The words typos are corrected against (analyzer.ts `knowledgeWords`), saved at ingest. */
+  words?: string[];
+  /**
+   * Sources of the documents the coach was written for (knowledge/coach.json "guides"; every
+   * document when it names none). Its world, the off-topic test and the answer/no-answer evidence
+   * are read from these; other documents are searched and cited, but never widen what the coach
+   * answers.
+   */
+  guides: ReadonlySet<string>;
+}
+
+/** The guide documents coach.json names, as sources relative to the knowledge directory. */
+export function guideSources(knowledgeDir: string, chunks: readonly Chunk[]): ReadonlySet<string> {
+  const all = new Set(chunks.map((c) => c.source));
+  let named: unknown;
+  try {
+    named = (JSON.parse(readFileSync(join(knowledgeDir, "coach.json"), "utf8")) as { guides?: unknown }).guides;
+  } catch {
+    return all;
+  }
+  if (!Array.isArray(named) || named.length === 0) return all;
+  const wanted = named.filter((x): x is string => typeof x === "string").map((x) => x.replace(/\\/gu, "/"));
+  const found = new Set([...all].filter((source) => wanted.includes(source.replace(/\\/gu, "/"))));
+  if (found.size === 0) throw new KnowledgeInvalidError(`${join(knowledgeDir, "coach.json")}: "guides" names ${wanted.join(", ")}, none of which is a Markdown file under ${knowledgeDir}`);
+  return found;
 }
 
 /** Which embedder builds the dense index: the offline default, or an OpenAI-compatible model. */
@@ -81,25 +108,31 @@ function expectedKey(contentHash: string, spec: EmbedderSpec): string {
 export async function buildIndex(knowledgeDir: string, dataDir: string, spec: EmbedderSpec = LOCAL_EMBEDDER): Promise<LoadedIndex> {
   const contentHash = knowledgeHash(knowledgeDir, "");
   const chunks = loadKnowledge(knowledgeDir).flatMap((d) => d.chunks);
+  const guides = guideSources(knowledgeDir, chunks);
   const texts = chunks.map(indexTextOf);
   const root = indexRoot(dataDir);
   mkdirSync(root, { recursive: true });
   const tmp = mkdtempSync(join(root, ".tmp-"));
   try {
-    const embedder = HashingEmbedder.fit(texts, DIMENSIONS);
+    // The embedder's word weights come from the guides: other documents are embedded with them,
+    // so the guides' vectors are the same whatever is indexed next to them.
+    const embedder = HashingEmbedder.fit(texts.filter((_, i) => guides.has(chunks[i]!.source)), DIMENSIONS);
     const model = spec.kind === "openai" ? modelEmbeddings(spec) : undefined;
     const documentVectors = model ? await model.embedDocuments(texts) : await embedder.embedDocuments(texts);
     const dimensions = documentVectors[0]?.length ?? DIMENSIONS;
     const vectors = new HNSWLib(model ?? embedder, { space: "cosine", numDimensions: dimensions });
     await vectors.addVectors(
       documentVectors,
-      chunks.map((c, i) => new Document({ pageContent: texts[i]!, metadata: { chunkId: c.id } })),
+      // The vector store keeps only each chunk's id: the text is stored once, in chunks.json.
+      chunks.map((c) => new Document({ pageContent: "", metadata: { chunkId: c.id } })),
     );
     await vectors.save(tmp);
     const lexical = Bm25Index.build(texts);
     writeFileSync(join(tmp, "chunks.json"), JSON.stringify(chunks));
     writeFileSync(join(tmp, "embedder.json"), JSON.stringify(embedder.toState()));
     writeFileSync(join(tmp, "lexical.json"), JSON.stringify(lexical.toState()));
+    const words = knowledgeWords(chunks);
+    writeFileSync(join(tmp, "words.json"), JSON.stringify(words));
     const files: Record<string, string> = {};
     for (const name of readdirSync(tmp).sort()) files[name] = sha256File(join(tmp, name));
     const manifest: IndexManifest = {
@@ -118,7 +151,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     for (const name of readdirSync(root)) {
       if (name !== expectedKey(contentHash, spec) && !name.startsWith(".tmp-")) rmSync(join(root, name), { recursive: true, force: true });
     }
-    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical };
+    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, words, guides };
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
     throw new IndexBuildFailedError(`Building the index in ${root} failed: ${(error as Error).message}`, { cause: error });
@@ -150,19 +183,23 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string, spec
     const path = join(dir, name);
     if (!existsSync(path) || sha256File(path) !== digest) throw new IndexCorruptError(`Index file ${path} is missing or damaged`);
   }
+  let loaded: Omit<LoadedIndex, "guides">;
   try {
     const embedder = HashingEmbedder.fromState(JSON.parse(readFileSync(join(dir, "embedder.json"), "utf8")) as HashingEmbedderState);
     const chunks = JSON.parse(readFileSync(join(dir, "chunks.json"), "utf8")) as Chunk[];
     const lexical = Bm25Index.fromState(JSON.parse(readFileSync(join(dir, "lexical.json"), "utf8")) as Bm25State);
+    const words = JSON.parse(readFileSync(join(dir, "words.json"), "utf8")) as string[];
+    if (!Array.isArray(words)) throw new Error("words.json is not a list");
     const model = spec.kind === "openai" ? modelEmbeddings(spec) : undefined;
     const vectors = await HNSWLib.load(dir, model ?? embedder);
     if (chunks.length !== manifest.chunkCount || vectors.index.getCurrentCount() !== chunks.length) {
       throw new Error("chunk count does not match the manifest");
     }
-    return { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical };
+    loaded = { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, words };
   } catch (error) {
     throw new IndexCorruptError(`The index in ${dir} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }
+  return { ...loaded, guides: guideSources(knowledgeDir, loaded.chunks) };
 }
 
 /**
