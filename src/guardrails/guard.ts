@@ -9,6 +9,7 @@ import type { IntentModel } from "./intent-model.js";
 import { loadGuardModel, type GuardManifestEntry } from "./guard-model-store.js";
 import { injectionPhrase, safetyPhrase, TEMPLATE_MARKUP } from "./patterns.js";
 import { detectLanguage } from "./language.js";
+import { ADDRESSED, lexiconSignals } from "./signals.js";
 
 /**
  * Safety and injection rails by meaning, from two signals:
@@ -87,10 +88,6 @@ const COACHING_REPLIES = new Set(
   "thanks|thank you|ok|okay|ok thanks|help|hi|hello|hey|quiz me|stop|yes|no|next|skip|hint|resume|pause|repeat|not yet|partly|definitely|study plan|readiness check|am i ready|exit|bye".split("|"),
 );
 
-/** Second-person words in the lexicon's languages: an injection speaks to the coach. */
-const ADDRESSED =
-  /(^|[^\p{L}])(you|your|yours|yourself|u|du|dich|dir|dein|deine|deinen|ihr|tu|toi|ton|ta|tes|vous|votre|vos|te|tus|usted|voce|seu|sua|tuo|tua|tue|tuoi|jij|je|jouw|ty|twoj|twoja|twoje|ci|tebe|tvuj|tvoje|din|dina|ditt|sen|senin|sana|ты|тебя|тебе|твой|твои|твою|вы|ваш|ваши|ти|твій|твої|ban|kamu|anda|mu)([^\p{L}]|$)|你|您|あなた|君|너|당신|네가|คุณ|तुम|आप|أنت|انت/u;
-
 const HISTORY_TURNS = 20;
 const HISTORY_TURN_CHARS = 2_000;
 const HISTORY_BUDGET = 8_000;
@@ -168,15 +165,13 @@ export class Guard {
     };
     const concepts = new Set<string>();
     for (const f of scored) {
-      const scores = this.model.scoreFolded(f);
+      const hits = this.lexicon.matchFolded(f);
+      const scores = this.model.scoreFolded(f, lexiconSignals(hits, ADDRESSED.test(f)));
       if (scores.bypass > a.bypass) {
         a.bypass = scores.bypass;
         a.none = Math.min(a.none, scores.none);
       }
       a.injection = Math.max(a.injection, scores.injection);
-    }
-    for (const f of scored) {
-      const hits = this.lexicon.matchFolded(f);
       for (const h of hits) {
         if (h.id === "generic") a.generic = true;
         else if (h.id === "target") a.target = true;

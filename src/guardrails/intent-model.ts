@@ -10,9 +10,11 @@ import { fold } from "./fold.js";
  *
  * Trained at build time (`npm run ingest`) on knowledge/safety/train*.jsonl, with no download;
  * deterministic for the same data. Scoring is linear in the text: long texts are read in
- * overlapping windows and the most suspicious window counts.
+ * overlapping windows and the most suspicious window counts. Besides the text, the classifier
+ * reads what the lexicon found in it (see signals.ts), so what it learns about "a defeat word
+ * with a named safety function" carries across languages.
  */
-export const INTENT_FEATURES_VERSION = "char2-5+word1-2/h17/v2";
+export const INTENT_FEATURES_VERSION = "char2-5+word1-2+lexicon/h17/v3";
 export const CLASSES = ["none", "bypass", "injection"] as const;
 export type IntentClass = (typeof CLASSES)[number];
 
@@ -22,10 +24,20 @@ const MASK = DIM - 1;
 const K = CLASSES.length;
 const WINDOW = 480;
 const STEP = 400;
+/** A lexicon signal weighs as much as a few n-grams before normalisation. */
+const SIGNAL_VALUE = 1;
 
 export interface TrainingExample {
   text: string;
   label: IntentClass;
+  /** Lexicon signals of the text (see signals.ts). */
+  signals?: readonly string[];
+}
+
+function hashSignal(name: string): number {
+  let h = 0x9747b28c;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & MASK;
 }
 
 export interface IntentModelFile {
@@ -41,8 +53,8 @@ export interface IntentModelFile {
   weights: string;
 }
 
-/** Indices and values of the L2-normalised feature vector of already-folded text. */
-function features(folded: string): { idx: Int32Array; val: Float32Array } {
+/** Indices and values of the L2-normalised feature vector of already-folded text and its lexicon signals. */
+function features(folded: string, signals: readonly string[] = []): { idx: Int32Array; val: Float32Array } {
   const text = ` ${folded.replace(/\s+/gu, " ")} `;
   const n = text.length;
   // At most 4 character n-grams per position and 2 word features per word.
@@ -77,10 +89,15 @@ function features(folded: string): { idx: Int32Array; val: Float32Array } {
     }
   }
   const sorted = raw.subarray(0, count).sort();
-  const idx = new Int32Array(count);
-  const val = new Float32Array(count);
+  const idx = new Int32Array(count + signals.length);
+  const val = new Float32Array(count + signals.length);
   let m = 0;
   let norm = 0;
+  for (const s of signals) {
+    idx[m] = hashSignal(s);
+    val[m++] = SIGNAL_VALUE;
+    norm += SIGNAL_VALUE * SIGNAL_VALUE;
+  }
   for (let i = 0; i < count; ) {
     let j = i;
     while (j < count && sorted[j] === sorted[i]) j++;
@@ -126,7 +143,7 @@ export class IntentModel {
     const g2 = new Float32Array(DIM * K).fill(1e-2);
     const b = new Array<number>(K).fill(0);
     const bg2 = new Array<number>(K).fill(1e-2);
-    const data = examples.map((e) => ({ ...features(fold(e.text)), y: CLASSES.indexOf(e.label) }));
+    const data = examples.map((e) => ({ ...features(fold(e.text), e.signals), y: CLASSES.indexOf(e.label) }));
     const counts = CLASSES.map((_, k) => data.filter((d) => d.y === k).length || 1);
     const classWeight = counts.map((c) => data.length / (K * c));
     let state = seed;
@@ -173,8 +190,8 @@ export class IntentModel {
   }
 
   /** Class probabilities of already-folded text (one window). */
-  private scoreWindow(folded: string): number[] {
-    const { idx, val } = features(folded);
+  private scoreWindow(folded: string, signals: readonly string[]): number[] {
+    const { idx, val } = features(folded, signals);
     const w = this.w;
     let z0 = this.b[0]!;
     let z1 = this.b[1]!;
@@ -193,7 +210,7 @@ export class IntentModel {
    * Probability of each class for already-folded text; a long text is read in overlapping
    * windows and each class keeps its highest probability across windows.
    */
-  scoreFolded(folded: string): Record<IntentClass, number> {
+  scoreFolded(folded: string, signals: readonly string[] = []): Record<IntentClass, number> {
     const out = { none: 0, bypass: 0, injection: 0 };
     const chars = [...folded];
     const windows: string[] = [];
@@ -203,13 +220,13 @@ export class IntentModel {
       if (i + WINDOW >= chars.length) break;
     }
     for (const win of windows) {
-      const p = this.scoreWindow(win);
+      const p = this.scoreWindow(win, signals);
       CLASSES.forEach((c, k) => (out[c] = Math.max(out[c], p[k]!)));
     }
     return out;
   }
 
-  score(text: string): Record<IntentClass, number> {
-    return this.scoreFolded(fold(text));
+  score(text: string, signals: readonly string[] = []): Record<IntentClass, number> {
+    return this.scoreFolded(fold(text), signals);
   }
 }
