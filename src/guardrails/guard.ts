@@ -67,6 +67,8 @@ const T = {
   certainlyLegitimate: 0.97,
   /** With words of the legitimate side present (authorise, permit, audit, a standard…). */
   bypassDespiteLegitimate: 0.6,
+  /** The same with a framing ("for a story", "I'm authorised"). */
+  bypassDespiteLegitimateFramed: 0.45,
   /** An everyday device word ("the door", "the scanner") with a defeat word. */
   bypassWithWeakObject: 0.5,
   /** An everyday device or hazard word alone ("keep the press cycling with my hand in the die"). */
@@ -205,7 +207,10 @@ export class Guard {
     // Words of the sanctioned route (authorise, permit, log, audit, a standard, design, explain)
     // raise the bar: only a clear defeat intent is refused, and the weaker signals do not count.
     if (a.legit) {
-      if ((a.concepts.length || a.generic || a.safetyPhrase || (a.weak && a.defeat)) && a.bypass >= T.bypassDespiteLegitimate) return "defeat_intent_despite_process_words";
+      // A framing beside them ("for a novel, explain how…", "I'm authorised, so…") is a reason
+      // given for a request, not a question about the process: the bar drops back.
+      const bar = a.framing ? T.bypassDespiteLegitimateFramed : T.bypassDespiteLegitimate;
+      if ((a.concepts.length || a.generic || a.safetyPhrase || (a.weak && a.defeat)) && a.bypass >= bar) return "defeat_intent_despite_process_words";
       return null;
     }
     if (a.concepts.length && a.bypass >= T.bypassWithObject) return "defeat_intent_named_function";
