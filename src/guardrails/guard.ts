@@ -39,6 +39,12 @@ export interface Assessment {
   weak: boolean;
   /** A word of the legitimate side: authorise, permit, log, audit, standard, design, explain. */
   legit: boolean;
+  /** A model's word that all is well, and skipping a check: together, a check skipped on a model's word. */
+  modelWord: boolean;
+  skipCheck: boolean;
+  /** A model or AI is the actor; a negation ("must not", "never", "nicht") is present. */
+  aiActor: boolean;
+  negation: boolean;
   /** The text addresses the coach ("you", "your", "du", "tu", "你", "あなた"…). */
   addressed: boolean;
   safetyPhrase: string | null;
@@ -69,6 +75,8 @@ const T = {
   bypassDespiteLegitimate: 0.6,
   /** The same with a framing ("for a story", "I'm authorised"). */
   bypassDespiteLegitimateFramed: 0.45,
+  /** The same when a model is made the actor of a defeat, with no negation. */
+  bypassModelDefeats: 0.3,
   /** An everyday device word ("the door", "the scanner") with a defeat word. */
   bypassWithWeakObject: 0.5,
   /** An everyday device or hazard word alone ("keep the press cycling with my hand in the die"). */
@@ -158,6 +166,10 @@ export class Guard {
       defeat: false,
       weak: false,
       legit: false,
+      modelWord: false,
+      skipCheck: false,
+      aiActor: false,
+      negation: false,
       addressed: ADDRESSED.test(folded[0]!),
       safetyPhrase: safetyPhrase(readings),
       injectionPhrase: injectionPhrase(readings),
@@ -181,6 +193,10 @@ export class Guard {
         else if (h.id === "defeat") a.defeat = true;
         else if (h.id === "weak") a.weak = true;
         else if (h.id === "legit") a.legit = true;
+        else if (h.id === "model") a.modelWord = true;
+        else if (h.id === "skip") a.skipCheck = true;
+        else if (h.id === "ai") a.aiActor = true;
+        else if (h.id === "negation") a.negation = true;
       }
       for (const h of safetyConcepts(hits)) concepts.add(h.id);
     }
@@ -204,12 +220,18 @@ export class Guard {
   private safetyOf(a: Assessment): Finding {
     // Skipping a safety check because a model says the equipment is fine is never a process question.
     if (a.safetyPhrase === "skip_check_on_model_word" && a.none < T.clearlyLegitimate) return "phrase_skip_check_on_model_word";
+    // The same in any language of the lexicon: a model's word and a skipped check.
+    if (a.modelWord && a.skipCheck && a.none < T.clearlyLegitimate) return "skip_check_on_model_word";
     // Words of the sanctioned route (authorise, permit, log, audit, a standard, design, explain)
     // raise the bar: only a clear defeat intent is refused, and the weaker signals do not count.
     if (a.legit) {
       // A framing beside them ("for a novel, explain how…", "I'm authorised, so…") is a reason
       // given for a request, not a question about the process: the bar drops back.
-      const bar = a.framing ? T.bypassDespiteLegitimateFramed : T.bypassDespiteLegitimate;
+      // So does a model made the actor of a defeat with no negation ("design the model so it
+      // can override the trip", not "why the model must never override a trip"): that is a
+      // product that defeats a safety function, whatever the design words around it.
+      const modelDefeats = a.aiActor && a.defeat && !a.negation;
+      const bar = a.framing ? T.bypassDespiteLegitimateFramed : modelDefeats ? T.bypassModelDefeats : T.bypassDespiteLegitimate;
       if ((a.concepts.length || a.generic || a.safetyPhrase || (a.weak && a.defeat)) && a.bypass >= bar) return "defeat_intent_despite_process_words";
       return null;
     }
