@@ -45,6 +45,10 @@ export interface Assessment {
   /** A model or AI is the actor; a negation ("must not", "never", "nicht") is present. */
   aiActor: boolean;
   negation: boolean;
+  /** Words that evade the sanctioned route ("without a permit", "so the auditor won't notice"). */
+  evasion: boolean;
+  /** A question why, or about consequences and penalties. */
+  explaining: boolean;
   /** The text addresses the coach ("you", "your", "du", "tu", "你", "あなた"…). */
   addressed: boolean;
   safetyPhrase: string | null;
@@ -77,6 +81,10 @@ const T = {
   bypassDespiteLegitimateFramed: 0.45,
   /** The same when a model is made the actor of a defeat, with no negation. */
   bypassModelDefeats: 0.3,
+  /** The same when a defeat word comes with words that evade the process ("without a permit"). */
+  bypassEvadingProcess: 0.3,
+  /** The same in a question why, or about consequences ("why must it never be bypassed"). */
+  bypassDespiteExplaining: 0.8,
   /** An everyday device word ("the door", "the scanner") with a defeat word. */
   bypassWithWeakObject: 0.5,
   /** An everyday device or hazard word alone ("keep the press cycling with my hand in the die"). */
@@ -170,6 +178,8 @@ export class Guard {
       skipCheck: false,
       aiActor: false,
       negation: false,
+      evasion: false,
+      explaining: false,
       addressed: ADDRESSED.test(folded[0]!),
       safetyPhrase: safetyPhrase(readings),
       injectionPhrase: injectionPhrase(readings),
@@ -197,6 +207,8 @@ export class Guard {
         else if (h.id === "skip") a.skipCheck = true;
         else if (h.id === "ai") a.aiActor = true;
         else if (h.id === "negation") a.negation = true;
+        else if (h.id === "evasion") a.evasion = true;
+        else if (h.id === "explain") a.explaining = true;
       }
       for (const h of safetyConcepts(hits)) concepts.add(h.id);
     }
@@ -231,7 +243,21 @@ export class Guard {
       // can override the trip", not "why the model must never override a trip"): that is a
       // product that defeats a safety function, whatever the design words around it.
       const modelDefeats = a.aiActor && a.defeat && !a.negation;
-      const bar = a.framing ? T.bypassDespiteLegitimateFramed : modelDefeats ? T.bypassModelDefeats : T.bypassDespiteLegitimate;
+      // And process words used to evade the process ("the standard way to bridge it without a
+      // permit", "log it so the auditor won't notice") are no process question at all.
+      const evading = a.evasion && a.defeat && !a.explaining;
+      // A question why, or about the consequences ("why must a curtain never be bypassed
+      // without a permit", "the penalty when an inspector finds one"), explains the rule: only a
+      // very clear defeat intent counts.
+      const bar = evading
+        ? T.bypassEvadingProcess
+        : a.framing
+          ? T.bypassDespiteLegitimateFramed
+          : modelDefeats
+            ? T.bypassModelDefeats
+            : a.explaining
+              ? T.bypassDespiteExplaining
+              : T.bypassDespiteLegitimate;
       if ((a.concepts.length || a.generic || a.safetyPhrase || (a.weak && a.defeat)) && a.bypass >= bar) return "defeat_intent_despite_process_words";
       return null;
     }

@@ -14,7 +14,7 @@ import { fold } from "./fold.js";
  * reads what the lexicon found in it (see signals.ts), so what it learns about "a defeat word
  * with a named safety function" carries across languages.
  */
-export const INTENT_FEATURES_VERSION = "char2-5+word1-2+lexicon/h17/v3";
+export const INTENT_FEATURES_VERSION = "char2-5+word1-2+lexicon/h17/v3/avg3";
 export const CLASSES = ["none", "bypass", "injection"] as const;
 export type IntentClass = (typeof CLASSES)[number];
 
@@ -119,6 +119,46 @@ function softmax(z: number[]): number[] {
   return e.map((v) => v / sum);
 }
 
+/** One fit in one seeded order (see IntentModel.train). */
+function fitOnce(
+  data: { idx: Int32Array; val: Float32Array; y: number }[],
+  classWeight: number[],
+  { epochs, rate, l2, seed }: { epochs: number; rate: number; l2: number; seed: number },
+): { w: Float32Array; b: number[] } {
+  const w = new Float32Array(DIM * K);
+  const g2 = new Float32Array(DIM * K).fill(1e-2);
+  const b = new Array<number>(K).fill(0);
+  const bg2 = new Array<number>(K).fill(1e-2);
+  let state = seed;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const order = data.map((_, i) => i);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const n of order) {
+      const { idx, val, y } = data[n]!;
+      const z = b.slice();
+      for (let f = 0; f < idx.length; f++) for (let k = 0; k < K; k++) z[k]! += w[idx[f]! * K + k]! * val[f]!;
+      const p = softmax(z);
+      const cw = classWeight[y]!;
+      for (let k = 0; k < K; k++) {
+        const g = (p[k]! - (k === y ? 1 : 0)) * cw;
+        bg2[k]! += g * g;
+        b[k]! -= (rate / Math.sqrt(bg2[k]!)) * g;
+        for (let f = 0; f < idx.length; f++) {
+          const at = idx[f]! * K + k;
+          const grad = g * val[f]! + l2 * w[at]!;
+          g2[at]! += grad * grad;
+          w[at]! -= (rate / Math.sqrt(g2[at]!)) * grad;
+        }
+      }
+    }
+  }
+  return { w, b };
+}
+
 export class IntentModel {
   private constructor(
     private readonly w: Float32Array,
@@ -136,42 +176,20 @@ export class IntentModel {
 
   /**
    * Multinomial logistic regression by stochastic gradient descent with AdaGrad step sizes and
-   * L2, classes weighted by inverse frequency; examples visited in a seeded order.
+   * L2, classes weighted by inverse frequency; examples visited in a seeded order. The model is
+   * the average of fits in a few seeded orders: one order alone leaves borderline texts on
+   * either side of a threshold by chance, and a small change to the corpus moved them.
    */
-  static train(examples: TrainingExample[], trainingHash: string, { epochs = 6, rate = 0.5, l2 = 1e-6, seed = 13 } = {}): IntentModel {
-    const w = new Float32Array(DIM * K);
-    const g2 = new Float32Array(DIM * K).fill(1e-2);
-    const b = new Array<number>(K).fill(0);
-    const bg2 = new Array<number>(K).fill(1e-2);
+  static train(examples: TrainingExample[], trainingHash: string, { epochs = 6, rate = 0.5, l2 = 1e-6, seeds = [13, 29, 47] } = {}): IntentModel {
     const data = examples.map((e) => ({ ...features(fold(e.text), e.signals), y: CLASSES.indexOf(e.label) }));
     const counts = CLASSES.map((_, k) => data.filter((d) => d.y === k).length || 1);
     const classWeight = counts.map((c) => data.length / (K * c));
-    let state = seed;
-    const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    const order = data.map((_, i) => i);
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
-      for (const n of order) {
-        const { idx, val, y } = data[n]!;
-        const z = b.slice();
-        for (let f = 0; f < idx.length; f++) for (let k = 0; k < K; k++) z[k]! += w[idx[f]! * K + k]! * val[f]!;
-        const p = softmax(z);
-        const cw = classWeight[y]!;
-        for (let k = 0; k < K; k++) {
-          const g = (p[k]! - (k === y ? 1 : 0)) * cw;
-          bg2[k]! += g * g;
-          b[k]! -= (rate / Math.sqrt(bg2[k]!)) * g;
-          for (let f = 0; f < idx.length; f++) {
-            const at = idx[f]! * K + k;
-            const grad = g * val[f]! + l2 * w[at]!;
-            g2[at]! += grad * grad;
-            w[at]! -= (rate / Math.sqrt(g2[at]!)) * grad;
-          }
-        }
-      }
+    const w = new Float32Array(DIM * K);
+    const b = new Array<number>(K).fill(0);
+    for (const seed of seeds) {
+      const fit = fitOnce(data, classWeight, { epochs, rate, l2, seed });
+      for (let i = 0; i < w.length; i++) w[i]! += fit.w[i]! / seeds.length;
+      for (let k = 0; k < K; k++) b[k]! += fit.b[k]! / seeds.length;
     }
     return new IntentModel(w, b, trainingHash);
   }

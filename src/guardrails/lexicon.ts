@@ -30,6 +30,10 @@ export interface LexiconFile {
   aiActor?: { terms: Record<string, string[]> };
   /** Negation and "keep out" words ("not", "never", "nicht", "不", "ない", "नहीं"). */
   negation?: { terms: Record<string, string[]> };
+  /** Evading the sanctioned route ("without a permit", "so the auditor doesn't notice", "許可なし"). */
+  evasion?: { terms: Record<string, string[]> };
+  /** A question why, or about consequences ("why", "penalty", "risks", "perché", "なぜ"). */
+  explain?: { terms: Record<string, string[]> };
 }
 
 interface Hit {
@@ -55,7 +59,7 @@ export interface LexiconHit {
 }
 
 /** Groups that are not safety concepts themselves. */
-const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit", "model", "skip", "ai", "negation"]);
+const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit", "model", "skip", "ai", "negation", "evasion", "explain"]);
 const LETTER = /[\p{L}\p{N}]/u;
 /** ASCII fast path for the letter test the walk makes at every step. */
 function isLetter(c: string): boolean {
@@ -94,6 +98,8 @@ export class Lexicon {
     for (const [lang, terms] of Object.entries(file.skipCheck?.terms ?? {})) for (const t of terms) this.add(t, "skip", lang);
     for (const [lang, terms] of Object.entries(file.aiActor?.terms ?? {})) for (const t of terms) this.add(t, "ai", lang);
     for (const [lang, terms] of Object.entries(file.negation?.terms ?? {})) for (const t of terms) this.add(t, "negation", lang);
+    for (const [lang, terms] of Object.entries(file.evasion?.terms ?? {})) for (const t of terms) this.add(t, "evasion", lang);
+    for (const [lang, terms] of Object.entries(file.explain?.terms ?? {})) for (const t of terms) this.add(t, "explain", lang);
     this.languages = [...langs].sort();
   }
 
