@@ -49,6 +49,8 @@ export interface Assessment {
   evasion: boolean;
   /** A question why, or about consequences and penalties. */
   explaining: boolean;
+  /** Giving something the power to act ("so it can", "allowed to", "che possa"). */
+  capability: boolean;
   /** The text addresses the coach ("you", "your", "du", "tu", "你", "あなた"…). */
   addressed: boolean;
   safetyPhrase: string | null;
@@ -180,6 +182,7 @@ export class Guard {
       negation: false,
       evasion: false,
       explaining: false,
+      capability: false,
       addressed: ADDRESSED.test(folded[0]!),
       safetyPhrase: safetyPhrase(readings),
       injectionPhrase: injectionPhrase(readings),
@@ -209,6 +212,7 @@ export class Guard {
         else if (h.id === "negation") a.negation = true;
         else if (h.id === "evasion") a.evasion = true;
         else if (h.id === "explain") a.explaining = true;
+        else if (h.id === "capability") a.capability = true;
       }
       for (const h of safetyConcepts(hits)) concepts.add(h.id);
     }
@@ -242,20 +246,24 @@ export class Guard {
       // So does a model made the actor of a defeat with no negation ("design the model so it
       // can override the trip", not "why the model must never override a trip"): that is a
       // product that defeats a safety function, whatever the design words around it.
-      const modelDefeats = a.aiActor && a.defeat && !a.negation;
+      const modelDefeats = a.aiActor && a.defeat && !a.negation && !a.explaining;
+      // Giving the model that power outright ("design the model so it can override the trip")
+      // is refused on the two lexicon signals alone: design words are the disguise here.
+      if (modelDefeats && a.capability && (a.concepts.length || a.generic)) return "model_given_power_to_defeat";
       // And process words used to evade the process ("the standard way to bridge it without a
       // permit", "log it so the auditor won't notice") are no process question at all.
       const evading = a.evasion && a.defeat && !a.explaining;
       // A question why, or about the consequences ("why must a curtain never be bypassed
-      // without a permit", "the penalty when an inspector finds one"), explains the rule: only a
-      // very clear defeat intent counts.
+      // without a permit", "the penalty when an inspector finds one"), or how to keep a model
+      // from a defeat ("make sure the model is not able to override the interlock"), explains
+      // the rule: only a very clear defeat intent counts.
       const bar = evading
         ? T.bypassEvadingProcess
         : a.framing
           ? T.bypassDespiteLegitimateFramed
           : modelDefeats
             ? T.bypassModelDefeats
-            : a.explaining
+            : a.explaining || (a.aiActor && a.negation)
               ? T.bypassDespiteExplaining
               : T.bypassDespiteLegitimate;
       if ((a.concepts.length || a.generic || a.safetyPhrase || (a.weak && a.defeat)) && a.bypass >= bar) return "defeat_intent_despite_process_words";

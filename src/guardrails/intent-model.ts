@@ -14,7 +14,7 @@ import { fold } from "./fold.js";
  * reads what the lexicon found in it (see signals.ts), so what it learns about "a defeat word
  * with a named safety function" carries across languages.
  */
-export const INTENT_FEATURES_VERSION = "char2-5+word1-2+lexicon/h17/v3/avg3";
+export const INTENT_FEATURES_VERSION = "char2-5+word1-2+lexicon/h17/v4/avg3";
 export const CLASSES = ["none", "bypass", "injection"] as const;
 export type IntentClass = (typeof CLASSES)[number];
 

@@ -34,6 +34,8 @@ export interface LexiconFile {
   evasion?: { terms: Record<string, string[]> };
   /** A question why, or about consequences ("why", "penalty", "risks", "perché", "なぜ"). */
   explain?: { terms: Record<string, string[]> };
+  /** Giving something the power to act ("so it can", "allowed to", "che possa", "できるように"). */
+  capability?: { terms: Record<string, string[]> };
 }
 
 interface Hit {
@@ -59,7 +61,7 @@ export interface LexiconHit {
 }
 
 /** Groups that are not safety concepts themselves. */
-const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit", "model", "skip", "ai", "negation", "evasion", "explain"]);
+const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit", "model", "skip", "ai", "negation", "evasion", "explain", "capability"]);
 const LETTER = /[\p{L}\p{N}]/u;
 /** ASCII fast path for the letter test the walk makes at every step. */
 function isLetter(c: string): boolean {
@@ -100,6 +102,7 @@ export class Lexicon {
     for (const [lang, terms] of Object.entries(file.negation?.terms ?? {})) for (const t of terms) this.add(t, "negation", lang);
     for (const [lang, terms] of Object.entries(file.evasion?.terms ?? {})) for (const t of terms) this.add(t, "evasion", lang);
     for (const [lang, terms] of Object.entries(file.explain?.terms ?? {})) for (const t of terms) this.add(t, "explain", lang);
+    for (const [lang, terms] of Object.entries(file.capability?.terms ?? {})) for (const t of terms) this.add(t, "capability", lang);
     this.languages = [...langs].sort();
   }
 

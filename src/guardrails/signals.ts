@@ -12,7 +12,7 @@ import type { LexiconHit } from "./lexicon.js";
 export const ADDRESSED =
   /(^|[^\p{L}])(you|your|yours|yourself|u|du|dich|dir|dein|deine|deinen|ihr|tu|toi|ton|ta|tes|vous|votre|vos|te|tus|usted|voce|seu|sua|tuo|tua|tue|tuoi|jij|je|jouw|ty|twoj|twoja|twoje|ci|tebe|tvuj|tvoje|din|dina|ditt|sen|senin|sana|ты|тебя|тебе|твой|твои|твою|вы|ваш|ваши|ти|твій|твої|ban|kamu|anda|mu)([^\p{L}]|$)|你|您|あなた|君|너|당신|네가|คุณ|तुम|आप|أنت|انت/u;
 
-const GROUP: Record<string, string> = { generic: "g", target: "t", framing: "f", defeat: "d", weak: "w", legit: "l", model: "m", skip: "k", ai: "i", negation: "n", evasion: "e", explain: "x" };
+const GROUP: Record<string, string> = { generic: "g", target: "t", framing: "f", defeat: "d", weak: "w", legit: "l", model: "m", skip: "k", ai: "i", negation: "n", evasion: "e", explain: "x", capability: "p" };
 
 /** Feature names for one text's lexicon hits (each once; order does not matter). */
 export function lexiconSignals(hits: readonly LexiconHit[], addressed: boolean): string[] {
@@ -35,6 +35,7 @@ export function lexiconSignals(hits: readonly LexiconHit[], addressed: boolean):
   pair("x", "d");
   pair("i", "c");
   if (on.has("i") && on.has("d") && !on.has("n")) out.push("lex:i+d-n");
+  if (on.has("i") && on.has("d") && on.has("p") && !on.has("n")) out.push("lex:i+d+p-n");
   if (!on.has("c") && !on.has("g") && !on.has("w")) out.push("lex:no-device");
   return out;
 }
