@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoach, type Coach } from "../src/coach.js";
 import { emptyInputRail, inputLengthRail, safetyRail } from "../src/guardrails/input.js";
 import { injectionRail } from "../src/guardrails/injection.js";
+import { defaultGuard } from "../src/guardrails/guard.js";
 import { readingsOf } from "../src/guardrails/obfuscation.js";
 import { redactPersonalData, stripPersonalData } from "../src/guardrails/privacy.js";
 import { checkLlmGrounding, checkPartsGrounding, neutralizeControlSequences, stripDisallowedLinks } from "../src/guardrails/output.js";
@@ -92,13 +93,14 @@ async function superLinear(run: (text: string) => unknown, text: string, first: 
 
 describe("the rails over 64 KB adversarial and random inputs", () => {
   const cases = inputs();
-  // The first check loads the rails' lexicon and intent classifier (seconds on a busy machine):
-  // load them first, so the bound below measures each input, not the one-time load.
+  // The first check trains or loads the rails' classifier and lexicon (seconds, once per process),
+  // and the grounding checks load the English word list on first use: do both first, so the
+  // measurements below are of each input, not of that one-off.
   beforeAll(async () => {
+    defaultGuard();
     for (const rail of rails) await rail.check({ text: "warm-up", history: [], userKey: "fuzz-warm-up" });
-    // The grounding checks load the English word list on first use, the same way.
     for (const fn of Object.values(functions)) fn("Warm-up: predictive maintenance at Augury.");
-  });
+  }, 120_000);
 
   it("every input rail returns a verdict, as the question and as a history turn, in linear time", async () => {
     const slow: string[] = [];

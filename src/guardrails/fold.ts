@@ -3,7 +3,8 @@ import { normalizeText } from "../text/normalize.js";
 /**
  * Shared text preparation for the meaning-based rails: bounded first (no regex or normalisation
  * ever sees more than MAX_SCAN characters), then folded so the lexicon and the intent classifier
- * see one spelling whatever the keyboard: NFKC, lower case, no diacritics (Hangul recomposed).
+ * see one spelling whatever the keyboard: NFKC, lower case, no diacritics (Hangul recomposed;
+ * Devanagari and Thai keep their vowel signs).
  */
 export const MAX_SCAN = 8_000;
 
@@ -12,12 +13,16 @@ export function bound(text: string, max = MAX_SCAN): string {
 }
 
 export function fold(text: string): string {
-  return normalizeText(withoutTags(text))
-    .toLowerCase()
-    .replace(/ı/gu, "i")
-    .normalize("NFD")
-    .replace(/\p{M}+/gu, "")
-    .normalize("NFC");
+  return (
+    normalizeText(withoutTags(text))
+      .toLowerCase()
+      .replace(/ı/gu, "i")
+      .normalize("NFD")
+      // Accents go; Devanagari and Thai vowel signs stay: they are letters there, and without
+      // them "क्या" (what) and "क्यों" (why) fold to the same word.
+      .replace(/([^\u0900-\u097F\u0E00-\u0E7F\p{M}])\p{M}+/gu, "$1")
+      .normalize("NFC")
+  );
 }
 
 /**

@@ -3,6 +3,9 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { IntentModel, type IntentModelFile } from "./intent-model.js";
 import { loadTrainingExamples, trainingHash } from "./train-data.js";
+import { Lexicon } from "./lexicon.js";
+import { fold } from "./fold.js";
+import { ADDRESSED, lexiconSignals } from "./signals.js";
 
 /**
  * Where the intent classifier lives: `guard-model.json` in the built index directory, recorded
@@ -35,7 +38,13 @@ const cache = new Map<string, { model: IntentModel; entry: GuardManifestEntry }>
 export function trainGuard(knowledgeDir: string): { model: IntentModel; file: IntentModelFile; entry: GuardManifestEntry } {
   const hash = trainingHash(knowledgeDir);
   const examples = loadTrainingExamples(knowledgeDir);
-  const model = IntentModel.train(examples, hash);
+  // Each example with what the lexicon finds in it, as the guard will see it when scoring.
+  const lexicon = Lexicon.fromKnowledge(knowledgeDir);
+  const withSignals = examples.map((e) => {
+    const folded = fold(e.text);
+    return { ...e, signals: lexiconSignals(lexicon.matchFolded(folded), ADDRESSED.test(folded)) };
+  });
+  const model = IntentModel.train(withSignals, hash);
   const file = model.toFile(examples.length);
   const text = JSON.stringify(file);
   const entry: GuardManifestEntry = {

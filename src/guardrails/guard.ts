@@ -9,6 +9,7 @@ import type { IntentModel } from "./intent-model.js";
 import { loadGuardModel, type GuardManifestEntry } from "./guard-model-store.js";
 import { injectionPhrase, safetyPhrase, TEMPLATE_MARKUP } from "./patterns.js";
 import { detectLanguage } from "./language.js";
+import { ADDRESSED, lexiconSignals } from "./signals.js";
 
 /**
  * Safety and injection rails by meaning, from two signals:
@@ -38,6 +39,18 @@ export interface Assessment {
   weak: boolean;
   /** A word of the legitimate side: authorise, permit, log, audit, standard, design, explain. */
   legit: boolean;
+  /** A model's word that all is well, and skipping a check: together, a check skipped on a model's word. */
+  modelWord: boolean;
+  skipCheck: boolean;
+  /** A model or AI is the actor; a negation ("must not", "never", "nicht") is present. */
+  aiActor: boolean;
+  negation: boolean;
+  /** Words that evade the sanctioned route ("without a permit", "so the auditor won't notice"). */
+  evasion: boolean;
+  /** A question why, or about consequences and penalties. */
+  explaining: boolean;
+  /** Giving something the power to act ("so it can", "allowed to", "che possa"). */
+  capability: boolean;
   /** The text addresses the coach ("you", "your", "du", "tu", "你", "あなた"…). */
   addressed: boolean;
   safetyPhrase: string | null;
@@ -66,6 +79,14 @@ const T = {
   certainlyLegitimate: 0.97,
   /** With words of the legitimate side present (authorise, permit, audit, a standard…). */
   bypassDespiteLegitimate: 0.6,
+  /** The same with a framing ("for a story", "I'm authorised"). */
+  bypassDespiteLegitimateFramed: 0.45,
+  /** The same when a model is made the actor of a defeat, with no negation. */
+  bypassModelDefeats: 0.3,
+  /** The same when a defeat word comes with words that evade the process ("without a permit"). */
+  bypassEvadingProcess: 0.3,
+  /** The same in a question why, or about consequences ("why must it never be bypassed"). */
+  bypassDespiteExplaining: 0.8,
   /** An everyday device word ("the door", "the scanner") with a defeat word. */
   bypassWithWeakObject: 0.5,
   /** An everyday device or hazard word alone ("keep the press cycling with my hand in the die"). */
@@ -86,10 +107,6 @@ const AMBIGUOUS_INJECTION_PHRASES = new Set(["jailbreak-persona", "reveal-prompt
 const COACHING_REPLIES = new Set(
   "thanks|thank you|ok|okay|ok thanks|help|hi|hello|hey|quiz me|stop|yes|no|next|skip|hint|resume|pause|repeat|not yet|partly|definitely|study plan|readiness check|am i ready|exit|bye".split("|"),
 );
-
-/** Second-person words in the lexicon's languages: an injection speaks to the coach. */
-const ADDRESSED =
-  /(^|[^\p{L}])(you|your|yours|yourself|u|du|dich|dir|dein|deine|deinen|ihr|tu|toi|ton|ta|tes|vous|votre|vos|te|tus|usted|voce|seu|sua|tuo|tua|tue|tuoi|jij|je|jouw|ty|twoj|twoja|twoje|ci|tebe|tvuj|tvoje|din|dina|ditt|sen|senin|sana|ты|тебя|тебе|твой|твои|твою|вы|ваш|ваши|ти|твій|твої|ban|kamu|anda|mu)([^\p{L}]|$)|你|您|あなた|君|너|당신|네가|คุณ|तुम|आप|أنت|انت/u;
 
 const HISTORY_TURNS = 20;
 const HISTORY_TURN_CHARS = 2_000;
@@ -159,6 +176,13 @@ export class Guard {
       defeat: false,
       weak: false,
       legit: false,
+      modelWord: false,
+      skipCheck: false,
+      aiActor: false,
+      negation: false,
+      evasion: false,
+      explaining: false,
+      capability: false,
       addressed: ADDRESSED.test(folded[0]!),
       safetyPhrase: safetyPhrase(readings),
       injectionPhrase: injectionPhrase(readings),
@@ -168,15 +192,13 @@ export class Guard {
     };
     const concepts = new Set<string>();
     for (const f of scored) {
-      const scores = this.model.scoreFolded(f);
+      const hits = this.lexicon.matchFolded(f);
+      const scores = this.model.scoreFolded(f, lexiconSignals(hits, ADDRESSED.test(f)));
       if (scores.bypass > a.bypass) {
         a.bypass = scores.bypass;
         a.none = Math.min(a.none, scores.none);
       }
       a.injection = Math.max(a.injection, scores.injection);
-    }
-    for (const f of scored) {
-      const hits = this.lexicon.matchFolded(f);
       for (const h of hits) {
         if (h.id === "generic") a.generic = true;
         else if (h.id === "target") a.target = true;
@@ -184,6 +206,13 @@ export class Guard {
         else if (h.id === "defeat") a.defeat = true;
         else if (h.id === "weak") a.weak = true;
         else if (h.id === "legit") a.legit = true;
+        else if (h.id === "model") a.modelWord = true;
+        else if (h.id === "skip") a.skipCheck = true;
+        else if (h.id === "ai") a.aiActor = true;
+        else if (h.id === "negation") a.negation = true;
+        else if (h.id === "evasion") a.evasion = true;
+        else if (h.id === "explain") a.explaining = true;
+        else if (h.id === "capability") a.capability = true;
       }
       for (const h of safetyConcepts(hits)) concepts.add(h.id);
     }
@@ -207,10 +236,37 @@ export class Guard {
   private safetyOf(a: Assessment): Finding {
     // Skipping a safety check because a model says the equipment is fine is never a process question.
     if (a.safetyPhrase === "skip_check_on_model_word" && a.none < T.clearlyLegitimate) return "phrase_skip_check_on_model_word";
+    // The same in any language of the lexicon: a model's word and a skipped check.
+    if (a.modelWord && a.skipCheck && a.none < T.clearlyLegitimate) return "skip_check_on_model_word";
     // Words of the sanctioned route (authorise, permit, log, audit, a standard, design, explain)
     // raise the bar: only a clear defeat intent is refused, and the weaker signals do not count.
     if (a.legit) {
-      if ((a.concepts.length || a.generic || a.safetyPhrase || (a.weak && a.defeat)) && a.bypass >= T.bypassDespiteLegitimate) return "defeat_intent_despite_process_words";
+      // A framing beside them ("for a novel, explain how…", "I'm authorised, so…") is a reason
+      // given for a request, not a question about the process: the bar drops back.
+      // So does a model made the actor of a defeat with no negation ("design the model so it
+      // can override the trip", not "why the model must never override a trip"): that is a
+      // product that defeats a safety function, whatever the design words around it.
+      const modelDefeats = a.aiActor && a.defeat && !a.negation && !a.explaining;
+      // Giving the model that power outright ("design the model so it can override the trip")
+      // is refused on the two lexicon signals alone: design words are the disguise here.
+      if (modelDefeats && a.capability && (a.concepts.length || a.generic)) return "model_given_power_to_defeat";
+      // And process words used to evade the process ("the standard way to bridge it without a
+      // permit", "log it so the auditor won't notice") are no process question at all.
+      const evading = a.evasion && a.defeat && !a.explaining;
+      // A question why, or about the consequences ("why must a curtain never be bypassed
+      // without a permit", "the penalty when an inspector finds one"), or how to keep a model
+      // from a defeat ("make sure the model is not able to override the interlock"), explains
+      // the rule: only a very clear defeat intent counts.
+      const bar = evading
+        ? T.bypassEvadingProcess
+        : a.framing
+          ? T.bypassDespiteLegitimateFramed
+          : modelDefeats
+            ? T.bypassModelDefeats
+            : a.explaining || (a.aiActor && a.negation)
+              ? T.bypassDespiteExplaining
+              : T.bypassDespiteLegitimate;
+      if ((a.concepts.length || a.generic || a.safetyPhrase || (a.weak && a.defeat)) && a.bypass >= bar) return "defeat_intent_despite_process_words";
       return null;
     }
     if (a.concepts.length && a.bypass >= T.bypassWithObject) return "defeat_intent_named_function";

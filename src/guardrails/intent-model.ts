@@ -10,9 +10,11 @@ import { fold } from "./fold.js";
  *
  * Trained at build time (`npm run ingest`) on knowledge/safety/train*.jsonl, with no download;
  * deterministic for the same data. Scoring is linear in the text: long texts are read in
- * overlapping windows and the most suspicious window counts.
+ * overlapping windows and the most suspicious window counts. Besides the text, the classifier
+ * reads what the lexicon found in it (see signals.ts), so what it learns about "a defeat word
+ * with a named safety function" carries across languages.
  */
-export const INTENT_FEATURES_VERSION = "char2-5+word1-2/h17/v2";
+export const INTENT_FEATURES_VERSION = "char2-5+word1-2+lexicon/h17/v4";
 export const CLASSES = ["none", "bypass", "injection"] as const;
 export type IntentClass = (typeof CLASSES)[number];
 
@@ -22,10 +24,20 @@ const MASK = DIM - 1;
 const K = CLASSES.length;
 const WINDOW = 480;
 const STEP = 400;
+/** A lexicon signal weighs as much as a few n-grams before normalisation. */
+const SIGNAL_VALUE = 1;
 
 export interface TrainingExample {
   text: string;
   label: IntentClass;
+  /** Lexicon signals of the text (see signals.ts). */
+  signals?: readonly string[];
+}
+
+function hashSignal(name: string): number {
+  let h = 0x9747b28c;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & MASK;
 }
 
 export interface IntentModelFile {
@@ -41,8 +53,8 @@ export interface IntentModelFile {
   weights: string;
 }
 
-/** Indices and values of the L2-normalised feature vector of already-folded text. */
-function features(folded: string): { idx: Int32Array; val: Float32Array } {
+/** Indices and values of the L2-normalised feature vector of already-folded text and its lexicon signals. */
+function features(folded: string, signals: readonly string[] = []): { idx: Int32Array; val: Float32Array } {
   const text = ` ${folded.replace(/\s+/gu, " ")} `;
   const n = text.length;
   // At most 4 character n-grams per position and 2 word features per word.
@@ -77,10 +89,15 @@ function features(folded: string): { idx: Int32Array; val: Float32Array } {
     }
   }
   const sorted = raw.subarray(0, count).sort();
-  const idx = new Int32Array(count);
-  const val = new Float32Array(count);
+  const idx = new Int32Array(count + signals.length);
+  const val = new Float32Array(count + signals.length);
   let m = 0;
   let norm = 0;
+  for (const s of signals) {
+    idx[m] = hashSignal(s);
+    val[m++] = SIGNAL_VALUE;
+    norm += SIGNAL_VALUE * SIGNAL_VALUE;
+  }
   for (let i = 0; i < count; ) {
     let j = i;
     while (j < count && sorted[j] === sorted[i]) j++;
@@ -102,6 +119,46 @@ function softmax(z: number[]): number[] {
   return e.map((v) => v / sum);
 }
 
+/** One fit in one seeded order (see IntentModel.train). */
+function fitOnce(
+  data: { idx: Int32Array; val: Float32Array; y: number }[],
+  classWeight: number[],
+  { epochs, rate, l2, seed }: { epochs: number; rate: number; l2: number; seed: number },
+): { w: Float32Array; b: number[] } {
+  const w = new Float32Array(DIM * K);
+  const g2 = new Float32Array(DIM * K).fill(1e-2);
+  const b = new Array<number>(K).fill(0);
+  const bg2 = new Array<number>(K).fill(1e-2);
+  let state = seed;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const order = data.map((_, i) => i);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const n of order) {
+      const { idx, val, y } = data[n]!;
+      const z = b.slice();
+      for (let f = 0; f < idx.length; f++) for (let k = 0; k < K; k++) z[k]! += w[idx[f]! * K + k]! * val[f]!;
+      const p = softmax(z);
+      const cw = classWeight[y]!;
+      for (let k = 0; k < K; k++) {
+        const g = (p[k]! - (k === y ? 1 : 0)) * cw;
+        bg2[k]! += g * g;
+        b[k]! -= (rate / Math.sqrt(bg2[k]!)) * g;
+        for (let f = 0; f < idx.length; f++) {
+          const at = idx[f]! * K + k;
+          const grad = g * val[f]! + l2 * w[at]!;
+          g2[at]! += grad * grad;
+          w[at]! -= (rate / Math.sqrt(g2[at]!)) * grad;
+        }
+      }
+    }
+  }
+  return { w, b };
+}
+
 export class IntentModel {
   private constructor(
     private readonly w: Float32Array,
@@ -119,42 +176,20 @@ export class IntentModel {
 
   /**
    * Multinomial logistic regression by stochastic gradient descent with AdaGrad step sizes and
-   * L2, classes weighted by inverse frequency; examples visited in a seeded order.
+   * L2, classes weighted by inverse frequency; examples visited in a seeded order. With several
+   * seeds the model is the average of one fit per seed (three seeds cost three times the
+   * training and moved no dev or held-out figure, so the default is one).
    */
-  static train(examples: TrainingExample[], trainingHash: string, { epochs = 6, rate = 0.5, l2 = 1e-6, seed = 13 } = {}): IntentModel {
-    const w = new Float32Array(DIM * K);
-    const g2 = new Float32Array(DIM * K).fill(1e-2);
-    const b = new Array<number>(K).fill(0);
-    const bg2 = new Array<number>(K).fill(1e-2);
-    const data = examples.map((e) => ({ ...features(fold(e.text)), y: CLASSES.indexOf(e.label) }));
+  static train(examples: TrainingExample[], trainingHash: string, { epochs = 6, rate = 0.5, l2 = 1e-6, seeds = [13] } = {}): IntentModel {
+    const data = examples.map((e) => ({ ...features(fold(e.text), e.signals), y: CLASSES.indexOf(e.label) }));
     const counts = CLASSES.map((_, k) => data.filter((d) => d.y === k).length || 1);
     const classWeight = counts.map((c) => data.length / (K * c));
-    let state = seed;
-    const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    const order = data.map((_, i) => i);
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
-      for (const n of order) {
-        const { idx, val, y } = data[n]!;
-        const z = b.slice();
-        for (let f = 0; f < idx.length; f++) for (let k = 0; k < K; k++) z[k]! += w[idx[f]! * K + k]! * val[f]!;
-        const p = softmax(z);
-        const cw = classWeight[y]!;
-        for (let k = 0; k < K; k++) {
-          const g = (p[k]! - (k === y ? 1 : 0)) * cw;
-          bg2[k]! += g * g;
-          b[k]! -= (rate / Math.sqrt(bg2[k]!)) * g;
-          for (let f = 0; f < idx.length; f++) {
-            const at = idx[f]! * K + k;
-            const grad = g * val[f]! + l2 * w[at]!;
-            g2[at]! += grad * grad;
-            w[at]! -= (rate / Math.sqrt(g2[at]!)) * grad;
-          }
-        }
-      }
+    const w = new Float32Array(DIM * K);
+    const b = new Array<number>(K).fill(0);
+    for (const seed of seeds) {
+      const fit = fitOnce(data, classWeight, { epochs, rate, l2, seed });
+      for (let i = 0; i < w.length; i++) w[i]! += fit.w[i]! / seeds.length;
+      for (let k = 0; k < K; k++) b[k]! += fit.b[k]! / seeds.length;
     }
     return new IntentModel(w, b, trainingHash);
   }
@@ -173,8 +208,8 @@ export class IntentModel {
   }
 
   /** Class probabilities of already-folded text (one window). */
-  private scoreWindow(folded: string): number[] {
-    const { idx, val } = features(folded);
+  private scoreWindow(folded: string, signals: readonly string[]): number[] {
+    const { idx, val } = features(folded, signals);
     const w = this.w;
     let z0 = this.b[0]!;
     let z1 = this.b[1]!;
@@ -193,7 +228,7 @@ export class IntentModel {
    * Probability of each class for already-folded text; a long text is read in overlapping
    * windows and each class keeps its highest probability across windows.
    */
-  scoreFolded(folded: string): Record<IntentClass, number> {
+  scoreFolded(folded: string, signals: readonly string[] = []): Record<IntentClass, number> {
     const out = { none: 0, bypass: 0, injection: 0 };
     const chars = [...folded];
     const windows: string[] = [];
@@ -203,13 +238,13 @@ export class IntentModel {
       if (i + WINDOW >= chars.length) break;
     }
     for (const win of windows) {
-      const p = this.scoreWindow(win);
+      const p = this.scoreWindow(win, signals);
       CLASSES.forEach((c, k) => (out[c] = Math.max(out[c], p[k]!)));
     }
     return out;
   }
 
-  score(text: string): Record<IntentClass, number> {
-    return this.scoreFolded(fold(text));
+  score(text: string, signals: readonly string[] = []): Record<IntentClass, number> {
+    return this.scoreFolded(fold(text), signals);
   }
 }

@@ -22,12 +22,37 @@ export interface LexiconFile {
   weakObjects?: { terms: Record<string, string[]> };
   /** Words of the legitimate side (authorise, permit, log, audit, standard, design, explain). */
   legitimate?: { terms: Record<string, string[]> };
+  /** A model's word that all is well ("the AI says it's fine", "l'IA dit que", "AI说没问题"). */
+  modelWord?: { terms: Record<string, string[]> };
+  /** Skipping a check ("skip the inspection", "saltare il controllo", "点検を省略"). */
+  skipCheck?: { terms: Record<string, string[]> };
+  /** A model or AI as the actor ("the model", "our AI", "la IA", "模型", "モデル"). */
+  aiActor?: { terms: Record<string, string[]> };
+  /** Negation and "keep out" words ("not", "never", "nicht", "不", "ない", "नहीं"). */
+  negation?: { terms: Record<string, string[]> };
+  /** Evading the sanctioned route ("without a permit", "so the auditor doesn't notice", "許可なし"). */
+  evasion?: { terms: Record<string, string[]> };
+  /** A question why, or about consequences ("why", "penalty", "risks", "perché", "なぜ"). */
+  explain?: { terms: Record<string, string[]> };
+  /** Giving something the power to act ("so it can", "allowed to", "che possa", "できるように"). */
+  capability?: { terms: Record<string, string[]> };
+}
+
+interface Hit {
+  id: string;
+  lang: string;
+  short: boolean;
+  inner: boolean;
 }
 
 interface Node {
   next: Map<string, Node>;
-  /** Set when a term ends here: what it names and how it may be matched. */
-  hit?: { id: string; lang: string; short: boolean; inner: boolean };
+  /**
+   * Set when a term ends here: what it names and how it may be matched. A concept's term names
+   * only the concept; a word in several signal groups ("skip": a defeat word, and a skipped
+   * check beside a model's word) counts in each.
+   */
+  hits?: Hit[];
 }
 
 export interface LexiconHit {
@@ -36,7 +61,7 @@ export interface LexiconHit {
 }
 
 /** Groups that are not safety concepts themselves. */
-const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit"]);
+const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit", "model", "skip", "ai", "negation", "evasion", "explain", "capability"]);
 const LETTER = /[\p{L}\p{N}]/u;
 /** ASCII fast path for the letter test the walk makes at every step. */
 function isLetter(c: string): boolean {
@@ -71,6 +96,13 @@ export class Lexicon {
     for (const [lang, terms] of Object.entries(file.defeatVerbs?.terms ?? {})) for (const t of terms) this.add(t, "defeat", lang);
     for (const [lang, terms] of Object.entries(file.weakObjects?.terms ?? {})) for (const t of terms) this.add(t, "weak", lang);
     for (const [lang, terms] of Object.entries(file.legitimate?.terms ?? {})) for (const t of terms) this.add(t, "legit", lang);
+    for (const [lang, terms] of Object.entries(file.modelWord?.terms ?? {})) for (const t of terms) this.add(t, "model", lang);
+    for (const [lang, terms] of Object.entries(file.skipCheck?.terms ?? {})) for (const t of terms) this.add(t, "skip", lang);
+    for (const [lang, terms] of Object.entries(file.aiActor?.terms ?? {})) for (const t of terms) this.add(t, "ai", lang);
+    for (const [lang, terms] of Object.entries(file.negation?.terms ?? {})) for (const t of terms) this.add(t, "negation", lang);
+    for (const [lang, terms] of Object.entries(file.evasion?.terms ?? {})) for (const t of terms) this.add(t, "evasion", lang);
+    for (const [lang, terms] of Object.entries(file.explain?.terms ?? {})) for (const t of terms) this.add(t, "explain", lang);
+    for (const [lang, terms] of Object.entries(file.capability?.terms ?? {})) for (const t of terms) this.add(t, "capability", lang);
     this.languages = [...langs].sort();
   }
 
@@ -98,8 +130,10 @@ export class Lexicon {
     const unspaced = UNSPACED.test(folded);
     // Short Latin or Cyrillic terms ("sis", "trip", "loto") must be whole words (a plural "s" is
     // fine), or "sistema" would name a SIS; long ones may sit inside a compound (Schutztürverriegelung).
-    const existing = node.hit;
-    if (!existing || SIGNAL_IDS.has(existing.id)) node.hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || firstWord >= 7 };
+    const hit: Hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || firstWord >= 7 };
+    const existing = node.hits ?? [];
+    if (!SIGNAL_IDS.has(id)) node.hits = [hit];
+    else if (existing.every((h) => SIGNAL_IDS.has(h.id) && h.id !== id)) node.hits = [...existing, hit];
     this.depth = Math.max(this.depth, letters);
   }
 
@@ -113,7 +147,7 @@ export class Lexicon {
   matchFolded(folded: string): LexiconHit[] {
     const chars = [...folded];
     const found = new Map<string, LexiconHit>();
-    const record = (hit: NonNullable<Node["hit"]>, start: number, end: number) => {
+    const record = (hit: Hit, start: number, end: number) => {
       if (start > 0 && letter[start - 1] && !hit.inner && !UNSPACED.test(chars[start]!)) return;
       if (hit.short) {
         const after = chars[end + 1];
@@ -139,7 +173,7 @@ export class Lexicon {
           }
         }
         current = current.next.get(chars[k]!);
-        if (current?.hit) record(current.hit, start, k);
+        if (current?.hits) for (const hit of current.hits) record(hit, start, k);
       }
     };
     for (let i = 0; i < chars.length; i++) {
