@@ -195,8 +195,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   // Words the coach knows besides the guide's own: the glossary's terms and the field's words.
   const knownNames = new Set([...glossary.entries.map((e) => e.term.toLowerCase()), ...fieldWords.map((w) => w.toLowerCase())]);
   /**
-   * Capitalised words inside a sentence that neither the guide nor the glossary knows ("Germany",
-   * "Jira"): proper names the question is specifically about. Sentence-initial words and "I" are
+   * Capitalised words inside a sentence that no knowledge document nor the glossary knows
+   * ("Germany", "Jira"; a plant's own note makes "Leeds" known): proper names the question is
+   * specifically about. Sentence-initial words and "I" are
    * not names; a bounded question keeps this linear.
    */
   const namesTheGuideLacks = (question: string): string[] => {
@@ -208,7 +209,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     for (const m of bounded.matchAll(/(?<=[\p{L}\p{N},;:)]\s+)(\p{Lu}[\p{L}\p{N}#+]*)/gu)) {
       const word = m[1]!;
       const lower = word.toLowerCase();
-      if (word.length < 2 || isStopword(lower) || knownNames.has(lower) || retriever.knows(stem(lower)) || facts.worldWords.has(lower)) continue;
+      if (word.length < 2 || isStopword(lower) || knownNames.has(lower) || retriever.knows(stem(lower)) || index.lexical.has(stem(lower)) || facts.worldWords.has(lower)) continue;
       // Plurals and spellings the glossary knows ("KPIs").
       if (glossary.expansionsFor(word).length > 0 || domainTerms.expansionsFor(word).length > 0) continue;
       if (!found.includes(word)) found.push(word);
