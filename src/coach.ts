@@ -70,6 +70,12 @@ export interface CoachWords {
   apology: string;
   /** Shown under an answer with sources, by how it was written. */
   sourcesNote: { extractive: string; llm: string };
+  /** The heading over an answer's sources. */
+  sourcesHeading: string;
+  /** Said when the guide does not cover a question in the coach's field. */
+  notCovered: string;
+  /** Said when a question is outside the coach's field. */
+  offTopic: string;
 }
 
 export interface CoachOptions {
@@ -97,7 +103,7 @@ function readProfile(path: string): CoachProfile {
   const missing = [
     ...(typeof profile.name === "string" && profile.name ? [] : ["name"]),
     ...(Array.isArray(profile.sampleQuestions) ? [] : ["sampleQuestions"]),
-    ...(["greeting", "about", "limits", "apology"] as const).filter((k) => typeof words[k] !== "string" || !words[k]).map((k) => `words.${k}`),
+    ...(["greeting", "about", "limits", "apology", "sourcesHeading", "notCovered", "offTopic"] as const).filter((k) => typeof words[k] !== "string" || !words[k]).map((k) => `words.${k}`),
     ...(typeof words.sourcesNote?.extractive === "string" && typeof words.sourcesNote.llm === "string" ? [] : ["words.sourcesNote.extractive and .llm"]),
   ];
   if (missing.length) throw new KnowledgeInvalidError(`${path}: missing or not text: ${missing.join(", ")}`);
@@ -233,14 +239,14 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
           started,
           "no_answer",
           "off_topic",
-          "That's outside what I coach on. I help people move into AI product management in manufacturing: use cases, factory-floor constraints, companies hiring, and how to land the role.",
+          profile.words.offTopic,
           profile.sampleQuestions.slice(0, 3),
         )
       : reply(
           started,
           "no_answer",
           "not_in_guide",
-          "The guide I coach from doesn't cover that, so I won't guess. I can help with AI use cases in manufacturing, factory-floor constraints, companies hiring AI PMs, and how to position yourself for the role.",
+          profile.words.notCovered,
           profile.sampleQuestions.slice(0, 3),
         );
 
@@ -263,7 +269,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       // session the message is the next step, not a new question.
       const coached = await coaching.handle({ text, userKey, conversationId: String(turn?.conversationId ?? "unknown"), viaButton: turn?.viaButton === true });
       if (coached?.kind === "reply") return coachingAnswer(started, coached, log);
-      const social = coached ? null : smallTalkReply(text, profile.sampleQuestions, COACHING_STARTERS);
+      const social = coached ? null : smallTalkReply(text, profile.sampleQuestions, COACHING_STARTERS, profile.words.about);
       if (social) return reply(started, "no_answer", "small_talk", social.text, social.followUps);
       const answer = await answerFromGuide(text, history, log, askOptions, started, `conversation:${userKey}:${String(turn?.conversationId ?? "unknown")}`);
       if (coached?.kind !== "aside") return answer;

@@ -97,6 +97,8 @@ export interface RenderOptions {
   command?: string;
   /** The coach's note under an answer with sources (its words in knowledge/coach.json); none if absent. */
   sourcesNote?: { extractive: string; llm: string };
+  /** The heading over the sources (knowledge/coach.json `words.sourcesHeading`). */
+  sourcesHeading?: string;
 }
 
 /** Blocks and the plain-text notification fallback for one answer. */
@@ -109,7 +111,7 @@ export function renderAnswer(answer: Answer, options: RenderOptions): SlackMessa
     const sources = answer.citations.map((c, i) => `${i + 1}. ${escapeSlack(c.path.join(" › "))}`);
     blocks.push({
       type: "context",
-      elements: [{ type: "mrkdwn", text: truncate(`*Sources from the guide:* ${sources.join("  ·  ")}`, SLACK_LIMITS.contextText) }],
+      elements: [{ type: "mrkdwn", text: truncate(`*${escapeSlack(options.sourcesHeading ?? "Sources")}:* ${sources.join("  ·  ")}`, SLACK_LIMITS.contextText) }],
     });
   }
   if (answer.followUps.length > 0) {

@@ -43,7 +43,7 @@ export async function replyTo(ctx: ListenerContext, question: SlackQuestion, del
       { text: question.text, history: [], user: { id: question.userId, platform: "slack" }, conversationId: question.conversationId, viaButton: question.viaButton ?? false },
       askOptions,
     );
-    await delivery.send(renderAnswer(answer, { answerId, sourcesNote: ctx.service.coach.words.sourcesNote, ...render }));
+    await delivery.send(renderAnswer(answer, { answerId, sourcesNote: ctx.service.coach.words.sourcesNote, sourcesHeading: ctx.service.coach.words.sourcesHeading, ...render }));
   } catch (error) {
     ctx.log.error({ err: error }, failure);
     await delivery.apologise(ctx.service.coach.words.apology).catch((sendError: unknown) => ctx.log.warn({ err: sendError }, "could not send the apology"));
@@ -124,7 +124,10 @@ export function replyPrivately(ctx: ListenerContext, respond: RespondFn, where: 
   );
 }
 
-/** "<@U123> what is X?" -> "what is X?" */
+/**
+ * "<@U123> what is X?" -> "what is X?"; a "/coach quiz" typed as a message (not sent as the slash
+ * command, which arrives without it) -> "quiz". Slack syntax is the Slack adapter's to remove.
+ */
 export function stripMentions(text: string): string {
-  return text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/gu, " ").replace(/\s+/gu, " ").trim();
+  return text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/gu, " ").replace(/\s+/gu, " ").trim().replace(/^\/coach\b\s*/iu, "");
 }

@@ -118,7 +118,7 @@ export class CoachTeamsBot extends ActivityHandler {
     const entities: Entity[] = answer.citations.length ? [messageEntity(answer) as Entity] : [];
     // The final message closes the stream; it replaces the streamed draft with the checked answer.
     if (stream?.streamId) entities.push({ type: "streaminfo", streamId: stream.streamId, streamType: "final" });
-    const card = { ...answerCard(answer, { answerId, ...(personal ? {} : { replyHint: "Mention me with your answer to carry on." }) }), fallbackText: plain };
+    const card = { ...answerCard(answer, { answerId, sourcesHeading: this.service.coach.words.sourcesHeading, ...(personal ? {} : { replyHint: "Mention me with your answer to carry on." }) }), fallbackText: plain };
     await context.sendActivity({ summary: summaryLine(answer), attachments: [CardFactory.adaptiveCard(card)], entities });
     // Kept so a 👍/👎 can redraw this card in place (shared state: any replica may get the press).
     if (answer.outcome === "answered") await keepCardForRating(this.service.state, this.logger, answerId, activity.conversation.id, card);

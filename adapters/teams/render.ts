@@ -45,13 +45,15 @@ export interface CardOptions {
   answerId: string;
   /** Shown under a practice question or checklist step, e.g. how to reply in a channel. */
   replyHint?: string;
+  /** The heading over the sources (knowledge/coach.json `words.sourcesHeading`). */
+  sourcesHeading?: string;
 }
 
 /** Adaptive Card 1.5: the answer, its sources, follow-up buttons, 👍/👎 with an optional comment. */
-export function answerCard(answer: Answer, { answerId, replyHint }: CardOptions): Card {
+export function answerCard(answer: Answer, { answerId, replyHint, sourcesHeading = "Sources" }: CardOptions): Card {
   const body: Card[] = answerBlocks(answer.parts);
   if (answer.citations.length > 0) {
-    body.push({ type: "TextBlock", text: "Sources from the guide", weight: "Bolder", size: "Small", spacing: "Medium", separator: true });
+    body.push({ type: "TextBlock", text: sourcesHeading, weight: "Bolder", size: "Small", spacing: "Medium", separator: true });
     body.push(...answer.citations.map((c, i) => ({ type: "TextBlock", text: `${i + 1}. ${escapeCardText(c.path.join(" › "))}`, wrap: true, size: "Small", isSubtle: true, spacing: "None" })));
   }
   if (replyHint && (answer.coaching?.stage === "question" || answer.coaching?.stage === "intake")) {

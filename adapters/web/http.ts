@@ -116,7 +116,8 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight, web
   const json = express.json({ limit: BODY_LIMIT, strict: true });
 
   app.get("/api/samples", (_req, res) => {
-    res.json({ questions: service.coach.sampleQuestions, modes: service.coach.coachingStarters });
+    const { sourcesHeading, sourcesNote } = service.coach.words;
+    res.json({ questions: service.coach.sampleQuestions, modes: service.coach.coachingStarters, words: { sourcesHeading, sourcesNote } });
   });
 
   app.post("/api/ask", json, async (req: Request, res: Response) => {

@@ -96,7 +96,7 @@ export class CoachingModes {
   ) {}
 
   async handle(turn: CoachingTurn): Promise<CoachingReply | null> {
-    const said = words(turn.text.replace(/^\s*\/coach\b/iu, "")).join(" ");
+    const said = words(turn.text).join(" ");
     const key = `coaching:${turn.userKey}`;
     const stored = await this.store.getRecord<unknown>(key);
     const session = isSession(stored) ? stored : null;

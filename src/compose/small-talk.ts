@@ -18,7 +18,8 @@ export interface SmallTalkReply {
   followUps: string[];
 }
 
-export function smallTalkReply(message: string, sampleQuestions: readonly string[], starters: readonly { label: string; text: string }[]): SmallTalkReply | null {
+/** @param about what the coach does, in its own words (knowledge/coach.json `words.about`) */
+export function smallTalkReply(message: string, sampleQuestions: readonly string[], starters: readonly { label: string; text: string }[], about: string): SmallTalkReply | null {
   const said = words(message).join(" ");
   if (THANKS.test(said)) return { text: "You're welcome! Ask me anything else, or say **quiz me** to practise for interviews.", followUps: [] };
   const short = said.split(" ").length <= 12;
@@ -26,9 +27,7 @@ export function smallTalkReply(message: string, sampleQuestions: readonly string
   const modes = starters.map((s) => `**${s.text.toLowerCase()}** (${s.label.toLowerCase()})`).join(", ");
   return {
     text: [
-      "Hi! I coach people moving into AI product management in manufacturing, from a curated guide, and I show the sections I quote.",
-      "",
-      "Ask me about AI use cases on the factory floor, the constraints you'll face, the companies hiring, or how to land the role.",
+      `Hi! ${about}`,
       "",
       `Or practise with me: ${modes}.`,
     ].join("\n"),

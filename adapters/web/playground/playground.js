@@ -48,8 +48,11 @@ function renderAnswerParts(parts, className = "answer") {
   return box;
 }
 
+/** The coach's own words (knowledge/coach.json), from /api/samples; plain defaults until they arrive. */
+let coachWords = { sourcesHeading: "Sources", sourcesNote: { extractive: "Quoted from the guide.", llm: "AI-written from the guide." } };
+
 function sourcesNode(citations) {
-  const sources = el("div", { class: "sources" }, [el("strong", { text: "Sources from the guide" })]);
+  const sources = el("div", { class: "sources" }, [el("strong", { text: coachWords.sourcesHeading })]);
   const ol = el("ol");
   for (const c of citations) ol.append(el("li", { text: (c.path || []).join(" › ") }));
   sources.append(ol);
@@ -169,7 +172,7 @@ function renderTurn(turn, result) {
   // A practice question or checklist step waits for the user's reply: nothing to rate yet.
   const awaitingReply = coaching && coaching.stage !== "done";
   if (result.outcome === "answered" && !awaitingReply) turn.append(feedbackNode(result.answerId));
-  turn.append(el("div", { class: "note", text: result.mode === "llm" ? "AI generated from the guide." : "Quoted from the guide." }));
+  turn.append(el("div", { class: "note", text: coachWords.sourcesNote[result.mode === "llm" ? "llm" : "extractive"] }));
   turn.setAttribute("aria-busy", "false");
   reveal(turn);
 }
@@ -220,7 +223,8 @@ document.querySelector("#new-conversation").addEventListener("click", () => {
 
 fetch("/api/samples")
   .then((r) => r.json())
-  .then(({ questions, modes }) => {
+  .then(({ questions, modes, words }) => {
+    if (words) coachWords = words;
     const box = document.querySelector("#samples");
     for (const q of questions) {
       const b = el("button", { type: "button", class: "chip", text: q });
