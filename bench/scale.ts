@@ -14,20 +14,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateCorpus } from "./corpus.js";
 import type { EvalReport } from "../evals/harness.js";
+import { parseArgs } from "node:util";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The heap `npm start` runs in (package.json); a corpus that needs more is reported as such. */
 const START_HEAP_MB = 384;
 
-function argValue(flag: string): string | undefined {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const sizes = (argValue("--sizes") ?? "500,5000,50000")
+const { values: args } = parseArgs({ options: { sizes: { type: "string" }, keep: { type: "boolean" } } });
+const sizes = (args.sizes ?? "500,5000,50000")
   .split(",")
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n > 0);
-const keep = process.argv.includes("--keep");
+const keep = args.keep === true;
 
 interface Run {
   ms: number;

@@ -22,6 +22,7 @@ import { redactAndTruncate } from "../src/guardrails/privacy.js";
 import { neutralizeControlSequences } from "../src/guardrails/output.js";
 import { freePort, waitFor } from "../tests/processes.js";
 import { percentile } from "../evals/metrics.js";
+import { parseArgs } from "node:util";
 
 const IDS = Number(process.env.SECURITY_IDS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.SECURITY_CONCURRENCY ?? 64);
@@ -154,6 +155,8 @@ async function overHttp(): Promise<void> {
   }
 }
 
-const only = process.argv[2];
+// `npm run bench:security -- inputs` runs the in-process part alone.
+const { positionals } = parseArgs({ allowPositionals: true, options: {} });
+const only = positionals[0];
 if (!only || only === "inputs") await inProcess();
 await (only === "inputs" ? Promise.resolve() : overHttp());
