@@ -1,4 +1,4 @@
-import { ChatOpenAI, AzureChatOpenAI } from "@langchain/openai";
+import type { ChatOpenAI } from "@langchain/openai";
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AuthenticationError, PermissionDeniedError, RateLimitError } from "openai";
 import type { CoachConfig } from "../config.js";
@@ -61,24 +61,29 @@ const SDK_LOGGING = { logLevel: "off" } as const;
  */
 export class LangChainChatModel implements ChatModel {
   readonly id: string;
-  private readonly model: ChatOpenAI;
+  /** The client, made on first use: LangChain's OpenAI package costs ~0.4 s to load, offline too. */
+  private model: Promise<ChatOpenAI> | null = null;
 
-  constructor(config: CoachConfig) {
-    const { llm } = config;
-    if (config.llmProvider === "azure") {
-      this.model = new AzureChatOpenAI({
-        azureOpenAIApiKey: llm.apiKey ?? undefined,
-        azureOpenAIEndpoint: llm.azureEndpoint ?? undefined,
-        azureOpenAIApiDeploymentName: llm.azureDeployment ?? undefined,
-        azureOpenAIApiVersion: llm.azureApiVersion,
-        configuration: SDK_LOGGING,
-        maxTokens: llm.maxTokens,
-        temperature: 0.2,
-        maxRetries: 0,
-      });
-      this.id = `azure:${llm.azureDeployment}`;
-    } else {
-      this.model = new ChatOpenAI({
+  constructor(private readonly config: CoachConfig) {
+    this.id = config.llmProvider === "azure" ? `azure:${config.llm.azureDeployment}` : `openai:${config.llm.model}`;
+  }
+
+  private client(): Promise<ChatOpenAI> {
+    this.model ??= import("@langchain/openai").then(({ ChatOpenAI, AzureChatOpenAI }) => {
+      const { llm } = this.config;
+      if (this.config.llmProvider === "azure") {
+        return new AzureChatOpenAI({
+          azureOpenAIApiKey: llm.apiKey ?? undefined,
+          azureOpenAIEndpoint: llm.azureEndpoint ?? undefined,
+          azureOpenAIApiDeploymentName: llm.azureDeployment ?? undefined,
+          azureOpenAIApiVersion: llm.azureApiVersion,
+          configuration: SDK_LOGGING,
+          maxTokens: llm.maxTokens,
+          temperature: 0.2,
+          maxRetries: 0,
+        });
+      }
+      return new ChatOpenAI({
         model: llm.model,
         // Local OpenAI-compatible servers ignore the key but the client insists on one.
         apiKey: llm.apiKey ?? "not-needed",
@@ -88,8 +93,8 @@ export class LangChainChatModel implements ChatModel {
         maxRetries: 0,
         streamUsage: true,
       });
-      this.id = `openai:${llm.model}`;
-    }
+    });
+    return this.model;
   }
 
   async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<Completion> {
@@ -97,7 +102,7 @@ export class LangChainChatModel implements ChatModel {
     if (options.onToken) {
       let text = "";
       let usage: Completion["usage"] = {};
-      const stream = await this.model.stream(input, { signal: options.signal });
+      const stream = await (await this.client()).stream(input, { signal: options.signal });
       for await (const chunk of stream) {
         const piece = typeof chunk.content === "string" ? chunk.content : "";
         if (piece) {
@@ -108,7 +113,7 @@ export class LangChainChatModel implements ChatModel {
       }
       return { text, usage };
     }
-    const result = await this.model.invoke(input, { signal: options.signal });
+    const result = await (await this.client()).invoke(input, { signal: options.signal });
     const text = typeof result.content === "string" ? result.content : "";
     return { text, usage: { inputTokens: result.usage_metadata?.input_tokens, outputTokens: result.usage_metadata?.output_tokens } };
   }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { HNSWLib } from "@langchain/community/vectorstores/hnswlib";
-import { OpenAIEmbeddings } from "@langchain/openai";
+import type { OpenAIEmbeddings } from "@langchain/openai";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { Document } from "@langchain/core/documents";
 import type { Chunk } from "../types.js";
@@ -74,7 +74,9 @@ function embedderId(spec: EmbedderSpec): string {
   return spec.kind === "local" ? HASHING_EMBEDDER_ID : `openai:${spec.model}`;
 }
 
-function modelEmbeddings(spec: Extract<EmbedderSpec, { kind: "openai" }>): OpenAIEmbeddings {
+/** Loaded only when model embeddings are configured: the client costs ~0.4 s of start-up offline. */
+async function modelEmbeddings(spec: Extract<EmbedderSpec, { kind: "openai" }>): Promise<OpenAIEmbeddings> {
+  const { OpenAIEmbeddings } = await import("@langchain/openai");
   return new OpenAIEmbeddings({ model: spec.model, apiKey: spec.apiKey ?? "not-needed", configuration: spec.baseUrl ? { baseURL: spec.baseUrl } : {}, maxRetries: 2, timeout: 30_000 });
 }
 
@@ -117,7 +119,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     // The embedder's word weights come from the guides: other documents are embedded with them,
     // so the guides' vectors are the same whatever is indexed next to them.
     const embedder = HashingEmbedder.fit(texts.filter((_, i) => guides.has(chunks[i]!.source)), DIMENSIONS);
-    const model = spec.kind === "openai" ? modelEmbeddings(spec) : undefined;
+    const model = spec.kind === "openai" ? await modelEmbeddings(spec) : undefined;
     const documentVectors = model ? await model.embedDocuments(texts) : await embedder.embedDocuments(texts);
     const dimensions = documentVectors[0]?.length ?? DIMENSIONS;
     const vectors = new HNSWLib(model ?? embedder, { space: "cosine", numDimensions: dimensions });
@@ -190,7 +192,7 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string, spec
     const lexical = Bm25Index.fromState(JSON.parse(readFileSync(join(dir, "lexical.json"), "utf8")) as Bm25State);
     const words = JSON.parse(readFileSync(join(dir, "words.json"), "utf8")) as string[];
     if (!Array.isArray(words)) throw new Error("words.json is not a list");
-    const model = spec.kind === "openai" ? modelEmbeddings(spec) : undefined;
+    const model = spec.kind === "openai" ? await modelEmbeddings(spec) : undefined;
     const vectors = await HNSWLib.load(dir, model ?? embedder);
     if (chunks.length !== manifest.chunkCount || vectors.index.getCurrentCount() !== chunks.length) {
       throw new Error("chunk count does not match the manifest");
