@@ -17,7 +17,7 @@ interface WordCount {
 const SHARED_HEADINGS = ["Overview", "Background", "Requirements", "Next steps", "Frequently asked questions", "Contacts", "Scope", "Glossary"];
 
 /** A small, seeded generator (mulberry32): the same seed gives the same corpus on every machine. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

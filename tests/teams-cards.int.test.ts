@@ -7,25 +7,21 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../server/start.js";
-import { recordingLogger, REPO, tempWorkspace, type Json } from "./helpers.js";
-import { startFakeConnector, type ConnectorCall } from "./fakes/bot-connector.js";
+import type { RunningServer } from "../server/start.js";
+import { REPO, type Json } from "./helpers.js";
+import { startFakeConnector, startTeamsHarness, type ConnectorCall } from "./fakes/bot-connector.js";
 import { adaptiveCardSchema } from "./platform-schemas.js";
 import { waitFor } from "./processes.js";
 
-let ws: ReturnType<typeof tempWorkspace>;
 let connector: Awaited<ReturnType<typeof startFakeConnector>>;
 let running: RunningServer;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  ws = tempWorkspace();
-  connector = await startFakeConnector();
-  running = await startCoachServer({ ...ws.config, port: 0, rateLimitPerMinute: 0 }, recordingLogger().logger, { host: "127.0.0.1" });
+  ({ connector, running, stop } = await startTeamsHarness());
 });
 afterAll(async () => {
-  await running?.stop();
-  await connector?.close();
-  ws?.cleanup();
+  await stop?.();
 });
 
 let counter = 0;

@@ -3,22 +3,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoachServer, type RunningServer } from "../server/start.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
-import { startFakeConnector, type ConnectorCall } from "./fakes/bot-connector.js";
+import { startFakeConnector, startTeamsHarness, type ConnectorCall } from "./fakes/bot-connector.js";
 import { waitFor } from "./processes.js";
 
-let ws: ReturnType<typeof tempWorkspace>;
 let connector: Awaited<ReturnType<typeof startFakeConnector>>;
 let running: RunningServer;
+let stop: () => Promise<void>;
+let dataDir: string;
 
 beforeAll(async () => {
-  ws = tempWorkspace();
-  connector = await startFakeConnector();
-  running = await startCoachServer({ ...ws.config, port: 0, rateLimitPerMinute: 0 }, recordingLogger().logger, { host: "127.0.0.1" });
+  ({ connector, running, dataDir, stop } = await startTeamsHarness());
 });
 afterAll(async () => {
-  await running?.stop();
-  await connector?.close();
-  ws?.cleanup();
+  await stop?.();
 });
 
 let counter = 0;
@@ -98,7 +95,7 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     const answerId = up.data.answerId as string;
     await post(activity({ text: undefined, value: { action: "feedback", rating: "down", answerId, comment: "Needs the vendor list" } }));
     await repliesAfter(since, 3);
-    const feedback = readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
+    const feedback = readFileSync(join(dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
     expect(feedback.find((f) => f.answerId === answerId)).toMatchObject({ rating: "down", comment: "Needs the vendor list", platform: "teams" });
   });
 
@@ -121,7 +118,7 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     expect((rated.actions as Json[]).filter((a) => a.data?.action === "ask").every((a) => a.isEnabled !== false)).toBe(true); // follow-ups still work
     await new Promise((r) => setTimeout(r, 200));
     expect(connector.calls.slice(before).filter((c) => !c.updatedId)).toEqual([]);
-    const feedback = readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
+    const feedback = readFileSync(join(dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
     expect(feedback.find((f) => f.answerId === up.data.answerId)).toMatchObject({ rating: "up", platform: "teams" });
   });
 
@@ -141,7 +138,7 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     expect(update!.updatedId).toBe(reply!.id);
     expect(JSON.stringify(card(update!)!.body)).toContain("Thanks, noted.");
     expect((card(update!)!.actions as Json[]).find((a) => a.type === "Action.ShowCard")).toMatchObject({ title: "👎 Not helpful ✓", isEnabled: false });
-    const feedback = readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
+    const feedback = readFileSync(join(dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
     expect(feedback.find((f) => f.answerId === send.data.answerId)).toMatchObject({ rating: "down", comment: "Missing the vendors" });
   });
 

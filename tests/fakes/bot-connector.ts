@@ -1,6 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import { startCoachServer, type RunningServer } from "../../server/start.js";
+import { recordingLogger, tempWorkspace } from "../helpers.js";
 
 export interface ConnectorCall {
   conversationId: string;
@@ -36,4 +38,24 @@ export async function startFakeConnector(): Promise<{ url: string; calls: Connec
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * A coach server with Teams on, next to a fake Bot Framework connector: the set-up every Teams
+ * test file shares. `stop()` stops both and removes the workspace.
+ */
+export async function startTeamsHarness(): Promise<{ connector: Awaited<ReturnType<typeof startFakeConnector>>; running: RunningServer; dataDir: string; stop: () => Promise<void> }> {
+  const ws = tempWorkspace();
+  const connector = await startFakeConnector();
+  const running = await startCoachServer({ ...ws.config, port: 0, rateLimitPerMinute: 0 }, recordingLogger().logger, { host: "127.0.0.1" });
+  return {
+    connector,
+    running,
+    dataDir: ws.dataDir,
+    stop: async () => {
+      await running.stop();
+      await connector.close();
+      ws.cleanup();
+    },
+  };
 }
