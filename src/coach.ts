@@ -198,8 +198,10 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   const careerSteps = Object.values(coachingContent.plan.paths)
     .map((p) => retriever.guideChunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase())?.id)
     .filter((id): id is string => !!id);
-  // Words the coach knows besides the guide's own: the glossary's terms and the field's words.
-  const knownNames = new Set([...glossary.entries.map((e) => e.term.toLowerCase()), ...fieldWords.map((w) => w.toLowerCase())]);
+  // Words the coach knows besides the guide's own: the glossary's terms.
+  // (Not the field's words: "MBA" or "Six Sigma" mark a question as in the field, and the guide
+  // still says nothing about them.)
+  const knownNames = new Set(glossary.entries.map((e) => e.term.toLowerCase()));
   /**
    * Capitalised words inside a sentence that no knowledge document nor the glossary knows
    * ("Germany", "Jira"; a plant's own note makes "Leeds" known): proper names the question is
@@ -212,13 +214,16 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // Shouting is not naming: in an all-caps question capitals say nothing.
     const letters = bounded.replace(/[^\p{L}]/gu, "");
     if (letters.length > 0 && letters.replace(/[^\p{Lu}]/gu, "").length / letters.length > 0.5) return found;
-    for (const m of bounded.matchAll(/(?<=[\p{L}\p{N},;:)]\s+)(\p{Lu}[\p{L}\p{N}#+]*)/gu)) {
-      const word = m[1]!;
+    const unknown = (word: string) => {
       const lower = word.toLowerCase();
-      if (word.length < 2 || isStopword(lower) || knownNames.has(lower) || retriever.knows(stem(lower)) || index.lexical.has(stem(lower)) || facts.worldWords.has(lower)) continue;
+      if (word.length < 2 || isStopword(lower) || knownNames.has(lower) || retriever.knows(stem(lower)) || index.lexical.has(stem(lower)) || facts.worldWords.has(lower)) return false;
       // Plurals and spellings the glossary knows ("KPIs").
-      if (glossary.expansionsFor(word).length > 0 || domainTerms.expansionsFor(word).length > 0) continue;
-      if (!found.includes(word)) found.push(word);
+      return glossary.expansionsFor(word).length === 0;
+    };
+    // A run of capitalised words is one name ("Lean Six Sigma"), lacking if any word of it is.
+    for (const m of bounded.matchAll(/(?<=[\p{L}\p{N},;:)]\s+)(\p{Lu}[\p{L}\p{N}#+]*(?:\s\p{Lu}[\p{L}\p{N}#+]*){0,4})/gu)) {
+      const name = m[1]!;
+      if (name.split(" ").some(unknown) && !found.includes(name)) found.push(name);
     }
     return found;
   };

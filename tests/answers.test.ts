@@ -183,6 +183,12 @@ describe("what the guide does not say about", () => {
     expect(a.citations.length).toBeGreaterThan(0);
   });
 
+  it("a field word the guide never covers, as a name of several words, is said as such", async () => {
+    const a = await ask("Would a Lean Six Sigma belt help me land an AI PM role at a plant?");
+    expect(a.outcome).toBe("no_answer");
+    expect(a.parts[0]!.text).toMatch(/doesn't say anything about Lean Six Sigma/u);
+  });
+
   it("capitals in a shouted question are not names", async () => {
     const a = await ask("WHICH COMPANIES ARE PURE-PLAY INDUSTRIAL AI VENDORS");
     expect(a.outcome).toBe("answered");
