@@ -28,7 +28,7 @@ export interface AnalyzedQuery {
   unknownWords: string[];
 }
 
-const DERIVATIONAL_SUFFIXES = ["ations", "ation", "ions", "ion", "ives", "ive", "ments", "ment", "ers", "er", "ities", "ity", "ally", "al", "ness", "ors", "or"];
+const DERIVATIONAL_SUFFIXES = ["ations", "ation", "ions", "ion", "ives", "ive", "ments", "ment", "ers", "er", "ities", "ity", "ally", "al", "ness", "ors", "or", "iest", "est"];
 
 /**
  * Turns a question into the terms retrieval works with: stems, typo correction against the
