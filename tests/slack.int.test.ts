@@ -88,6 +88,20 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     expect(callsOf("chat.postMessage", since)).toHaveLength(1);
   });
 
+  it("mentioned late in a thread, reads what people said there before (conversations.replies)", async () => {
+    const since = slackApi.calls.length;
+    slackApi.threads.set("C30:1700000030.000100", [
+      { user: "U30", text: "We're evaluating predictive maintenance for the compressors on line 2", ts: "1700000030.000100" },
+      { bot_id: "BOTHER", text: "Reminder: stand-up at 10", ts: "1700000030.000200" },
+      { user: "U31", text: "<@UBOT> which vendors are established in it?", ts: "1700000031.000100" },
+    ]);
+    await sendEvent({ type: "app_mention", user: "U31", text: "<@UBOT> which vendors are established in it?", ts: "1700000031.000100", thread_ts: "1700000030.000100", channel: "C30", event_ts: "1700000031.000100" });
+    const [post] = await nextCall("chat.postMessage", since);
+    expect(post!.body.thread_ts).toBe("1700000030.000100");
+    expect(callsOf("conversations.replies", since)[0]!.body).toMatchObject({ channel: "C30", ts: "1700000030.000100" });
+    expect(textOf(post!)).toMatch(/Augury/u);
+  });
+
   it("uses the thread's history for a follow-up", async () => {
     const since = slackApi.calls.length;
     await sendEvent({ type: "app_mention", user: "U3", text: "<@UBOT> what is generative design?", ts: "1700000002.000100", channel: "C3", event_ts: "1700000002.000100" });

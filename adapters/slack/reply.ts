@@ -4,6 +4,7 @@ import type { AskOptions } from "../../src/coach.js";
 import { logFields, SlackStreamFailedError } from "../../src/errors.js";
 import type { Logger } from "../../src/logger.js";
 import type { CoachService } from "../../src/service.js";
+import type { HistoryMessage } from "../../src/types.js";
 import { escapeSlack, renderAnswer, SLACK_LIMITS, type RenderOptions, type SlackMessage } from "./render.js";
 
 /** What every listener needs: the service it asks, the log it reports to, whether to stream. */
@@ -21,6 +22,8 @@ export interface SlackQuestion {
   conversationId: string;
   /** Asked by pressing a follow-up or mode button rather than typed. */
   viaButton?: boolean;
+  /** What was said in the thread before the coach was mentioned in it (conversations.replies). */
+  history?: HistoryMessage[];
 }
 
 /** How one reply reaches the user: where the answer goes, where an apology goes. */
@@ -40,7 +43,7 @@ export async function replyTo(ctx: ListenerContext, question: SlackQuestion, del
   try {
     const askOptions = (await delivery.begin?.()) ?? {};
     const { answerId, answer } = await ctx.service.ask(
-      { text: question.text, history: [], user: { id: question.userId, platform: "slack" }, conversationId: question.conversationId, viaButton: question.viaButton ?? false },
+      { text: question.text, history: question.history ?? [], user: { id: question.userId, platform: "slack" }, conversationId: question.conversationId, viaButton: question.viaButton ?? false },
       askOptions,
     );
     await delivery.send(renderAnswer(answer, { answerId, sourcesNote: ctx.service.coach.words.sourcesNote, sourcesHeading: ctx.service.coach.words.sourcesHeading, ...render }));
@@ -109,8 +112,29 @@ export function threadConversation(team: string, channel: string, threadTs: stri
 }
 
 /** Answer in a thread, or at the top level of a DM (threadTs undefined), where follow-ups and practice sessions carry from message to message. */
-export function replyInThread(ctx: ListenerContext, client: WebClient, where: { team: string; channel: string; threadTs: string | undefined }, user: string, text: string, viaButton = false): Promise<void> {
-  return replyTo(ctx, { text, userId: user, conversationId: threadConversation(where.team, where.channel, where.threadTs), viaButton }, inThread(ctx, client, where.channel, where.threadTs));
+export function replyInThread(ctx: ListenerContext, client: WebClient, where: { team: string; channel: string; threadTs: string | undefined }, user: string, text: string, viaButton = false, history: HistoryMessage[] = []): Promise<void> {
+  return replyTo(ctx, { text, userId: user, conversationId: threadConversation(where.team, where.channel, where.threadTs), viaButton, history }, inThread(ctx, client, where.channel, where.threadTs));
+}
+
+/** How much of a thread the coach reads when it is mentioned in it late. */
+const THREAD_READ_LIMIT = 20;
+
+/**
+ * What people said in a thread before the coach was mentioned in it, as user turns (the coach's
+ * own memory of a thread it answered in wins in the service). People's messages only: a bot's
+ * message is not the coach's word. A failed read leaves the question to stand alone.
+ */
+export async function threadHistory(ctx: ListenerContext, client: WebClient, channel: string, threadTs: string, currentTs: string): Promise<HistoryMessage[]> {
+  try {
+    const res = await client.conversations.replies({ channel, ts: threadTs, limit: THREAD_READ_LIMIT });
+    return (res.messages ?? [])
+      .filter((m) => m.ts !== currentTs && !m.bot_id && typeof m.text === "string" && m.text.trim())
+      .slice(-THREAD_READ_LIMIT)
+      .map((m) => ({ role: "user" as const, content: stripMentions(m.text!).slice(0, 2_000) }));
+  } catch (error) {
+    ctx.log.warn({ err: error }, "could not read the thread the coach was mentioned in; answering the question alone");
+    return [];
+  }
 }
 
 /** Answer a /coach command (or a button on its answer) privately, with a "Share in channel" button. */

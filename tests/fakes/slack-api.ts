@@ -11,8 +11,10 @@ export interface SlackCall {
  * A fake Slack Web API on loopback: records every call the real @slack/web-api client makes
  * (form-encoded, with JSON-encoded nested fields) and every post to a response_url.
  */
-export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCall[]; responses: Record<string, unknown>[]; close: () => Promise<void> }> {
+export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCall[]; responses: Record<string, unknown>[]; threads: Map<string, Record<string, unknown>[]>; close: () => Promise<void> }> {
   const calls: SlackCall[] = [];
+  /** Thread messages conversations.replies returns, by "channel:thread_ts" (a test sets them). */
+  const threads = new Map<string, Record<string, unknown>[]>();
   const responses: Record<string, unknown>[] = [];
   const app = express();
   app.use(express.urlencoded({ extended: false, limit: "5mb" }));
@@ -31,7 +33,7 @@ export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCa
         : method === "chat.postMessage"
           ? { ts: `${++ts}.000100`, channel: body.channel }
           : method === "conversations.replies"
-            ? { messages: [] }
+            ? { messages: threads.get(`${String(body.channel)}:${String(body.ts)}`) ?? [], has_more: false }
             : method === "conversations.open"
               ? { channel: { id: `D${String(body.users ?? "").replace(/^U/u, "")}` } }
               : {};
@@ -48,6 +50,7 @@ export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCa
     url: `http://127.0.0.1:${port}`,
     calls,
     responses,
+    threads,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
