@@ -197,9 +197,21 @@ describe("web playground in headless Chromium", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "playground-practice.png"), fullPage: true });
 
+    // Skip sends its typed action for question 2; pressed again on the same turn it skips nothing more.
+    const skipRequest = page.waitForRequest((r) => r.url().endsWith("/api/ask") && r.method() === "POST");
+    await scored.getByRole("button", { name: "Skip", exact: true }).click();
+    expect((await skipRequest).postDataJSON()).toMatchObject({ question: "Skip", action: { action: "skip", session: expect.any(String), step: 2 } });
+    const skipped = await answered(page, 2);
+    expect(await skipped.innerText()).toMatch(/Skipped\./u);
+    expect(await skipped.innerText()).toMatch(/question 3 of 5/u);
+    await scored.getByRole("button", { name: "Skip", exact: true }).click();
+    const again = await answered(page, 3);
+    expect(await again.innerText()).not.toMatch(/Skipped\./u);
+    expect(await again.innerText()).toMatch(/question 3 of 5/u);
+
     await scored.getByRole("button", { name: "Stop", exact: true }).click();
-    const stopped = await answered(page, 2);
-    expect(await stopped.locator(".answer").innerText()).toMatch(/Practice stopped after 1 question/u);
+    const stopped = await answered(page, 4);
+    expect(await stopped.locator(".answer").innerText()).toMatch(/Practice stopped after 2 questions/u);
     expect(errors).toEqual([]);
   });
 

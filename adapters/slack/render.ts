@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button, HomeView, KnownBlock, ModalView } from "@slack/types";
 import type { CoachWords } from "../../src/coach.js";
 import type { Answer, AnswerPart } from "../../src/types.js";
+import { encodeCoachingAction } from "../../src/coaching/actions.js";
 
 /** A message as the bot sends it: Block Kit plus the plain text notifications and screen readers use. */
 export interface SlackMessage {
@@ -26,6 +27,8 @@ export const ACTIONS = {
   feedbackUp: "coach_feedback_up",
   feedbackDown: "coach_feedback_down",
   followUp: "coach_follow_up",
+  /** Coaching buttons (Hint, Skip, Stop, Resume, Yes…), suffixed _0, _1, …; the value is the typed action. */
+  coaching: "coach_action",
   share: "coach_share",
   /** App Home buttons that start a coaching mode in the user's DM (suffixed _0, _1, …). */
   startMode: "coach_start_mode",
@@ -112,6 +115,19 @@ export function renderAnswer(answer: Answer, options: RenderOptions): SlackMessa
     blocks.push({
       type: "context",
       elements: [{ type: "mrkdwn", text: truncate(`*${escapeSlack(options.sourcesHeading ?? "Sources")}:* ${sources.join("  ·  ")}`, SLACK_LIMITS.contextText) }],
+    });
+  }
+  const coachingButtons = answer.coaching?.actions ?? [];
+  if (coachingButtons.length > 0) {
+    blocks.push({
+      type: "actions",
+      block_id: "coach_actions",
+      elements: coachingButtons.slice(0, 5).map((b, i) => ({
+        type: "button",
+        action_id: `${ACTIONS.coaching}_${i}`,
+        text: { type: "plain_text", text: truncate(b.label, SLACK_LIMITS.buttonText), emoji: true },
+        value: encodeCoachingAction(b.action),
+      })),
     });
   }
   if (answer.followUps.length > 0) {
