@@ -101,6 +101,15 @@ describe("interview practice", () => {
     expect(pressed.coaching).toMatchObject({ stage: "question", step: 1 });
   });
 
+  it("resumes when 'resume' is typed while a question is open, instead of scoring it as an answer", async () => {
+    const me = person();
+    await me.say("quiz me on company tiers");
+    const resumed = await me.say("resume");
+    expect(resumed.coaching).toMatchObject({ mode: "quiz", stage: "question", step: 1 });
+    expect(resumed.coaching?.score).toBeUndefined();
+    expect(resumed.text).toMatch(/Picking up where we left off/u);
+  });
+
   it("scores a full answer as strong and moves on to the next question", async () => {
     const me = person();
     await me.say("quiz me on safety standards");
@@ -187,6 +196,19 @@ describe("interview practice", () => {
     expect(a.text).toMatch(/paused at question 1 of \d\. Say “resume”/u);
     expect(a.coaching?.actions?.map((b) => b.label)).toEqual(["Resume"]);
     expect((await me.say("resume")).coaching).toMatchObject({ stage: "question", step: 1 });
+  });
+
+  it("pauses on a side question that starts 'wait, what is …' like one that starts 'what is …'", async () => {
+    const me = person();
+    await me.say("quiz me on safety standards");
+    const a = await me.say("Wait, what is a digital twin?");
+    expect(a.coaching).toMatchObject({ mode: "quiz", stage: "paused", step: 1 });
+    expect(a.coaching?.score).toBeUndefined();
+    expect(a.text).toMatch(/paused at question 1 of \d/u);
+    // Its Resume button picks the practice up where it stopped.
+    const resumed = await me.press(a, "Resume");
+    expect(resumed.coaching).toMatchObject({ stage: "question", step: 1 });
+    expect(resumed.text).toMatch(/Picking up where we left off/u);
   });
 
   it("keeps the guardrails on inside a session", async () => {

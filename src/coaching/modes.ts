@@ -70,7 +70,8 @@ const QUIZ_START = /\b(quiz me|quiz|quizzes|mock interview|interview practice|pr
 const NEW_ROUND = /\b(new|another|fresh|restart|start over|again)\b/u;
 const READINESS_START = /^ready$|\b(readiness|am i ready|how ready am i|ready for (an|the|my) (interview|role|job)|check (if|whether) i m ready)\b/u;
 const PLAN_START = /\b(study|learning|prep|preparation|transition|week by week|action|career) plan\b|\bplan (for me|my (transition|prep|preparation|study|studies|learning|move|switch))\b|\b(make|build|give|create|write|draft|need) me (a|an|my) ([a-z]+ ){0,2}plan\b|^plan\b/u;
-const QUESTION_START = /^(what|which|who|whom|whose|where|when|why|how|can|could|should|would|is|are|do|does|did|will)\b/u;
+/** A side question, also after a word of surprise ("wait, what is …"): at most three such words, so the match stays linear. */
+const QUESTION_START = /^((wait|hang on|hold on|sorry|sorry but|um|uh|oh|ok|okay|so|actually|quick question) ){0,3}(what|which|who|whom|whose|where|when|why|how|can|could|should|would|is|are|do|does|did|will)\b/u;
 /** Words of a start command, removed before the rest is read as a topic ("quiz me on edge"). */
 const COMMAND_TERMS = new Set(["quiz", "quizz", "mock", "interview", "practic", "practis", "test", "drill", "coach", "act", "start", "new", "round", "session", "question", "let", "another", "fresh", "restart", "again"]);
 
@@ -124,6 +125,8 @@ export class CoachingModes {
       if (STOP.test(said)) return this.stop(key, session);
       if (PAUSE.test(said)) return this.pause(key, session);
       if (SESSION_HELP.test(said)) return this.sessionHelp(session);
+      // "resume" in a running session is a request, not an answer to score: pick up the current step.
+      if (RESUME.test(said)) return this.resume(key, session, turn.conversationId);
     } else if (session && RESUME.test(said)) {
       return this.resume(key, session, turn.conversationId);
     }
