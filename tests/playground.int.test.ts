@@ -215,6 +215,19 @@ describe("web playground in headless Chromium", () => {
     expect(errors).toEqual([]);
   });
 
+  it("answers a malformed coaching action with a short 400, not an answer to its label", async () => {
+    const post = (body: unknown) => fetch(`${running.url}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    for (const action of ["skip", { action: "skip" }, { action: "delete", session: "abc", step: 1 }, { action: "skip", session: "abc", step: "2" }]) {
+      const res = await post({ question: "Skip", conversationId: "bad-action", action });
+      expect(res.status, JSON.stringify(action)).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/coaching action looks like/u);
+    }
+    // A well-formed action for a session that is not there says so; it is not answered as the word "Skip".
+    const stale = await post({ question: "Skip", conversationId: "bad-action", clientId: "nobody", action: { action: "skip", session: "gone", step: 2 } });
+    expect(stale.status).toBe(200);
+    expect(((await stale.json()) as { text: string }).text).toMatch(/already ended/u);
+  });
+
   it("shows user input as text, never as markup", async () => {
     const { page } = await open();
     await typeAndEnter(page, '<img src=x onerror="document.title=\'pwned\'"> what is a digital twin?');
