@@ -410,6 +410,16 @@ describe("coaching content", () => {
     }
   });
 
+  it("gives a session stored before sessions had ids one, so the buttons of its next reply work", async () => {
+    const me = person();
+    await me.say("quiz me on company tiers");
+    const key = `coaching:slack:${me.id}`;
+    const { id: _dropped, ...older } = (await state.getRecord<Record<string, unknown>>(key))!;
+    await state.setRecord(key, older, 60_000);
+    const repeated = await me.say("repeat");
+    expect((await me.press(repeated, "Skip")).text).toMatch(/^Skipped\./u);
+  });
+
   it("drops a stored session it cannot read instead of failing every message", async () => {
     const me = person();
     await state.setRecord(`coaching:slack:${me.id}`, { kind: "quiz", conversationId: "x", questionIds: "not-a-list" }, 60_000);

@@ -117,7 +117,11 @@ export class CoachingModes {
     // A record this version cannot read (an older shape, a hand edit) is dropped, not fatal.
     if (stored !== null && !session) await this.store.deleteRecord(key);
     // A session stored before sessions had ids gets one; buttons shown before then are stale.
-    if (session && !session.id) session.id = randomUUID();
+    if (session && !session.id) {
+      session.id = randomUUID();
+      // Kept at once (its time unchanged), so the buttons of this reply name a session that exists.
+      await this.store.setRecord(key, session, SESSION_TTL_MS);
+    }
     if (turn.action) return this.pressed(key, session, turn.action, turn.conversationId);
     const captured = !!session && !session.paused && session.conversationId === turn.conversationId && this.clock() - session.updatedAt < CAPTURE_MS;
 
