@@ -34,6 +34,7 @@ import { SELF_QUESTION, shapeOf, type QuestionShape } from "./compose/question.j
 import { memoryOf, resolveReference, type ConversationMemory } from "./compose/references.js";
 import { messageParts, plainTextOf } from "./compose/parts.js";
 import { partsFromCoachingText } from "./coaching/parts.js";
+import { parseCoachingAction } from "./coaching/actions.js";
 import { choosePath, parseProfile } from "./coaching/plan.js";
 import type { AnswerPart, Citation } from "./types.js";
 
@@ -259,6 +260,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const started = performance.now();
     const text = typeof turn?.text === "string" ? turn.text : "";
     const history = sanitizeHistory(turn?.history);
+    // A pressed coaching button's action came from a client: checked field by field before it acts.
+    const action = parseCoachingAction(turn?.action);
     const userKey = `${turn?.user?.platform ?? "unknown"}:${turn?.user?.id ?? "anonymous"}`;
     const log = logger.child({ conversationId: turn?.conversationId, platform: turn?.user?.platform });
 
@@ -272,7 +275,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     try {
       // Interview practice, study plans and readiness checks come before retrieval: in a running
       // session the message is the next step, not a new question.
-      const coached = await coaching.handle({ text, userKey, conversationId: String(turn?.conversationId ?? "unknown"), viaButton: turn?.viaButton === true });
+      const coached = await coaching.handle({ text, userKey, conversationId: String(turn?.conversationId ?? "unknown"), ...(action ? { action } : {}) });
       if (coached?.kind === "reply") return coachingAnswer(started, coached, log);
       const social = coached ? null : smallTalkReply(text, profile.sampleQuestions, COACHING_STARTERS, profile.words.about);
       if (social) return reply(started, "no_answer", "small_talk", social.text, social.followUps);
@@ -280,7 +283,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       if (coached?.kind !== "aside") return answer;
       // A side question mid-session: the answer, plus where the paused session stands and a way back.
       const parts = [...answer.parts, ...partsFromCoachingText(coached.note).map((p) => ({ ...p, kind: "note" as const }))];
-      return { ...answer, parts, text: plainTextOf(parts), followUps: ["Resume", ...answer.followUps].slice(0, 3), coaching: coached.coaching };
+      return { ...answer, parts, text: plainTextOf(parts), followUps: answer.followUps.slice(0, 2), coaching: coached.coaching };
     } catch (error) {
       const coachError = asCoachError(error);
       log.error({ code: coachError.code, err: coachError }, "answer failed");

@@ -12,8 +12,27 @@ export interface Turn {
   history: HistoryMessage[];
   user: { id: string; platform: Platform };
   conversationId: string;
-  /** True when the text came from pressing a button (a follow-up or a coaching action), not typing. */
-  viaButton?: boolean;
+  /** A pressed coaching button (Hint, Skip, Stop, Resume, Yes…), typed: the core never parses a button's label back. */
+  action?: CoachingAction;
+}
+
+/** What a coaching button does. */
+export type CoachingActionName = "hint" | "skip" | "stop" | "resume" | "yes" | "partly" | "not_yet";
+
+/**
+ * A pressed coaching button, as the button carries it (Slack `value`, Teams `Action.Submit` data,
+ * the playground's request): which session and step it was shown for, so pressing it twice acts once.
+ */
+export interface CoachingAction {
+  action: CoachingActionName;
+  session: string;
+  step: number;
+}
+
+/** A coaching button: the label to show and the action it sends back. */
+export interface CoachingButton {
+  label: string;
+  action: CoachingAction;
 }
 
 export type Outcome = "answered" | "no_answer" | "refused";
@@ -88,6 +107,8 @@ export interface CoachingState {
   total?: number;
   /** Practice: how the answer just given was scored. */
   score?: { matched: number; total: number; grade: "strong" | "partial" | "not_yet" };
+  /** The buttons for this step (Hint, Skip, Stop; Yes, Partly, Not yet; Resume), rendered by each surface. */
+  actions?: CoachingButton[];
 }
 
 /** One retrievable piece of the knowledge: a heading's own text. */

@@ -10,6 +10,7 @@ import { parseHours, parseProfile } from "../src/coaching/plan.js";
 import { loadCoachingContent } from "../src/coaching/content.js";
 import { pickQuestions, scoreAnswer } from "../src/coaching/quiz.js";
 import { parseTick } from "../src/coaching/readiness.js";
+import { parseCoachingAction } from "../src/coaching/actions.js";
 import { tempWorkspace } from "./helpers.js";
 
 let coach: Coach;
@@ -29,7 +30,12 @@ function person(conversationId = `conv-${++userSeq}`, id = `user-${userSeq}`) {
   return {
     id,
     say: (text: string, conversation = conversationId) => coach.ask({ text, history: [], user: { id, platform: "slack" }, conversationId: conversation }),
-    press: (text: string) => coach.ask({ text, history: [], user: { id, platform: "slack" }, conversationId, viaButton: true }),
+    /** Presses a button of an earlier reply, as a surface sends it: its typed action, not its label. */
+    press: (shown: Answer, label: string, conversation = conversationId) => {
+      const button = shown.coaching?.actions?.find((a) => a.label === label);
+      if (!button) throw new Error(`no ${label} button on that reply`);
+      return coach.ask({ text: label, history: [], user: { id, platform: "slack" }, conversationId: conversation, action: button.action });
+    },
   };
 }
 
@@ -49,7 +55,59 @@ describe("interview practice", () => {
     expect(a.text).toMatch(/safety standards/iu);
     expect(a.text).not.toMatch(/13849|61511/u);
     expect(a.citations).toEqual([]);
-    expect(a.followUps).toEqual(["Hint", "Skip", "Stop"]);
+    expect(a.coaching?.actions?.map((b) => b.label)).toEqual(["Hint", "Skip", "Stop"]);
+    expect(a.coaching?.actions?.map((b) => b.action)).toEqual(["hint", "skip", "stop"].map((action) => ({ action, session: expect.any(String), step: 1 })));
+  });
+
+  it("acts on a pressed button once: Skip pressed twice on question 2 skips it once, whenever the second press comes", async () => {
+    const me = person();
+    await me.say("quiz me on company tiers");
+    const second = await me.say("Pure-play vendors like Augury and giants like Siemens.");
+    expect(second.coaching).toMatchObject({ stage: "question", step: 2 });
+    const skipped = await me.press(second, "Skip");
+    expect(skipped.text).toMatch(/^Skipped\./u);
+    expect(skipped.coaching).toMatchObject({ stage: "question", step: 3 });
+    // The same button again (a double press, or a retry from the platform): question 3 is asked again, not skipped.
+    const again = await me.press(second, "Skip");
+    expect(again.text).not.toMatch(/Skipped\./u);
+    expect(again.coaching).toMatchObject({ stage: "question", step: 3 });
+    // Question 3's own Skip does skip it, and the words typed keep working.
+    expect((await me.press(again, "Hint")).text).toMatch(/^Hint: /u);
+    expect((await me.press(again, "Skip")).coaching).toMatchObject({ step: 4 });
+    expect((await me.say("skip")).coaching).toMatchObject({ step: 5 });
+    const stopped = await me.press(again, "Stop");
+    expect(stopped.coaching).toMatchObject({ mode: "quiz", stage: "done" });
+    expect(stopped.text).toMatch(/Practice stopped after 4 questions/u);
+    // A button of the ended session acts on nothing.
+    const late = await me.press(again, "Skip");
+    expect(late.text).toMatch(/already ended/u);
+    expect((await me.say("What does a PLC do?")).coaching).toBeUndefined();
+  });
+
+  it("reads a button's action only when every field is one it could carry", () => {
+    expect(parseCoachingAction({ action: "skip", session: "3f2a-9c", step: 2 })).toEqual({ action: "skip", session: "3f2a-9c", step: 2 });
+    expect(parseCoachingAction('{"action":"not_yet","session":"abc","step":1}')).toEqual({ action: "not_yet", session: "abc", step: 1 });
+    for (const bad of [undefined, null, "Skip", "{", { action: "delete", session: "abc", step: 1 }, { action: "skip", session: "a b", step: 1 }, { action: "skip", session: "abc", step: 1.5 }, { action: "skip", session: "abc" }, `{"action":"skip","session":"${"a".repeat(400)}","step":1}`]) {
+      expect(parseCoachingAction(bad), JSON.stringify(bad)).toBeNull();
+    }
+  });
+
+  it("ignores a button from an earlier session of the same person", async () => {
+    const me = person();
+    const old = await me.say("quiz me on company tiers");
+    await me.say("new quiz on safety standards");
+    const pressed = await me.press(old, "Skip");
+    expect(pressed.text).toMatch(/earlier session/u);
+    expect(pressed.coaching).toMatchObject({ stage: "question", step: 1 });
+  });
+
+  it("resumes when 'resume' is typed while a question is open, instead of scoring it as an answer", async () => {
+    const me = person();
+    await me.say("quiz me on company tiers");
+    const resumed = await me.say("resume");
+    expect(resumed.coaching).toMatchObject({ mode: "quiz", stage: "question", step: 1 });
+    expect(resumed.coaching?.score).toBeUndefined();
+    expect(resumed.text).toMatch(/Picking up where we left off/u);
   });
 
   it("scores a full answer as strong and moves on to the next question", async () => {
@@ -136,8 +194,21 @@ describe("interview practice", () => {
     expect(a.citations[0]!.title).toBe("Predictive maintenance");
     expect(a.text).toMatch(/Augury/u);
     expect(a.text).toMatch(/paused at question 1 of \d\. Say “resume”/u);
-    expect(a.followUps[0]).toBe("Resume");
+    expect(a.coaching?.actions?.map((b) => b.label)).toEqual(["Resume"]);
     expect((await me.say("resume")).coaching).toMatchObject({ stage: "question", step: 1 });
+  });
+
+  it("pauses on a side question that starts 'wait, what is …' like one that starts 'what is …'", async () => {
+    const me = person();
+    await me.say("quiz me on safety standards");
+    const a = await me.say("Wait, what is a digital twin?");
+    expect(a.coaching).toMatchObject({ mode: "quiz", stage: "paused", step: 1 });
+    expect(a.coaching?.score).toBeUndefined();
+    expect(a.text).toMatch(/paused at question 1 of \d/u);
+    // Its Resume button picks the practice up where it stopped.
+    const resumed = await me.press(a, "Resume");
+    expect(resumed.coaching).toMatchObject({ stage: "question", step: 1 });
+    expect(resumed.text).toMatch(/Picking up where we left off/u);
   });
 
   it("keeps the guardrails on inside a session", async () => {
@@ -237,7 +308,7 @@ describe("readiness check", () => {
     const me = person();
     const first = await me.say("Run a readiness check on me");
     expect(first.coaching).toMatchObject({ mode: "readiness", stage: "question", step: 1, total: 5 });
-    expect(first.followUps).toEqual(["Yes", "Partly", "Not yet"]);
+    expect(first.coaching?.actions?.map((b) => b.label)).toEqual(["Yes", "Partly", "Not yet"]);
     await me.say("yes");
     await me.say("not yet");
     await me.say("sort of");
@@ -256,11 +327,11 @@ describe("readiness check", () => {
 
   it("a double press of a button does not tick the next item too; typing yes twice does", async () => {
     const me = person();
-    await me.say("Run a readiness check on me");
-    expect((await me.press("Yes")).coaching?.step).toBe(2);
-    expect((await me.press("Yes")).coaching?.step).toBe(2);
-    now += 5_000;
-    expect((await me.press("Yes")).coaching?.step).toBe(3);
+    const first = await me.say("Run a readiness check on me");
+    const second = await me.press(first, "Yes");
+    expect(second.coaching?.step).toBe(2);
+    expect((await me.press(first, "Yes")).coaching?.step).toBe(2);
+    expect((await me.press(second, "Not yet")).coaching?.step).toBe(3);
     expect((await me.say("yes")).coaching?.step).toBe(4);
     expect((await me.say("yes")).coaching?.step).toBe(5);
   });
@@ -337,6 +408,16 @@ describe("coaching content", () => {
     } finally {
       local.cleanup();
     }
+  });
+
+  it("gives a session stored before sessions had ids one, so the buttons of its next reply work", async () => {
+    const me = person();
+    await me.say("quiz me on company tiers");
+    const key = `coaching:slack:${me.id}`;
+    const { id: _dropped, ...older } = (await state.getRecord<Record<string, unknown>>(key))!;
+    await state.setRecord(key, older, 60_000);
+    const repeated = await me.say("repeat");
+    expect((await me.press(repeated, "Skip")).text).toMatch(/^Skipped\./u);
   });
 
   it("drops a stored session it cannot read instead of failing every message", async () => {

@@ -197,10 +197,35 @@ describe("web playground in headless Chromium", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "playground-practice.png"), fullPage: true });
 
+    // Skip sends its typed action for question 2; pressed again on the same turn it skips nothing more.
+    const skipRequest = page.waitForRequest((r) => r.url().endsWith("/api/ask") && r.method() === "POST");
+    await scored.getByRole("button", { name: "Skip", exact: true }).click();
+    expect((await skipRequest).postDataJSON()).toMatchObject({ question: "Skip", action: { action: "skip", session: expect.any(String), step: 2 } });
+    const skipped = await answered(page, 2);
+    expect(await skipped.innerText()).toMatch(/Skipped\./u);
+    expect(await skipped.innerText()).toMatch(/question 3 of 5/u);
+    await scored.getByRole("button", { name: "Skip", exact: true }).click();
+    const again = await answered(page, 3);
+    expect(await again.innerText()).not.toMatch(/Skipped\./u);
+    expect(await again.innerText()).toMatch(/question 3 of 5/u);
+
     await scored.getByRole("button", { name: "Stop", exact: true }).click();
-    const stopped = await answered(page, 2);
-    expect(await stopped.locator(".answer").innerText()).toMatch(/Practice stopped after 1 question/u);
+    const stopped = await answered(page, 4);
+    expect(await stopped.locator(".answer").innerText()).toMatch(/Practice stopped after 2 questions/u);
     expect(errors).toEqual([]);
+  });
+
+  it("answers a malformed coaching action with a short 400, not an answer to its label", async () => {
+    const post = (body: unknown) => fetch(`${running.url}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    for (const action of ["skip", { action: "skip" }, { action: "delete", session: "abc", step: 1 }, { action: "skip", session: "abc", step: "2" }]) {
+      const res = await post({ question: "Skip", conversationId: "bad-action", action });
+      expect(res.status, JSON.stringify(action)).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/coaching action looks like/u);
+    }
+    // A well-formed action for a session that is not there says so; it is not answered as the word "Skip".
+    const stale = await post({ question: "Skip", conversationId: "bad-action", clientId: "nobody", action: { action: "skip", session: "gone", step: 2 } });
+    expect(stale.status).toBe(200);
+    expect(((await stale.json()) as { text: string }).text).toMatch(/already ended/u);
   });
 
   it("shows user input as text, never as markup", async () => {

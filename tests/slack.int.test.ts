@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCoachServer, type RunningServer } from "../server/start.js";
-import { blockKitProblems, partsToMrkdwn, renderAnswer, splitText, SLACK_LIMITS } from "../adapters/slack/render.js";
+import { partsToMrkdwn, renderAnswer, splitText, SLACK_LIMITS } from "../adapters/slack/render.js";
+import { blockKitProblems } from "../adapters/slack/block-kit-limits.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
 import { startFakeSlackApi, type SlackCall } from "./fakes/slack-api.js";
 import { freePort, waitFor } from "./processes.js";
@@ -54,6 +55,13 @@ async function nextCall(method: string, since: number, count = 1): Promise<Slack
   return callsOf(method, since);
 }
 const textOf = (call: SlackCall) => JSON.stringify(call.body);
+/** The coaching button labelled `label` in a message's blocks, as Slack sends it back when pressed. */
+function coachingButton(blocks: unknown, label: string): { type: "button"; action_id: string; block_id: string; value: string; text: { type: "plain_text"; text: string } } {
+  const row = (blocks as { block_id?: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[]).find((b) => b.block_id === "coach_actions");
+  const button = row?.elements?.find((e) => e.text.text === label);
+  if (!button) throw new Error(`no ${label} coaching button in ${JSON.stringify(blocks).slice(0, 200)}`);
+  return { type: "button", action_id: button.action_id, block_id: "coach_actions", value: button.value, text: { type: "plain_text", text: label } };
+}
 /** coach_requests_total{surface="slack"} as GET /metrics reports it (0 before the first). */
 async function slackRequests(): Promise<number> {
   const metrics = await (await fetch(`${running.url}/metrics`)).text();
@@ -253,22 +261,26 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     const blocks = JSON.stringify(question.blocks);
     expect(question.response_type).toBe("ephemeral");
     expect(blocks).toMatch(/question 1 of \d/u);
-    expect(blocks).toMatch(/"value":"Skip"/u);
+    // Skip carries its typed action, not its label.
+    expect(JSON.parse(coachingButton(question.blocks, "Skip").value)).toEqual({ action: "skip", session: expect.any(String), step: 1 });
     expect(blocks).toMatch(/Reply with `\/coach your answer`/u);
     expect(blocks).not.toMatch(/coach_share/u);
     const feedback = await slash("ISO 13849 and IEC 61511, plus a pre-launch safety review");
+    const skip = coachingButton(feedback.blocks, "Skip");
+    expect(JSON.parse(skip.value)).toMatchObject({ action: "skip", step: 2 });
     expect(JSON.stringify(feedback.blocks)).toMatch(/3 of 4 key points/u);
     expect(JSON.stringify(feedback.blocks)).toMatch(/Sources from the guide/u);
     // The Skip button on the private message acts in the same session.
     const before = slackApi.responses.length;
-    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U20" }, channel: { id: "C20" }, container: { type: "message", is_ephemeral: true }, response_url: `${slackApi.url}/respond/skip`, trigger_id: "t21", actions: [{ type: "button", action_id: "coach_follow_up_1", block_id: "coach_follow_ups", value: "Skip", action_ts: "5" }] });
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U20" }, channel: { id: "C20" }, container: { type: "message", is_ephemeral: true }, response_url: `${slackApi.url}/respond/skip`, trigger_id: "t21", actions: [{ ...skip, action_ts: "5" }] });
     await waitFor(async () => slackApi.responses.length > before, 10_000, "skip response");
     const skipped = JSON.stringify(slackApi.responses.at(-1)!.blocks);
     expect(skipped).toMatch(/Skipped\./u);
     const step = /question (\d) of/u.exec(skipped)![1];
-    // A double click arrives as a second press at once: it repeats the question, it does not skip another.
+    // A double click (or a press of that old message's Skip at any later time) carries step 2 again:
+    // it repeats the question now open, it does not skip another.
     const again = slackApi.responses.length;
-    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U20" }, channel: { id: "C20" }, container: { type: "message", is_ephemeral: true }, response_url: `${slackApi.url}/respond/skip2`, trigger_id: "t23", actions: [{ type: "button", action_id: "coach_follow_up_1", block_id: "coach_follow_ups", value: "Skip", action_ts: "8" }] });
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U20" }, channel: { id: "C20" }, container: { type: "message", is_ephemeral: true }, response_url: `${slackApi.url}/respond/skip2`, trigger_id: "t23", actions: [{ ...skip, action_ts: "8" }] });
     await waitFor(async () => slackApi.responses.length > again, 10_000, "second skip response");
     const repeated = JSON.stringify(slackApi.responses.at(-1)!.blocks);
     expect(repeated).not.toMatch(/Skipped\./u);
@@ -282,11 +294,12 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     const [first] = await nextCall("chat.postMessage", since);
     expect(first!.body.thread_ts).toBeUndefined();
     expect(textOf(first!)).toMatch(/Readiness check · 1 of 5/u);
-    expect(textOf(first!)).toMatch(/"value":"Partly"/u);
+    expect(JSON.parse(coachingButton(first!.body.blocks, "Partly").value)).toMatchObject({ action: "partly", step: 1 });
     await dm("yes", "1700000101.000100");
-    await nextCall("chat.postMessage", since, 2);
+    const [, second] = await nextCall("chat.postMessage", since, 2);
+    const notYet = coachingButton(second!.body.blocks, "Not yet");
     // Pressing a button on the bot's DM message continues the same session.
-    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U21" }, channel: { id: "D21" }, message: { ts: "1700000102.000900" }, container: { type: "message" }, response_url: `${slackApi.url}/respond/dm`, trigger_id: "t22", actions: [{ type: "button", action_id: "coach_follow_up_2", block_id: "coach_follow_ups", value: "Not yet", action_ts: "6" }] });
+    await sendInteraction({ type: "block_actions", team: { id: "T1" }, user: { id: "U21" }, channel: { id: "D21" }, message: { ts: "1700000102.000900" }, container: { type: "message" }, response_url: `${slackApi.url}/respond/dm`, trigger_id: "t22", actions: [{ ...notYet, action_ts: "6" }] });
     const posts = await nextCall("chat.postMessage", since, 3);
     expect(textOf(posts[2]!)).toMatch(/Readiness check · 3 of 5/u);
     for (const [i, answer] of ["no", "no", "no"].entries()) {

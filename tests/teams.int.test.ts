@@ -213,9 +213,18 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     expect(JSON.stringify(scored.body)).toMatch(/of \d key points/u);
     expect(JSON.stringify(scored.body)).toMatch(/question 2 of 5/u);
     expect((scored.actions as Json[]).map((a) => a.title)).toEqual(["Hint", "Skip", "Stop"]);
-    const stop = (scored.actions as Json[]).find((a) => a.title === "Stop")!;
-    const summary = await say({ text: undefined, value: stop.data }, 2);
-    expect(JSON.stringify(summary.body)).toMatch(/Practice stopped after 1 question/u);
+    // Each button submits its typed action for this card's step, not its label.
+    const button = (title: string) => (scored.actions as Json[]).find((a) => a.title === title)!;
+    expect(button("Skip").data).toEqual({ action: "skip", session: expect.any(String), step: 2 });
+    const skipped = await say({ text: undefined, value: button("Skip").data }, 2);
+    expect(JSON.stringify(skipped.body)).toMatch(/Skipped\./u);
+    expect(JSON.stringify(skipped.body)).toMatch(/question 3 of 5/u);
+    // Skip on question 2's card again (a double press, or much later): question 3 is asked again, not skipped.
+    const again = await say({ text: undefined, value: button("Skip").data }, 2);
+    expect(JSON.stringify(again.body)).not.toMatch(/Skipped\./u);
+    expect(JSON.stringify(again.body)).toMatch(/question 3 of 5/u);
+    const summary = await say({ text: undefined, value: button("Stop").data }, 2);
+    expect(JSON.stringify(summary.body)).toMatch(/Practice stopped after 2 questions/u);
   });
 
   it("tells channel users how to answer a practice question (mention the bot)", async () => {

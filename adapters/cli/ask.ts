@@ -170,9 +170,11 @@ export function formatForTerminal(answer: Answer): string {
     answer.citations.forEach((c, i) => out.push(`  [${i + 1}] ${only === null ? `${c.document === guideTitle ? "The guide" : c.document} › ` : ""}${c.path.join(" › ")}`));
     out.push("");
   }
-  if (answer.followUps.length > 0) {
+  // At the terminal a coaching button is a word to type ("skip", "resume").
+  const sayable = [...(answer.coaching?.actions ?? []).map((a) => a.label), ...answer.followUps];
+  if (sayable.length > 0) {
     out.push(bold(answer.coaching ? "You can say:" : "You could ask next:"));
-    for (const f of answer.followUps) out.push(`  - ${f}`);
+    for (const f of sayable) out.push(`  - ${f}`);
     out.push("");
   }
   return `${out.join("\n")}\n`;

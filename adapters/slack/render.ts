@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button, HomeView, KnownBlock, ModalView } from "@slack/types";
 import type { CoachWords } from "../../src/coach.js";
 import type { Answer, AnswerPart } from "../../src/types.js";
+import { encodeCoachingAction } from "../../src/coaching/actions.js";
 
 /** A message as the bot sends it: Block Kit plus the plain text notifications and screen readers use. */
 export interface SlackMessage {
@@ -26,6 +27,8 @@ export const ACTIONS = {
   feedbackUp: "coach_feedback_up",
   feedbackDown: "coach_feedback_down",
   followUp: "coach_follow_up",
+  /** Coaching buttons (Hint, Skip, Stop, Resume, Yes…), suffixed _0, _1, …; the value is the typed action. */
+  coaching: "coach_action",
   share: "coach_share",
   /** App Home buttons that start a coaching mode in the user's DM (suffixed _0, _1, …). */
   startMode: "coach_start_mode",
@@ -112,6 +115,19 @@ export function renderAnswer(answer: Answer, options: RenderOptions): SlackMessa
     blocks.push({
       type: "context",
       elements: [{ type: "mrkdwn", text: truncate(`*${escapeSlack(options.sourcesHeading ?? "Sources")}:* ${sources.join("  ·  ")}`, SLACK_LIMITS.contextText) }],
+    });
+  }
+  const coachingButtons = answer.coaching?.actions ?? [];
+  if (coachingButtons.length > 0) {
+    blocks.push({
+      type: "actions",
+      block_id: "coach_actions",
+      elements: coachingButtons.slice(0, 5).map((b, i) => ({
+        type: "button",
+        action_id: `${ACTIONS.coaching}_${i}`,
+        text: { type: "plain_text", text: truncate(b.label, SLACK_LIMITS.buttonText), emoji: true },
+        value: encodeCoachingAction(b.action),
+      })),
     });
   }
   if (answer.followUps.length > 0) {
@@ -201,43 +217,4 @@ export function homeView(words: Pick<CoachWords, "name" | "about" | "limits">, s
       { type: "context", elements: [{ type: "mrkdwn", text: escapeSlack(words.limits) }] },
     ],
   };
-}
-
-/** The text a block element shows (a text object's text; nothing for an image). */
-const shownText = (element: object): string => ("text" in element && typeof element.text === "string" ? element.text : "");
-
-/**
- * Checks a message or view against Slack's documented Block Kit limits; returns the problems.
- * Used by tests on every payload the bot sends (as recorded by the fake Slack API).
- */
-export function blockKitProblems(payload: { text?: unknown; blocks?: readonly KnownBlock[]; title?: { text?: string }; type?: unknown }): string[] {
-  const problems: string[] = [];
-  const blocks = payload.blocks ?? [];
-  const maxBlocks = payload.type === "home" || payload.type === "modal" ? SLACK_LIMITS.homeBlocks : SLACK_LIMITS.blocksPerMessage;
-  if (blocks.length > maxBlocks) problems.push(`${blocks.length} blocks > ${maxBlocks}`);
-  if (typeof payload.text === "string" && payload.text.length > SLACK_LIMITS.fallbackText) problems.push("fallback text too long");
-  if (payload.title?.text && payload.title.text.length > SLACK_LIMITS.modalTitle) problems.push(`modal title > ${SLACK_LIMITS.modalTitle}`);
-  blocks.forEach((block, i) => {
-    if (block.type === "section" && (block.text?.text.length ?? 0) > SLACK_LIMITS.sectionText) problems.push(`block ${i}: section text > ${SLACK_LIMITS.sectionText}`);
-    if (block.type === "header" && block.text.text.length > 150) problems.push(`block ${i}: header > 150`);
-    if (block.type === "context") {
-      if (block.elements.length > SLACK_LIMITS.contextElements) problems.push(`block ${i}: > ${SLACK_LIMITS.contextElements} context elements`);
-      for (const e of block.elements) if (shownText(e).length > SLACK_LIMITS.contextText) problems.push(`block ${i}: context text > ${SLACK_LIMITS.contextText}`);
-    }
-    if (block.type === "actions") {
-      if (block.elements.length > SLACK_LIMITS.actionsElements) problems.push(`block ${i}: > ${SLACK_LIMITS.actionsElements} actions`);
-      const ids = new Set<string>();
-      for (const e of block.elements) {
-        const label = "text" in e && e.text ? shownText(e.text) : "";
-        if (label.length > SLACK_LIMITS.buttonText) problems.push(`block ${i}: button text > ${SLACK_LIMITS.buttonText}`);
-        if ("value" in e && String(e.value ?? "").length > SLACK_LIMITS.buttonValue) problems.push(`block ${i}: button value > ${SLACK_LIMITS.buttonValue}`);
-        const id = ("action_id" in e && e.action_id) || "";
-        if (id.length > SLACK_LIMITS.actionId) problems.push(`block ${i}: action_id too long`);
-        if (ids.has(id)) problems.push(`block ${i}: duplicate action_id ${id}`);
-        ids.add(id);
-      }
-    }
-    if (typeof block.block_id === "string" && block.block_id.length > 255) problems.push(`block ${i}: block_id > 255`);
-  });
-  return problems;
 }

@@ -4,7 +4,7 @@ import type { AskOptions } from "../../src/coach.js";
 import { logFields, SlackStreamFailedError } from "../../src/errors.js";
 import type { Logger } from "../../src/logger.js";
 import type { CoachService } from "../../src/service.js";
-import type { HistoryMessage } from "../../src/types.js";
+import type { CoachingAction, HistoryMessage } from "../../src/types.js";
 import { escapeSlack, renderAnswer, SLACK_LIMITS, type RenderOptions, type SlackMessage } from "./render.js";
 
 /** What every listener needs: the service it asks, the log it reports to, whether to stream. */
@@ -20,8 +20,8 @@ export interface SlackQuestion {
   text: string;
   userId: string;
   conversationId: string;
-  /** Asked by pressing a follow-up or mode button rather than typed. */
-  viaButton?: boolean;
+  /** A pressed coaching button's typed action (Hint, Skip, Stop, Resume, Yes…). */
+  action?: CoachingAction;
   /** What was said in the thread before the coach was mentioned in it (conversations.replies). */
   history?: HistoryMessage[];
 }
@@ -43,7 +43,7 @@ export async function replyTo(ctx: ListenerContext, question: SlackQuestion, del
   try {
     const askOptions = (await delivery.begin?.()) ?? {};
     const { answerId, answer } = await ctx.service.ask(
-      { text: question.text, history: question.history ?? [], user: { id: question.userId, platform: "slack" }, conversationId: question.conversationId, viaButton: question.viaButton ?? false },
+      { text: question.text, history: question.history ?? [], user: { id: question.userId, platform: "slack" }, conversationId: question.conversationId, ...(question.action ? { action: question.action } : {}) },
       askOptions,
     );
     await delivery.send(renderAnswer(answer, { answerId, sourcesNote: ctx.service.coach.words.sourcesNote, sourcesHeading: ctx.service.coach.words.sourcesHeading, ...render }));
@@ -112,8 +112,8 @@ export function threadConversation(team: string, channel: string, threadTs: stri
 }
 
 /** Answer in a thread, or at the top level of a DM (threadTs undefined), where follow-ups and practice sessions carry from message to message. */
-export function replyInThread(ctx: ListenerContext, client: WebClient, where: { team: string; channel: string; threadTs: string | undefined }, user: string, text: string, viaButton = false, history: HistoryMessage[] = []): Promise<void> {
-  return replyTo(ctx, { text, userId: user, conversationId: threadConversation(where.team, where.channel, where.threadTs), viaButton, history }, inThread(ctx, client, where.channel, where.threadTs));
+export function replyInThread(ctx: ListenerContext, client: WebClient, where: { team: string; channel: string; threadTs: string | undefined }, user: string, text: string, action?: CoachingAction, history: HistoryMessage[] = []): Promise<void> {
+  return replyTo(ctx, { text, userId: user, conversationId: threadConversation(where.team, where.channel, where.threadTs), history, ...(action ? { action } : {}) }, inThread(ctx, client, where.channel, where.threadTs));
 }
 
 /** How much of a thread the coach reads when it is mentioned in it late. */
@@ -138,10 +138,10 @@ export async function threadHistory(ctx: ListenerContext, client: WebClient, cha
 }
 
 /** Answer a /coach command (or a button on its answer) privately, with a "Share in channel" button. */
-export function replyPrivately(ctx: ListenerContext, respond: RespondFn, where: { team: string; channel: string }, user: string, text: string, command = "/coach", viaButton = false): Promise<void> {
+export function replyPrivately(ctx: ListenerContext, respond: RespondFn, where: { team: string; channel: string }, user: string, text: string, command = "/coach", action?: CoachingAction): Promise<void> {
   return replyTo(
     ctx,
-    { text, userId: user, conversationId: `slack:${where.team}:${where.channel}:command:${user}`, viaButton },
+    { text, userId: user, conversationId: `slack:${where.team}:${where.channel}:command:${user}`, ...(action ? { action } : {}) },
     privately(respond),
     { shareable: true, question: text, command },
     "could not answer a slash command",

@@ -15,6 +15,7 @@ import type { CoachConfig } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
 import { logFields, TeamsServiceUrlRefusedError, TeamsUnauthorizedError } from "../../src/errors.js";
 import type { CoachService } from "../../src/service.js";
+import { parseCoachingAction } from "../../src/coaching/actions.js";
 import type { PlatformStatus } from "../types.js";
 import { answerCard, messageEntity, plainText, summaryLine, welcomeCard } from "./render.js";
 import { keepCardForRating, redrawRatedCard } from "./rated-card.js";
@@ -35,6 +36,8 @@ interface CardSubmit {
   comment?: unknown;
   answerId?: unknown;
   question?: unknown;
+  session?: unknown;
+  step?: unknown;
 }
 
 /**
@@ -90,8 +93,10 @@ export class CoachTeamsBot extends ActivityHandler {
       if (!redrawn) await context.sendActivity(value.rating === "down" ? "Thanks, noted. We'll use it to improve the guide." : "Thanks for the feedback! 👍");
       return;
     }
+    // A coaching button (Hint, Skip, Stop, Resume, Yes…) submits its typed action; the core acts on that alone.
+    const coachingAction = parseCoachingAction(value);
     const pressed = value?.action === "ask" && typeof value.question === "string";
-    const question = pressed ? (value.question as string) : questionText(context);
+    const question = coachingAction ? coachingAction.action : pressed ? (value.question as string) : questionText(context);
     // A redelivered activity (same id in the same conversation) is answered once.
     if (activity.id && !(await this.service.firstDelivery("teams", `${activity.conversation.id}:${activity.id}`))) return;
 
@@ -105,7 +110,7 @@ export class CoachTeamsBot extends ActivityHandler {
         user: { id: activity.from?.aadObjectId ?? activity.from?.id ?? "unknown", platform: "teams" },
         // Channel reply chains have their own conversation id (";messageid="), so history is per chain.
         conversationId: `teams:${activity.conversation.id}`,
-        viaButton: pressed,
+        ...(coachingAction ? { action: coachingAction } : {}),
       },
       stream ? { onToken: stream.onToken } : {},
     );

@@ -59,7 +59,9 @@ export function answerCard(answer: Answer, { answerId, replyHint, sourcesHeading
   if (replyHint && (answer.coaching?.stage === "question" || answer.coaching?.stage === "intake")) {
     body.push({ type: "TextBlock", text: escapeCardText(replyHint), size: "Small", isSubtle: true, wrap: true });
   }
-  const actions: Card[] = answer.followUps.slice(0, 3).map(askAction);
+  // Coaching buttons submit their typed action ({action, session, step}) as the data; follow-ups ask a question.
+  const coachingActions: Card[] = (answer.coaching?.actions ?? []).map((b) => ({ type: "Action.Submit", title: b.label, data: { ...b.action } }));
+  const actions: Card[] = [...coachingActions, ...answer.followUps.slice(0, Math.max(0, 3 - coachingActions.length)).map(askAction)];
   // A provenance note belongs to an answer that quotes the guide (a practice question quotes nothing).
   if (answer.outcome === "answered" && answer.citations.length > 0) body.push({ type: "TextBlock", text: answer.mode === "llm" ? "AI-written from the curated guide; check the sources." : "Quoted from the curated guide; check the sources.", size: "Small", isSubtle: true, wrap: true });
   // A prompt waiting for the user's reply (a practice question, a checklist step, the plan's

@@ -8,6 +8,7 @@ import type { CoachService } from "../../src/service.js";
 import { sanitizeHistory } from "../../src/coach.js";
 import { RateLimiter } from "../../src/guardrails/rate-limit.js";
 import { FEEDBACK_COMMENT_CHARS } from "../../src/service.js";
+import { parseCoachingAction } from "../../src/coaching/actions.js";
 
 const RATE_LIMITED = "You're asking faster than I can coach. Please wait a minute, then ask again.";
 
@@ -134,9 +135,15 @@ export function createHttpApp({ service, logger, platforms, mount, inFlight, web
     }
     // Bounded here too (the coach bounds it again): turns, characters per turn.
     const history = Array.isArray(body.history) ? sanitizeHistory(body.history) : [];
+    // A pressed coaching button sends its typed action ({action, session, step}) with its label as the question.
+    const action = body.action === undefined ? null : parseCoachingAction(body.action);
+    if (body.action !== undefined && !action) {
+      res.status(400).json({ error: 'A coaching action looks like {"action": "skip", "session": "…", "step": 2}.' });
+      return;
+    }
     const conversationId = typeof body.conversationId === "string" && body.conversationId ? `web:${body.conversationId.slice(0, 100)}` : `web:${randomUUID()}`;
     const clientId = typeof body.clientId === "string" && body.clientId ? body.clientId.slice(0, 100) : (req.ip ?? "anonymous");
-    const { answerId, answer } = await service.ask({ text: body.question, history, user: { id: clientId, platform: "web" }, conversationId, viaButton: body.viaButton === true });
+    const { answerId, answer } = await service.ask({ text: body.question, history, user: { id: clientId, platform: "web" }, conversationId, ...(action ? { action } : {}) });
     res.json({ answerId, ...answer });
   });
 

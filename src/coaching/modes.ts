@@ -1,4 +1,5 @@
-import type { Citation, CoachingState } from "../types.js";
+import { randomUUID } from "node:crypto";
+import type { Citation, CoachingAction, CoachingActionName, CoachingButton, CoachingState } from "../types.js";
 import type { StateStore } from "../state/store.js";
 import { isStopword, stem, words } from "../text/normalize.js";
 import { CitationList, type CoachingContent } from "./content.js";
@@ -18,8 +19,8 @@ export interface CoachingTurn {
   text: string;
   userKey: string;
   conversationId: string;
-  /** Pressed, not typed: only a pressed button can be pressed twice by accident. */
-  viaButton?: boolean;
+  /** A pressed button's action: acts only on the session and step it was shown for, so a second press does nothing new. */
+  action?: CoachingAction;
 }
 
 export type CoachingReply =
@@ -29,6 +30,7 @@ export type CoachingReply =
 
 interface PlanIntakeSession {
   kind: "plan-intake";
+  id?: string;
   conversationId: string;
   paused: boolean;
   updatedAt: number;
@@ -68,15 +70,27 @@ const QUIZ_START = /\b(quiz me|quiz|quizzes|mock interview|interview practice|pr
 const NEW_ROUND = /\b(new|another|fresh|restart|start over|again)\b/u;
 const READINESS_START = /^ready$|\b(readiness|am i ready|how ready am i|ready for (an|the|my) (interview|role|job)|check (if|whether) i m ready)\b/u;
 const PLAN_START = /\b(study|learning|prep|preparation|transition|week by week|action|career) plan\b|\bplan (for me|my (transition|prep|preparation|study|studies|learning|move|switch))\b|\b(make|build|give|create|write|draft|need) me (a|an|my) ([a-z]+ ){0,2}plan\b|^plan\b/u;
-const QUESTION_START = /^(what|which|who|whom|whose|where|when|why|how|can|could|should|would|is|are|do|does|did|will)\b/u;
+/** A side question, also after a word of surprise ("wait, what is …"): at most three such words, so the match stays linear. */
+const QUESTION_START = /^((wait|hang on|hold on|sorry|sorry but|um|uh|oh|ok|okay|so|actually|quick question) ){0,3}(what|which|who|whom|whose|where|when|why|how|can|could|should|would|is|are|do|does|did|will)\b/u;
 /** Words of a start command, removed before the rest is read as a topic ("quiz me on edge"). */
 const COMMAND_TERMS = new Set(["quiz", "quizz", "mock", "interview", "practic", "practis", "test", "drill", "coach", "act", "start", "new", "round", "session", "question", "let", "another", "fresh", "restart", "again"]);
 
-/** A second press of the same button within this long is a double press, not a second answer. */
-const DOUBLE_PRESS_MS = 3_000;
+const QUIZ_ACTIONS: readonly [string, CoachingActionName][] = [
+  ["Hint", "hint"],
+  ["Skip", "skip"],
+  ["Stop", "stop"],
+];
+const READINESS_ACTIONS: readonly [string, CoachingActionName][] = [
+  ["Yes", "yes"],
+  ["Partly", "partly"],
+  ["Not yet", "not_yet"],
+];
+const TICK_OF: Partial<Record<CoachingActionName, Tick>> = { yes: "yes", partly: "partly", not_yet: "no" };
 
-const QUIZ_ACTIONS = ["Hint", "Skip", "Stop"];
-const READINESS_ACTIONS = ["Yes", "Partly", "Not yet"];
+/** The step a session is at, as its buttons carry it (1-based; 0 while a plan waits for details). */
+function currentStep(session: Session): number {
+  return session.kind === "plan-intake" ? 0 : session.index + 1;
+}
 
 function isSession(value: unknown): value is Session {
   const s = value as Partial<Record<string, unknown>> | null;
@@ -102,12 +116,21 @@ export class CoachingModes {
     const session = isSession(stored) ? stored : null;
     // A record this version cannot read (an older shape, a hand edit) is dropped, not fatal.
     if (stored !== null && !session) await this.store.deleteRecord(key);
+    // A session stored before sessions had ids gets one; buttons shown before then are stale.
+    if (session && !session.id) {
+      session.id = randomUUID();
+      // Kept at once (its time unchanged), so the buttons of this reply name a session that exists.
+      await this.store.setRecord(key, session, SESSION_TTL_MS);
+    }
+    if (turn.action) return this.pressed(key, session, turn.action, turn.conversationId);
     const captured = !!session && !session.paused && session.conversationId === turn.conversationId && this.clock() - session.updatedAt < CAPTURE_MS;
 
     if (captured && session) {
       if (STOP.test(said)) return this.stop(key, session);
       if (PAUSE.test(said)) return this.pause(key, session);
       if (SESSION_HELP.test(said)) return this.sessionHelp(session);
+      // "resume" in a running session is a request, not an answer to score: pick up the current step.
+      if (RESUME.test(said)) return this.resume(key, session, turn.conversationId);
     } else if (session && RESUME.test(said)) {
       return this.resume(key, session, turn.conversationId);
     }
@@ -127,9 +150,8 @@ export class CoachingModes {
     }
 
     if (!captured || !session) return null;
-    const pressed = turn.viaButton === true;
-    if (session.kind === "quiz") return this.quizStep(key, session, turn.text, said, pressed);
-    if (session.kind === "readiness") return this.readinessStep(key, session, turn.text, said, pressed);
+    if (session.kind === "quiz") return this.quizStep(key, session, turn.text, said, null);
+    if (session.kind === "readiness") return this.readinessStep(key, session, turn.text, said, null);
     // Plan intake: this message is the self-description; if it describes nothing, answer it normally.
     await this.store.deleteRecord(key);
     const profile = parseProfile(turn.text, this.content);
@@ -144,11 +166,46 @@ export class CoachingModes {
     return { kind: "reply", text, citations, followUps, coaching };
   }
 
+  /** The buttons of a session's current step, each carrying its typed action. */
+  private buttons(session: Session, labelled: readonly (readonly [string, CoachingActionName])[]): CoachingButton[] {
+    return labelled.map(([label, action]) => ({ label, action: { action, session: session.id ?? "", step: currentStep(session) } }));
+  }
+
+  /**
+   * A pressed button. It acts only on the session and step it was shown for: a second press of
+   * Skip (or Yes) on a step already answered repeats the step now open instead of skipping it too,
+   * whenever it arrives. Stop ends the session it belongs to; Resume picks it up.
+   */
+  private async pressed(key: string, session: Session | null, action: CoachingAction, conversationId: string): Promise<CoachingReply> {
+    if (!session || session.id !== action.session) {
+      if (session) return this.repeatStep(session, "That button belongs to an earlier session. Here is where you are now:");
+      const mode = TICK_OF[action.action] ? "readiness" : "quiz";
+      return this.reply(`That session has already ended. Say **${mode === "quiz" ? "quiz me" : "readiness check"}** to start a new one.`, { mode, stage: "done" }, [mode === "quiz" ? "Quiz me" : "Readiness check"]);
+    }
+    if (action.action === "stop") return this.stop(key, session);
+    const away = session.paused || session.conversationId !== conversationId || this.clock() - session.updatedAt >= CAPTURE_MS;
+    if (action.action === "resume") return away ? this.resume(key, session, conversationId) : this.repeatStep(session, "");
+    if (action.step !== currentStep(session)) return this.repeatStep(session, "");
+    // The button of the step now open: the session carries on in the conversation it was pressed in.
+    const here = { ...session, conversationId, paused: false };
+    if (here.kind === "quiz" && (action.action === "hint" || action.action === "skip")) return this.quizStep(key, here, action.action, action.action, action.action);
+    const tick = TICK_OF[action.action];
+    if (here.kind === "readiness" && tick) return this.readinessStep(key, here, action.action, action.action, tick);
+    return this.repeatStep(session, "");
+  }
+
+  /** The step now open, asked again (nothing is scored or ticked). */
+  private repeatStep(session: Session, before: string): CoachingReply {
+    if (session.kind === "quiz") return this.askQuizQuestion(session, before);
+    if (session.kind === "readiness") return this.askReadiness(session, before);
+    return this.reply(PLAN_INTAKE, { mode: "plan", stage: "intake" });
+  }
+
   // --- interview practice -------------------------------------------------------------------
 
   private async startQuiz(key: string, turn: CoachingTurn, topic: string, previous: Session | null): Promise<CoachingReply> {
     const questions = pickQuestions(this.content, topic, `${turn.userKey}:${this.clock()}`);
-    const session: QuizSession = { kind: "quiz", conversationId: turn.conversationId, questionIds: questions.map((q) => q.id), index: 0, results: [], paused: false, updatedAt: this.clock() };
+    const session: QuizSession = { kind: "quiz", id: randomUUID(), conversationId: turn.conversationId, questionIds: questions.map((q) => q.id), index: 0, results: [], paused: false, updatedAt: this.clock() };
     await this.save(key, session);
     return this.askQuizQuestion(session, this.replacedNote(previous));
   }
@@ -163,24 +220,27 @@ export class CoachingModes {
   private askQuizQuestion(session: QuizSession, before: string): Reply {
     const question = this.content.questions.find((q) => q.id === session.questionIds[session.index])!;
     const text = `${before ? `${before}\n\n` : ""}${questionText(this.content, question, session.index + 1, session.questionIds.length)}`;
-    return this.reply(text, { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length }, QUIZ_ACTIONS);
+    return this.reply(text, { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length, actions: this.buttons(session, QUIZ_ACTIONS) });
   }
 
-  private async quizStep(key: string, session: QuizSession, text: string, said: string, pressed: boolean): Promise<CoachingReply> {
+  /** One message (or a pressed Hint or Skip) while a practice question is open. */
+  private async quizStep(key: string, session: QuizSession, text: string, said: string, pressed: "hint" | "skip" | null): Promise<CoachingReply> {
     const question = this.content.questions.find((q) => q.id === session.questionIds[session.index]);
     if (!question) {
       // The content changed under a stored session: end it rather than ask a question that is gone.
       await this.store.deleteRecord(key);
       return this.reply("The practice questions changed since this session started, so I've ended it. Say **quiz me** to start a fresh round.", { mode: "quiz", stage: "done" });
     }
-    if (pressed && this.isDoublePress(session, said)) return this.askQuizQuestion(session, "");
-    if (HINT.test(said)) return this.reply(`${hintText(question)}\n\n${question.prompt}`, { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length }, QUIZ_ACTIONS);
-    if (REPEAT.test(said)) return this.askQuizQuestion(session, "");
+    if (pressed === "hint" || (!pressed && HINT.test(said))) {
+      if (pressed) await this.save(key, session);
+      return this.reply(`${hintText(question)}\n\n${question.prompt}`, { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length, actions: this.buttons(session, QUIZ_ACTIONS) });
+    }
+    if (!pressed && REPEAT.test(said)) return this.askQuizQuestion(session, "");
 
     const cites = new CitationList();
     let before: string;
     let score: CoachingState["score"];
-    if (SKIP.test(said)) {
+    if (pressed === "skip" || SKIP.test(said)) {
       before = feedbackText(question, { covered: [], missed: question.points, grade: "not_yet" }, cites, "Skipped.");
       session.results.push({ id: question.id, topic: question.topic, matched: 0, total: question.points.length, skipped: true });
     } else {
@@ -190,7 +250,7 @@ export class CoachingModes {
         return {
           kind: "aside",
           note: `(Your interview practice is paused at question ${session.index + 1} of ${session.questionIds.length}. Say **resume** to go on.)`,
-          coaching: { mode: "quiz", stage: "paused", step: session.index + 1, total: session.questionIds.length },
+          coaching: { mode: "quiz", stage: "paused", step: session.index + 1, total: session.questionIds.length, actions: this.buttons(session, [["Resume", "resume"]]) },
         };
       }
       if (this.judge && scored.missed.length > 0 && said.split(" ").length >= 3) {
@@ -207,7 +267,6 @@ export class CoachingModes {
       session.results.push({ id: question.id, topic: question.topic, matched: scored.covered.length, total: question.points.length });
     }
     session.index++;
-    session.lastCommand = pressed ? { said, at: this.clock() } : undefined;
     if (session.index >= session.questionIds.length) {
       await this.store.deleteRecord(key);
       const text = `${before}\n\n${summaryText(this.content, session, false)}`;
@@ -218,47 +277,36 @@ export class CoachingModes {
     return { ...next, citations: cites.citations, coaching: { ...next.coaching, ...(score ? { score } : {}) } };
   }
 
-  /**
-   * Buttons (Skip, Yes, Not yet…) are easy to press twice, and each press arrives as its own
-   * message. The same button again within a few seconds repeats the current step instead of
-   * skipping or ticking the next one. Typed replies are never treated so.
-   */
-  private isDoublePress(session: QuizSession | ReadinessSession, said: string): boolean {
-    const last = session.lastCommand;
-    return !!last && last.said === said && said.split(" ").length <= 3 && this.clock() - last.at < DOUBLE_PRESS_MS;
-  }
-
   // --- readiness check ----------------------------------------------------------------------
 
   private async startReadiness(key: string, conversationId: string, previous: Session | null): Promise<CoachingReply> {
-    const session: ReadinessSession = { kind: "readiness", conversationId, index: 0, ticks: [], paused: false, updatedAt: this.clock() };
+    const session: ReadinessSession = { kind: "readiness", id: randomUUID(), conversationId, index: 0, ticks: [], paused: false, updatedAt: this.clock() };
     await this.save(key, session);
     return this.askReadiness(session, this.replacedNote(previous));
   }
 
   private askReadiness(session: ReadinessSession, before: string): CoachingReply {
     const text = `${before ? `${before}\n\n` : ""}${readinessQuestion(this.content, session.index)}`;
-    return this.reply(text, { mode: "readiness", stage: "question", step: session.index + 1, total: this.content.readiness.length }, READINESS_ACTIONS);
+    return this.reply(text, { mode: "readiness", stage: "question", step: session.index + 1, total: this.content.readiness.length, actions: this.buttons(session, READINESS_ACTIONS) });
   }
 
-  private async readinessStep(key: string, session: ReadinessSession, text: string, said: string, pressed: boolean): Promise<CoachingReply> {
+  /** One message (or a pressed Yes, Partly or Not yet) while a checklist item is open. */
+  private async readinessStep(key: string, session: ReadinessSession, text: string, said: string, pressed: Tick | null): Promise<CoachingReply> {
     if (session.index >= this.content.readiness.length) session.index = this.content.readiness.length - 1;
-    if (pressed && this.isDoublePress(session, said)) return this.askReadiness(session, "");
-    const tick: Tick | null = SKIP.test(said) ? "no" : parseTick(text);
+    const tick: Tick | null = pressed ?? (SKIP.test(said) ? "no" : parseTick(text));
     if (tick === null) {
       if (text.trim().endsWith("?") && QUESTION_START.test(said)) {
         await this.save(key, { ...session, paused: true });
         return {
           kind: "aside",
           note: `(Your readiness check is paused at ${session.index + 1} of ${this.content.readiness.length}. Say **resume** to go on.)`,
-          coaching: { mode: "readiness", stage: "paused", step: session.index + 1, total: this.content.readiness.length },
+          coaching: { mode: "readiness", stage: "paused", step: session.index + 1, total: this.content.readiness.length, actions: this.buttons(session, [["Resume", "resume"]]) },
         };
       }
       return this.askReadiness(session, "I didn't catch that.");
     }
     session.ticks[session.index] = tick;
     session.index++;
-    session.lastCommand = pressed ? { said, at: this.clock() } : undefined;
     if (session.index < this.content.readiness.length) {
       await this.save(key, session);
       return this.askReadiness(session, "");
@@ -282,7 +330,7 @@ export class CoachingModes {
       // Waiting for a description here would end the session in progress; ask for it in one go.
       return this.reply(`${PLAN_INTAKE}\n\nSay it with the request, e.g. *study plan: analyst at a steel mill, 4 hours a week*, and your ${session.kind === "quiz" ? "interview practice" : "readiness check"} stays where it is.`, { mode: "plan", stage: "done" });
     }
-    await this.save(key, { kind: "plan-intake", conversationId: turn.conversationId, paused: false, updatedAt: this.clock() });
+    await this.save(key, { kind: "plan-intake", id: randomUUID(), conversationId: turn.conversationId, paused: false, updatedAt: this.clock() });
     return this.reply(PLAN_INTAKE, { mode: "plan", stage: "intake" });
   }
 
@@ -310,12 +358,11 @@ export class CoachingModes {
     if (session.kind === "quiz") {
       return this.reply(
         `You're in interview practice, question ${session.index + 1} of ${session.questionIds.length}. Answer in your own words, or say **hint**, **repeat**, **skip**, **pause** or **stop**.`,
-        { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length },
-        QUIZ_ACTIONS,
+        { mode: "quiz", stage: "question", step: session.index + 1, total: session.questionIds.length, actions: this.buttons(session, QUIZ_ACTIONS) },
       );
     }
     if (session.kind === "readiness") {
-      return this.reply(`You're in the readiness check, ${session.index + 1} of ${this.content.readiness.length}. Answer **yes**, **partly** or **not yet**, or say **pause** or **stop**.`, { mode: "readiness", stage: "question", step: session.index + 1, total: this.content.readiness.length }, READINESS_ACTIONS);
+      return this.reply(`You're in the readiness check, ${session.index + 1} of ${this.content.readiness.length}. Answer **yes**, **partly** or **not yet**, or say **pause** or **stop**.`, { mode: "readiness", stage: "question", step: session.index + 1, total: this.content.readiness.length, actions: this.buttons(session, READINESS_ACTIONS) });
     }
     return this.reply(PLAN_INTAKE, { mode: "plan", stage: "intake" });
   }
@@ -323,7 +370,7 @@ export class CoachingModes {
   private async pause(key: string, session: Session): Promise<CoachingReply> {
     await this.save(key, { ...session, paused: true });
     const where = session.kind === "quiz" ? `interview practice at question ${session.index + 1} of ${session.questionIds.length}` : session.kind === "readiness" ? `readiness check at ${session.index + 1} of ${this.content.readiness.length}` : "study plan";
-    return this.reply(`Paused your ${where}. Say **resume** to pick it up, here or in any chat with me.`, { mode: session.kind === "plan-intake" ? "plan" : session.kind, stage: "paused" }, ["Resume"]);
+    return this.reply(`Paused your ${where}. Say **resume** to pick it up, here or in any chat with me.`, { mode: session.kind === "plan-intake" ? "plan" : session.kind, stage: "paused", actions: this.buttons(session, [["Resume", "resume"]]) });
   }
 
   private async resume(key: string, session: Session, conversationId: string): Promise<CoachingReply> {

@@ -19,6 +19,8 @@ export interface QuestionResult {
 
 export interface QuizSession {
   kind: "quiz";
+  /** Carried by the session's buttons, so a button from an earlier session acts on nothing. Absent in sessions stored before ids. */
+  id?: string;
   conversationId: string;
   questionIds: string[];
   /** Index of the question being asked now. */
@@ -26,8 +28,6 @@ export interface QuizSession {
   results: QuestionResult[];
   paused: boolean;
   updatedAt: number;
-  /** The last button-like command and when it came, to ignore a double press. */
-  lastCommand?: { said: string; at: number };
 }
 
 export interface Scored {

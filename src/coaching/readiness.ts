@@ -7,13 +7,13 @@ export type Tick = "yes" | "partly" | "no";
 
 export interface ReadinessSession {
   kind: "readiness";
+  /** Carried by the session's buttons, so a button from an earlier session acts on nothing. Absent in sessions stored before ids. */
+  id?: string;
   conversationId: string;
   index: number;
   ticks: Tick[];
   paused: boolean;
   updatedAt: number;
-  /** The last button-like command and when it came, to ignore a double press. */
-  lastCommand?: { said: string; at: number };
 }
 
 const NO = /^(no|nope|nah|n|not yet|not really|not at all|never|i can ?not|i cant|i can't|i don'?t|i do not|i haven'?t|i have not|haven'?t|don'?t|cannot|can'?t|❌|👎)\b/u;

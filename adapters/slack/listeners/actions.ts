@@ -1,4 +1,6 @@
-import type { App, BlockAction, ButtonAction } from "@slack/bolt";
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import { parseCoachingAction } from "../../../src/coaching/actions.js";
+import type { CoachingAction } from "../../../src/types.js";
 import { ACTIONS, feedbackModal } from "../render.js";
 import { replyInThread, replyPrivately, replyTo, type ListenerContext } from "../reply.js";
 
@@ -24,20 +26,33 @@ export function registerActions(app: App, ctx: ListenerContext): void {
     );
   });
 
-  // Follow-up buttons ask the suggested question in the same thread (privately under a private answer).
-  app.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTIONS.followUp}_\\d+$`, "u"), async ({ ack, action, body, client, respond }) => {
-    await ack();
-    const question = action.value ?? "";
+  // Follow-up buttons ask the suggested question, and coaching buttons (Hint, Skip, Stop, Resume,
+  // Yes…) send their typed action, in the same thread (privately under a private answer).
+  const pressedIn = async ({ body, client, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs, text: string, coachingAction?: CoachingAction) => {
     const team = body.team?.id ?? "T";
     const ephemeral = (body.container as { is_ephemeral?: boolean }).is_ephemeral === true;
     if (body.channel && body.message && !ephemeral) {
       // In a DM the bot answers at the top level; elsewhere in the message's thread.
       const threadTs = typeof body.message.thread_ts === "string" ? body.message.thread_ts : undefined;
       const topLevelDm = body.channel.id.startsWith("D") && !threadTs;
-      await replyInThread(ctx, client, { team, channel: body.channel.id, threadTs: topLevelDm ? undefined : (threadTs ?? body.message.ts) }, body.user.id, question, true);
+      await replyInThread(ctx, client, { team, channel: body.channel.id, threadTs: topLevelDm ? undefined : (threadTs ?? body.message.ts) }, body.user.id, text, coachingAction);
     } else {
-      await replyPrivately(ctx, respond, { team, channel: body.channel?.id ?? "unknown" }, body.user.id, question, "/coach", true);
+      await replyPrivately(ctx, respond, { team, channel: body.channel?.id ?? "unknown" }, body.user.id, text, "/coach", coachingAction);
     }
+  };
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTIONS.followUp}_\\d+$`, "u"), async (args) => {
+    await args.ack();
+    await pressedIn(args, args.action.value ?? "");
+  });
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTIONS.coaching}_\\d+$`, "u"), async (args) => {
+    await args.ack();
+    const coachingAction = parseCoachingAction(args.action.value);
+    if (!coachingAction) {
+      log.warn({ actionId: args.action.action_id }, "a coaching button carried no valid action");
+      return;
+    }
+    // The label is the turn's text for the answer log; the core acts on the action alone.
+    await pressedIn(args, args.action.text.text, coachingAction);
   });
 
   // App Home buttons: start interview practice, a study plan or a readiness check in the user's

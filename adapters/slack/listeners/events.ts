@@ -9,7 +9,7 @@ export function registerEvents(app: App, ctx: ListenerContext): void {
     if (!(await ctx.service.firstDelivery("slack", body.event_id))) return;
     // Mentioned inside an existing thread: what was said there before is the conversation.
     const joinedLate = event.thread_ts && event.thread_ts !== event.ts ? await threadHistory(ctx, client, event.channel, event.thread_ts, event.ts) : [];
-    await replyInThread(ctx, client, { team: body.team_id, channel: event.channel, threadTs: event.thread_ts ?? event.ts }, event.user ?? "unknown", stripMentions(event.text), false, joinedLate);
+    await replyInThread(ctx, client, { team: body.team_id, channel: event.channel, threadTs: event.thread_ts ?? event.ts }, event.user ?? "unknown", stripMentions(event.text), undefined, joinedLate);
   });
 
   app.event("app_home_opened", async ({ event, client }) => {

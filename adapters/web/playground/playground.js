@@ -160,11 +160,18 @@ function renderTurn(turn, result) {
     turn.append(renderAnswerParts(result.parts || []));
     if (result.citations && result.citations.length) turn.append(sourcesNode(result.citations));
   }
-  if (result.followUps && result.followUps.length) {
+  // Coaching buttons (Hint, Skip, Stop, Resume, Yes…) send their typed action; follow-ups ask their question.
+  const actions = (coaching && coaching.actions) || [];
+  if (actions.length || (result.followUps && result.followUps.length)) {
     const f = el("div", { class: "followups" });
-    for (const q of result.followUps) {
+    for (const a of actions) {
+      const b = el("button", { type: "button", class: "chip", text: a.label });
+      b.addEventListener("click", () => ask(a.label, { action: a.action }));
+      f.append(b);
+    }
+    for (const q of result.followUps || []) {
       const b = el("button", { type: "button", class: "chip", text: q });
-      b.addEventListener("click", () => ask(q, { viaButton: true }));
+      b.addEventListener("click", () => ask(q));
       f.append(b);
     }
     turn.append(f);
@@ -178,7 +185,7 @@ function renderTurn(turn, result) {
 }
 
 /** `fromInput`: the question is the box's text, cleared once sent (and given back if sending fails). */
-async function ask(question, { viaButton = false, fromInput = false } = {}) {
+async function ask(question, { action = undefined, fromInput = false } = {}) {
   question = question.trim();
   if (!question) {
     statusEl.textContent = "Type a question first.";
@@ -189,7 +196,7 @@ async function ask(question, { viaButton = false, fromInput = false } = {}) {
   if (fromInput) input.value = "";
   const turn = startTurn(question);
   try {
-    const res = await fetch("/api/ask", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question, conversationId, clientId, viaButton }) });
+    const res = await fetch("/api/ask", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question, conversationId, clientId, action }) });
     const body = await res.json();
     if (!res.ok) throw new Error(body.error || res.statusText);
     renderTurn(turn, body);
