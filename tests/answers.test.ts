@@ -207,6 +207,13 @@ describe("a person's own path", () => {
     expect(a.parts[0]!.label).toMatch(/OT litera/u);
   });
 
+  it("a company is a manufacturer when its industry says so: a packaging company, not a software company", async () => {
+    const inside = await ask("I'm a quality analyst at a packaging company. What's my best route into AI product management?");
+    expect(opening(inside)).toMatch(/internal AI PM role/u);
+    const outside = await ask("I'm a backend engineer at a software company. What's my best route into AI product management?");
+    expect(opening(outside)).not.toMatch(/internal AI PM role/u);
+  });
+
   it("a product manager at a company the guide lists among the industrial giants moves from inside", async () => {
     const a = await ask("Product manager for motors at Emerson here. How do I become an AI PM without quitting?");
     expect(opening(a)).toMatch(/internal AI PM role/u);

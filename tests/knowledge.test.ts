@@ -86,6 +86,9 @@ describe("knowledge: the questions the guide answers", () => {
     // The same telling words asked for a different kind of thing: "how long until…" is a duration.
     const kinded = AnsweredQuestions.fromFile(join(KNOWLEDGE, "questions.json"), chunks, (q) => (/^how long\b/u.test(q) ? "duration" : null));
     expect(kinded.match("what are PLC and SCADA systems", weight, 0.3, null)[0]?.answer).toMatch(/^Factory floor equipment/u);
+    // Words nearly every phrasing uses ("manufacturing", "AI", "PM") are not three shared words.
+    const everyday = (_term: string, word: string) => (["get", "manufacturing", "ai", "pm"].includes(word) ? 0.1 : 1);
+    expect(questions.match("how do I get into manufacturing AI PM", everyday, 0.5)).toEqual([]);
     const unknownKeyWord = questions.match("what salary does a quantum chemist earn on mars", (t) => (["quantum", "chemist", "mar"].includes(t) ? 5 : 1));
     expect(unknownKeyWord.filter((m) => m.score >= 0.6)).toEqual([]);
   });

@@ -93,7 +93,8 @@ export class AnsweredQuestions {
           const w = asked.get(term);
           if (w !== undefined) {
             held += w;
-            shared++;
+            // Words most entries use ("manufacturing", "AI", "PM") do not count towards the three.
+            if (this.specificity(term) >= 0.5) shared++;
           }
           phrasingTotal += w ?? weight(term, term) * this.specificity(term);
         }
