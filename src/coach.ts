@@ -113,10 +113,10 @@ function readProfile(path: string): CoachProfile {
 
 /** How long the coach remembers its last answer in a conversation (for "the second one", "it"). */
 const MEMORY_TTL_MS = 2 * 3_600_000;
-/** History is bounded before any rail reads it: turns, characters per turn, characters in all. */
 /** A question this close to a way people ask for a guide sentence is answerable whatever the other evidence says. */
 const ASKED_ANSWERABLE = 0.7;
 
+/** History is bounded before any rail reads it: turns, characters per turn, characters in all. */
 export const HISTORY_LIMITS = { turns: 12, turnChars: 2_000, totalChars: 8_000 } as const;
 
 export async function createCoach(config: CoachConfig, logger: Logger, options: CoachOptions = {}): Promise<Coach> {
@@ -222,9 +222,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       return glossary.expansionsFor(word).length === 0;
     };
     // A run of capitalised words is one name ("Lean Six Sigma"), lacking if any word of it is.
-    for (const m of bounded.matchAll(/(?<=[\p{L}\p{N},;:)]\s+)(\p{Lu}[\p{L}\p{N}#+]*(?:\s\p{Lu}[\p{L}\p{N}#+]*){0,4})/gu)) {
+    for (const m of bounded.matchAll(/(?<=[\p{L}\p{N},;:)]\s)(\p{Lu}[\p{L}\p{N}#+]*(?:\s\p{Lu}[\p{L}\p{N}#+]*){0,4})/gu)) {
       const name = m[1]!;
-      if (name.split(" ").some(unknown) && !found.includes(name)) found.push(name);
+      if (name.split(/\s/u).some(unknown) && !found.includes(name)) found.push(name);
     }
     return found;
   };
@@ -346,7 +346,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     }
     const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
     const path = shape.kind === "personal" ? pathFor(shape.background ?? shape.situation ?? "") : null;
-    // A person's story ("Army vet, 8 years on generators…") is full of words the guide never uses:
+    // A person's story (years in a navy, a bakery, a hospital…) is full of words the guide never uses:
     // whether the guide covers what they ask is judged on the question too, not only on the story.
     const askOnly = shape.background && shape.ask.length < question.length && !about ? await retriever.retrieve(shape.ask, [], 12) : null;
     // Steps still to learn, for a person who described themselves without the OT layer.
@@ -504,12 +504,13 @@ function withoutAmbition(text: string): string {
   return text.replace(/\b(no|not an?|without(?: an?)?|never been an?|zero)\s+(?:ai )?(?:pm|product manager|product owner|product)\b(?: title| experience| background| role)?/giu, " ").replace(/\b(want(?:s|ed)? to|wanna|hope to|hoping to|would like to|'d like to|trying to|try to|aim to|plan to|dream(?:ing)? of|love to)\s+(?:be|become|being|move into|get into|break into|land|work as|go into|join)\b[^.,;!?]*/giu, " ").replace(/\bas an? (ai )?(pm|product manager)\b/giu, " ");
 }
 
-/** Partial coverage said first: the guide does not answer this, but it does speak of what is named. */
+/** A name the knowledge never uses, said first: what follows is what the guide does say nearby. */
 function foreignNote(names: string[]): AnswerPart {
   const about = names.slice(0, 2).join(" or ");
   return { kind: "note", text: `The guide doesn't say anything about ${about}, so I won't guess. What it does say:`, cites: [] };
 }
 
+/** Partial coverage said first: the guide does not answer this, but it does speak of what is named. */
 function partialNote(names: string[]): AnswerPart {
   const about = names.slice(0, 2).join(" and ");
   return { kind: "note", text: `The guide doesn't answer that, so I won't guess. What it does say about ${about}:`, cites: [] };

@@ -139,13 +139,12 @@ function badInput(message: string): Answer {
   return { outcome: "refused", reason: "bad_input", text: message, parts: messageParts(message), citations: [], followUps: [], mode: "extractive", latencyMs: 0 };
 }
 
-/** The title of the document most of the knowledge comes from: "the guide" to the reader. */
+/** The guide's title: "the guide" to the reader. */
 let guideTitle = "";
 
+/** The guide the coaching was written for (coach.json's first guide), not whichever document is largest. */
 function mainDocument(coach: Coach): string {
-  const counts = new Map<string, number>();
-  for (const c of coach.retriever.chunks) counts.set(c.document, (counts.get(c.document) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+  return coach.retriever.guideChunks[0]?.document ?? "";
 }
 
 export function formatForTerminal(answer: Answer): string {

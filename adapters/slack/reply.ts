@@ -116,8 +116,9 @@ export function replyInThread(ctx: ListenerContext, client: WebClient, where: { 
   return replyTo(ctx, { text, userId: user, conversationId: threadConversation(where.team, where.channel, where.threadTs), history, ...(action ? { action } : {}) }, inThread(ctx, client, where.channel, where.threadTs));
 }
 
-/** How much of a thread the coach reads when it is mentioned in it late. */
+/** How much of a thread the coach reads when it is mentioned in it late (the last messages of one page). */
 const THREAD_READ_LIMIT = 20;
+const THREAD_PAGE = 200;
 
 /**
  * What people said in a thread before the coach was mentioned in it, as user turns (the coach's
@@ -126,11 +127,12 @@ const THREAD_READ_LIMIT = 20;
  */
 export async function threadHistory(ctx: ListenerContext, client: WebClient, channel: string, threadTs: string, currentTs: string): Promise<HistoryMessage[]> {
   try {
-    const res = await client.conversations.replies({ channel, ts: threadTs, limit: THREAD_READ_LIMIT });
+    // Replies come oldest first: one bounded page, then the messages just before the mention.
+    const res = await client.conversations.replies({ channel, ts: threadTs, limit: THREAD_PAGE });
     return (res.messages ?? [])
-      .filter((m) => m.ts !== currentTs && !m.bot_id && typeof m.text === "string" && m.text.trim())
+      .filter((m) => typeof m.ts === "string" && Number(m.ts) < Number(currentTs) && !m.bot_id && typeof m.text === "string" && m.text.trim())
       .slice(-THREAD_READ_LIMIT)
-      .map((m) => ({ role: "user" as const, content: stripMentions(m.text!).slice(0, 2_000) }));
+      .map((m) => ({ role: "user" as const, content: stripMentions(m.text!.slice(0, 4_000)).slice(0, 2_000) }));
   } catch (error) {
     ctx.log.warn({ err: error }, "could not read the thread the coach was mentioned in; answering the question alone");
     return [];
@@ -152,6 +154,8 @@ export function replyPrivately(ctx: ListenerContext, respond: RespondFn, where: 
  * "<@U123> what is X?" -> "what is X?"; a "/coach quiz" typed as a message (not sent as the slash
  * command, which arrives without it) -> "quiz". Slack syntax is the Slack adapter's to remove.
  */
-export function stripMentions(text: string): string {
+export function stripMentions(rawText: string): string {
+  // Bounded before any regex runs: a question is at most a few thousand characters.
+  const text = rawText.slice(0, 8_000);
   return text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/gu, " ").replace(/\s+/gu, " ").trim().replace(/^\/coach\b\s*/iu, "");
 }

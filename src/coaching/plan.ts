@@ -39,9 +39,9 @@ const OT_ROLES = /\b(controls?|automation|process|plant|manufacturing|electrical
 const NO_OT = /\b(no|without|zero|little|limited|lack|lacking|never|new to|not much)\b[\w\s]{0,24}\b(ot|plc|plcs|scada|industrial|factory|shop floor|operational technology|manufacturing)\b|\bnon[- ]?ot\b/u;
 const HAS_OT = /\b(ot|operational technology) (background|experience)\b|\b(program|programs|programmed|programming|work with|worked with|working with|know|maintain|maintained|configure[ds]?) (the )?(plcs?|scada|dcs|hmis?)\b|\b(plcs?|scada|dcs|hmis?) (work|programming|experience|background|systems|projects)\b|\bplc programm/u;
 const AT_MANUFACTURER = /\b(at|in|for|on) (an? |the |my |our )?([\w&-]+ ){0,4}(plant|plants|factory|factories|manufacturer|manufacturing company|manufacturing site|manufacturing facility|production site|production facility|production line|mill|fab|refinery|assembly line|oem|automaker|carmaker|supplier|brewery|foundry|bottling plant|shipyard|smelter|steelworks|works|shop floor)\b|\b(work|working|worked) in (manufacturing|production|a plant|a factory)\b|\b(at|for|in) (an? |the |my |our )?([\w&-]+ ){0,2}(packaging|chemicals?|food|beverage|steel|automotive|auto parts|pharma|pharmaceutical|paper|plastics|electronics|aerospace|semiconductor|metals?|glass|textiles?|cement|tire|tyre|industrial) (company|firm|maker|producer|group|business|manufacturer)\b/u;
-// "Never set foot in a factory" names a factory without being at one. (A company is a
-// manufacturer when its industry says so: "at a packaging company", not "at a software company".)
-const NOT_AT_MANUFACTURER = /\b(no|without) (manufacturing|factory|plant|industrial) (background|experience)\b|\boutside (of )?manufacturing\b|\b(never|not|no)\b[\w\s]{0,24}\b(in|at|inside|on) (an? |the )?(plant|factory|factories|shop floor|factory floor|manufacturer)\b/u;
+// Saying one has never worked in a plant names a plant without being at one. (A company is a
+// manufacturer when its industry says so: a glass company, not a software company.)
+const NOT_AT_MANUFACTURER = /\b(no|without) (manufacturing|factory|plant|industrial) (background|experience)\b|\boutside (of )?manufacturing\b|\b(never|not|haven't|have not|hasn't)( ever)? (set foot|worked|been|stepped|set a foot)( [a-z]+){0,2} (in|at|inside|on) (an? |the )?(plant|factory|factories|shop floor|factory floor|manufacturer)\b/u;
 
 export function parseProfile(text: string, content: CoachingContent): Profile {
   const t = ` ${normalizeText(text).toLowerCase().replace(/[^\p{L}\p{N}\s/-]+/gu, " ")} `.replace(/\s+/gu, " ");

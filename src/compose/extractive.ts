@@ -247,7 +247,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const insiderMove = !!pathUnit && input.path?.insider === true;
   const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape && !insiderMove ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
   // A person whose question is matched to one sentence outside the ways into the role asked that
-  // ("what would be different designing for people on a factory floor?"): no list of steps.
+  // (how interfaces change for people on the line): no list of steps.
   const specificAsk = !!askedUnit && !(input.careerSteps ?? []).includes(askedUnit.chunk.id) && !pathSiblings.includes(askedUnit.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase());
   let lead = askedUnit ?? pathUnit ?? best;
   if (!lead) return [];
@@ -395,6 +395,13 @@ function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder
   const askedStatus = facts.statuses.map((s) => s.status).find((s) => ask.includes(s.toLowerCase())) ?? (/\b(early|new)\b/u.test(ask) ? facts.statuses.find((s) => /emerg/iu.test(s.status))?.status : undefined) ?? facts.statuses[0]!.status;
   // The use case named, or the one the conversation points at ("that use case").
   const subject = facts.statuses.find((s) => named.some((n) => n.thing.mentionedIn.includes(s.chunkId) && n.thing.name.toLowerCase() === s.title.toLowerCase())) ?? facts.statuses.find((s) => s.chunkId === input.focus?.[0]);
+  // "Is X more mature than Y?" weighs two use cases: a comparison, not one status with a verdict.
+  const namedStatuses = facts.statuses.filter((s) => named.some((n) => n.thing.mentionedIn.includes(s.chunkId) && n.thing.name.toLowerCase() === s.title.toLowerCase()));
+  if (shape.comparative || namedStatuses.length > 1) return null;
+  // Without a use case to speak of, only a question about statuses as such gets the groups: "what
+  // slows things down before production?" asks something else.
+  const namesAStatus = facts.statuses.some((st) => ask.includes(st.status.toLowerCase())) || /\b(status|statuses|stage|maturity|mature|production[- ]ready)\b/u.test(ask);
+  if (!subject && shape.kind !== "list" && shape.kind !== "who" && shape.kind !== "yesno" && !namesAStatus) return null;
   const phrase = (status: string) => STATUS_PHRASE[status.toLowerCase()] ?? status.toLowerCase();
   if (subject) {
     const chunk = byId.get(subject.chunkId)!;

@@ -43,8 +43,10 @@ const WHO = /^(who|whom)\b|\bwho (are|is|uses|use|hires|hire|sells|makes|builds|
 const LIST = /^(what|which) (are|were) (the )?(main|key|top|biggest|different|most common|core|major|dominant) |\b(which|what) (types?|kinds?|sorts?|categories) of\b|\bwhere do\b[^?]{0,60}\bwork\b|\b(list|name|examples of|which use cases|what use cases|what kinds of|what types of|options)\b/u;
 /** About the move itself ("how do I become…", "what should I do first"): answered with the guide's steps. */
 const STEPS = /\bwhat (should|do|can) i (do|learn|study|focus on|read|build)( first| next)?\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\b(my|the) first move\b|\b(first steps?|next steps?|where (do|should|to) (i )?start|get into|getting into|break into|breaking into|become|becoming|land (a|an|my|the)|landing (a|an|my|the)|transition|transitioning|switch into|move into|moving into|pivot|make the (move|jump|switch))\b/u;
+/** "X vs Y", "X or Y", "than": two sides, a comparison even when it asks about maturity. */
+const CONTRAST_SIDES = /\b(vs\.?|versus|than)\b/u;
 const YES_NO = /^(is|are|can|could|do|does|did|should|will|would|has|have|am|was|were|isn't|aren't|don't|doesn't)\b/u;
-const STATUS = /\b((in|into|reached|reach|ready for|used in) production|production[- ]ready|mature|maturity|status|emerging|scaling|still early|deployed|ready for prime time|proven|real (yet|now|today)|hype|hyped|(just|mostly|only|still) (a )?(demo|hype|pilot|pilots|experiment)|demo thing|experimental|early days|widely (used|adopted)|adoption)\b/u;
+const STATUS = /\b((in|into|reached|reach|ready for|used in) production|production[- ]ready|mature|maturity|status|emerging|scaling|still early|deployed|ready for prime time|proven|real (yet|now|today)|(just|mostly|only|still) (a )?(demo|demos|hype|pilot|pilots|experiment))\b/u;
 const MORE = /\b(more|higher|highest|most|better|bigger|larger|faster|greater)\b/u;
 const LESS = /\b(less|lower|lowest|least|fewer|smaller|slower|worse)\b/u;
 const LEAD_IN = /^(so|and|ok|okay|well|also|hey|hi|hello|quick question|one more thing|btw)\b[,:!. ]*/u;
@@ -54,8 +56,8 @@ export function shapeOf(rawText: string): QuestionShape {
   // People type in lower case too ("…in python. want to move…"): any [.!?] and a space ends a sentence here.
   const sentences = text.split(/(?<=[.!?])\s+/u).map((x) => x.trim()).filter(Boolean);
   const asked = sentences.filter((s) => s.endsWith("?"));
-  // A short list after the question ("…fast? courses, channels etc") still belongs to it; a
-  // remark ("trying to understand the business side") does not.
+  // A short list after the question ("…? books, videos, etc") still belongs to it; a remark after
+  // it ("just curious about the money side") does not.
   const lastAsked = asked.length > 0 ? sentences.lastIndexOf(asked[asked.length - 1]!) : -1;
   const trailing = lastAsked >= 0 ? sentences.slice(lastAsked + 1) : [];
   const fragment = trailing.length === 1 && (/,|\betc\b/u.test(trailing[0]!) || trailing[0]!.split(/\s+/u).length <= 3) && trailing[0]!.split(/\s+/u).length <= 6 && !FIRST_PERSON.test(trailing[0]!.toLowerCase()) ? ` ${trailing[0]}` : "";
@@ -95,7 +97,7 @@ export function shapeOf(rawText: string): QuestionShape {
   if (situation && (STEPS.test(main) || (told.length > 0 && SELF_QUESTION.test(lower)) || /\b(path|route|fit|chance|realistic|shot|is it possible)\b/u.test(lower))) kind = "personal";
   else if (numberKind && (aboutPay || /\bhow (much|many|long|big|large)\b/u.test(lower))) kind = "number";
   // "Is generative design real yet, or mostly a demo?" is a yes/no about a status, not a comparison.
-  else if (asksStatus && YES_NO.test(main)) kind = "yesno";
+  else if (asksStatus && YES_NO.test(main) && !comparative && !CONTRAST_SIDES.test(lower)) kind = "yesno";
   else if (contrasts && !/^(what|how) (is|are) /u.test(lower)) kind = "compare";
   else if (numberKind) kind = "number";
   else if (WHO.test(lower)) kind = "who";
