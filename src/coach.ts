@@ -35,7 +35,7 @@ import { memoryOf, resolveReference, type ConversationMemory } from "./compose/r
 import { messageParts, plainTextOf } from "./compose/parts.js";
 import { partsFromCoachingText } from "./coaching/parts.js";
 import { parseCoachingAction } from "./coaching/actions.js";
-import { choosePath, parseProfile } from "./coaching/plan.js";
+import { choosePath, parseProfile, type Profile } from "./coaching/plan.js";
 import type { AnswerPart, Citation } from "./types.js";
 
 export interface AskOptions {
@@ -345,12 +345,13 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       }
     }
     const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
-    const path = shape.kind === "personal" ? pathFor(shape.background ?? shape.situation ?? "") : null;
+    const situation = shape.background ?? shape.situation ?? "";
+    const person = shape.kind === "personal" ? parseProfile(withoutAmbition(situation), coachingContent) : null;
+    const path = person ? pathFor(situation, person) : null;
     // A person's story (years in a navy, a bakery, a hospital…) is full of words the guide never uses:
     // whether the guide covers what they ask is judged on the question too, not only on the story.
     const askOnly = shape.background && shape.ask.length < question.length && !about ? await retriever.retrieve(shape.ask, [], 12) : null;
     // Steps still to learn, for a person who described themselves without the OT layer.
-    const person = shape.kind === "personal" ? parseProfile(withoutAmbition(shape.background ?? shape.situation ?? ""), coachingContent) : null;
     const learnSteps = person && person.otBackground !== true ? otSteps : [];
     const named = namesIn(shape.ask, facts).filter((n) => !n.thing.generic && n.thing.listedIn.length + n.thing.mentionedIn.length <= 4);
     // Calibrated evidence, not keywords, decides whether the guide covers the question. A question
@@ -441,8 +442,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   }
 
   /** The guide's path that fits a person who described themselves (coaching.json's paths). */
-  function pathFor(situation: string): { chunkId: string; evidence: string; insider: boolean; skipSteps: string[] } | null {
-    const parsed = parseProfile(withoutAmbition(situation), coachingContent);
+  function pathFor(situation: string, parsed: Profile): { chunkId: string; evidence: string; insider: boolean; skipSteps: string[] } | null {
     // "…at ABB": a company the guide lists among manufacturers is a manufacturer.
     const atListedEmployer = namesIn(situation, facts).some((n) => n.thing.listedIn.some((id) => employerSections.includes(id)));
     const person = atListedEmployer ? { ...parsed, atManufacturer: true } : parsed;

@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../server/start.js";
-import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
-import { startFakeSlackApi } from "./fakes/slack-api.js";
+import type { RunningServer } from "../server/start.js";
+import type { Json } from "./helpers.js";
+import { startSlackHarness, type startFakeSlackApi } from "./fakes/slack-api.js";
 import { waitFor } from "./processes.js";
 
 /**
@@ -11,24 +11,15 @@ import { waitFor } from "./processes.js";
  * in `npm run bench:security`; the 2 s bounds here only catch a quadratic rail coming back.
  */
 const SECRET = "security-signing-secret";
-let ws: ReturnType<typeof tempWorkspace>;
 let slackApi: Awaited<ReturnType<typeof startFakeSlackApi>>;
 let running: RunningServer;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  ws = tempWorkspace();
-  slackApi = await startFakeSlackApi();
-  running = await startCoachServer(
-    { ...ws.config, port: 0, slack: { botToken: "xoxb-test", signingSecret: SECRET, appToken: null, apiUrl: `${slackApi.url}/api/` } },
-    recordingLogger().logger,
-    { host: "127.0.0.1", slack: { botId: "BBOT", botUserId: "UBOT" } },
-  );
-  await waitFor(async () => ((await (await fetch(`${running.url}/readyz`)).json()) as Json).status === "ready", 10_000, "slack ready");
+  ({ slackApi, running, stop } = await startSlackHarness(SECRET));
 });
 afterAll(async () => {
-  await running?.stop();
-  await slackApi?.close();
-  ws?.cleanup();
+  await stop?.();
 });
 
 const ask = (body: unknown) => fetch(`${running.url}/api/ask`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -2,9 +2,9 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCoachServer, type RunningServer } from "../server/start.js";
-import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
-import { startFakeSlackApi } from "./fakes/slack-api.js";
+import type { RunningServer } from "../server/start.js";
+import type { Json } from "./helpers.js";
+import { startSlackHarness, type startFakeSlackApi } from "./fakes/slack-api.js";
 import { startFakeConnector } from "./fakes/bot-connector.js";
 import { waitFor } from "./processes.js";
 
@@ -14,27 +14,20 @@ import { waitFor } from "./processes.js";
  * answered from the guide.
  */
 const SECRET = "privacy-signing-secret";
-let ws: ReturnType<typeof tempWorkspace>;
 let slackApi: Awaited<ReturnType<typeof startFakeSlackApi>>;
 let connector: Awaited<ReturnType<typeof startFakeConnector>>;
 let running: RunningServer;
 
+let dataDir: string;
+let stop: () => Promise<void>;
+
 beforeAll(async () => {
-  ws = tempWorkspace();
-  slackApi = await startFakeSlackApi();
   connector = await startFakeConnector();
-  running = await startCoachServer(
-    { ...ws.config, port: 0, slack: { botToken: "xoxb-test", signingSecret: SECRET, appToken: null, apiUrl: `${slackApi.url}/api/` } },
-    recordingLogger().logger,
-    { host: "127.0.0.1", slack: { botId: "BBOT", botUserId: "UBOT" } },
-  );
-  await waitFor(async () => ((await (await fetch(`${running.url}/readyz`)).json()) as Json).status === "ready", 10_000, "slack ready");
+  ({ slackApi, running, dataDir, stop } = await startSlackHarness(SECRET));
 });
 afterAll(async () => {
-  await running?.stop();
-  await slackApi?.close();
+  await stop?.();
   await connector?.close();
-  ws?.cleanup();
 });
 
 /** [what the person writes, the personal data in it that must never be logged]. */
@@ -98,7 +91,7 @@ const QUESTIONS = [
 ];
 
 const post = (path: string, body: unknown) => fetch(`${running.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-const readLog = (name: string) => readFileSync(join(ws.dataDir, name), "utf8");
+const readLog = (name: string) => readFileSync(join(dataDir, name), "utf8");
 
 describe("personal data in questions", () => {
   it("answers a real question that comes with contact details, ids or a name, and never logs them", async () => {

@@ -6,28 +6,20 @@ import { startCoachServer, type RunningServer } from "../server/start.js";
 import { partsToMrkdwn, renderAnswer, splitText, SLACK_LIMITS } from "../adapters/slack/render.js";
 import { blockKitProblems } from "../adapters/slack/block-kit-limits.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
-import { startFakeSlackApi, type SlackCall } from "./fakes/slack-api.js";
+import { startFakeSlackApi, startSlackHarness, type SlackCall } from "./fakes/slack-api.js";
 import { freePort, waitFor } from "./processes.js";
 
 const SECRET = "test-signing-secret";
-let ws: ReturnType<typeof tempWorkspace>;
 let slackApi: Awaited<ReturnType<typeof startFakeSlackApi>>;
 let running: RunningServer;
+let dataDir: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  ws = tempWorkspace();
-  slackApi = await startFakeSlackApi();
-  running = await startCoachServer(
-    { ...ws.config, port: 0, rateLimitPerMinute: 0, slack: { botToken: "xoxb-test", signingSecret: SECRET, appToken: null, apiUrl: `${slackApi.url}/api/` } },
-    recordingLogger().logger,
-    { host: "127.0.0.1", slack: { botId: "BBOT", botUserId: "UBOT" } },
-  );
-  await waitFor(async () => ((await (await fetch(`${running.url}/readyz`)).json()) as Json).status === "ready", 10_000, "slack ready");
+  ({ slackApi, running, dataDir, stop } = await startSlackHarness(SECRET, { rateLimitPerMinute: 0 }));
 });
 afterAll(async () => {
-  await running?.stop();
-  await slackApi?.close();
-  ws?.cleanup();
+  await stop?.();
 });
 
 function sign(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
@@ -214,7 +206,7 @@ describe("Slack app over HTTP (real Bolt, fake Slack Web API on loopback)", () =
     expect(blockKitProblems(open!.body.view as Json)).toEqual([]);
     await sendInteraction({ type: "view_submission", team: { id: "T1" }, user: { id: "U8" }, view: { id: "V1", callback_id: "coach_feedback_modal", private_metadata: answerId, state: { values: { comment: { comment: { type: "plain_text_input", value: "Missing the vendors list" } } } } } });
 
-    const feedback = () => readFileSync(join(ws.dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json).filter((f) => f.answerId === answerId);
+    const feedback = () => readFileSync(join(dataDir, "feedback.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json).filter((f) => f.answerId === answerId);
     await waitFor(async () => feedback().length >= 2, 10_000, "feedback records");
     expect(feedback().map((f) => [f.rating, f.comment ?? null, f.platform])).toEqual([
       ["up", null, "slack"],

@@ -32,7 +32,12 @@ const MAX_PHRASINGS = 20;
  * The answer is always the guide's own sentence; a phrasing never becomes answer text.
  */
 export class AnsweredQuestions {
-  constructor(readonly entries: AnsweredQuestion[]) {}
+  /** How many entries use each term, in any phrasing. */
+  private readonly entryCounts = new Map<string, number>();
+
+  constructor(readonly entries: AnsweredQuestion[]) {
+    for (const entry of entries) for (const t of new Set(entry.phrasings.flatMap((p) => [...p]))) this.entryCounts.set(t, (this.entryCounts.get(t) ?? 0) + 1);
+  }
 
   static empty(): AnsweredQuestions {
     return new AnsweredQuestions([]);
@@ -111,14 +116,8 @@ export class AnsweredQuestions {
     return found.sort((a, b) => b.score - a.score);
   }
 
-  private entryCounts: Map<string, number> | null = null;
-
   /** 1 for a term one entry uses, falling towards 0.25 for a term every entry uses. */
   private specificity(term: string): number {
-    if (!this.entryCounts) {
-      this.entryCounts = new Map();
-      for (const entry of this.entries) for (const t of new Set(entry.phrasings.flatMap((p) => [...p]))) this.entryCounts.set(t, (this.entryCounts.get(t) ?? 0) + 1);
-    }
     const n = this.entries.length;
     const df = this.entryCounts.get(term) ?? 0;
     if (n < 2 || df <= 1) return 1;

@@ -1,6 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import type { CoachConfig } from "../../src/config.js";
+import { startCoachServer, type RunningServer } from "../../server/start.js";
+import { recordingLogger, tempWorkspace, type Json } from "../helpers.js";
+import { waitFor } from "../processes.js";
 
 export interface SlackCall {
   method: string;
@@ -52,5 +56,31 @@ export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCa
     responses,
     threads,
     close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A coach server with Slack on (HTTP mode, signed with `signingSecret`) next to a fake Slack Web
+ * API, ready once /readyz says so: the set-up every Slack test file shares. `stop()` stops both
+ * and removes the workspace.
+ */
+export async function startSlackHarness(signingSecret: string, config: Partial<CoachConfig> = {}): Promise<{ slackApi: Awaited<ReturnType<typeof startFakeSlackApi>>; running: RunningServer; dataDir: string; stop: () => Promise<void> }> {
+  const ws = tempWorkspace();
+  const slackApi = await startFakeSlackApi();
+  const running = await startCoachServer(
+    { ...ws.config, port: 0, ...config, slack: { botToken: "xoxb-test", signingSecret, appToken: null, apiUrl: `${slackApi.url}/api/` } },
+    recordingLogger().logger,
+    { host: "127.0.0.1", slack: { botId: "BBOT", botUserId: "UBOT" } },
+  );
+  await waitFor(async () => ((await (await fetch(`${running.url}/readyz`)).json()) as Json).status === "ready", 10_000, "slack ready");
+  return {
+    slackApi,
+    running,
+    dataDir: ws.dataDir,
+    stop: async () => {
+      await running.stop();
+      await slackApi.close();
+      ws.cleanup();
+    },
   };
 }
