@@ -167,6 +167,12 @@ describe("yes/no about a status, and a question after an 'if' clause", () => {
     expect(notYet.parts[0]!.label).toBe("Not yet");
   });
 
+  it("no 'Yes' from a sentence that says the thing cannot work", async () => {
+    const a = await ask("Can a vision inspection system send its images to a cloud API to make the defect call?");
+    expect(a.parts[0]!.label ?? "").not.toMatch(/^Yes/u);
+    expect(a.text).toMatch(/latency|edge/u);
+  });
+
   it("'if I land a job…, is it true…?' asks the main clause, not how to land the job", async () => {
     const a = await ask("if I land a job at a vendor, is it true deals take a year or more to close?");
     expect(a.parts.some((p) => p.kind === "item")).toBe(false);
