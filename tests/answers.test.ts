@@ -158,6 +158,33 @@ describe("questions in people's words, not the guide's", () => {
   });
 });
 
+describe("two use cases' statuses weighed against each other", () => {
+  it("'is X as widely used as Y?' gets the verdict and both statuses, said as sentences", async () => {
+    const a = await ask("Is generative design used in factories as broadly as predictive maintenance is?");
+    expect(a.parts[0]!.label).toBe("Not yet");
+    expect(a.parts[0]!.text).toMatch(/^Generative design is emerging; predictive maintenance is in production\./u);
+    expect(a.text).not.toMatch(/status:/iu);
+  });
+
+  it("'is X more mature than Y?' says which way they differ, with the verb a plural heading takes", async () => {
+    const a = await ask("Are digital twins more mature than computer vision quality control?");
+    expect(a.parts[0]!.label).toBe("No");
+    expect(a.parts[0]!.text).toMatch(/Digital twins are scaling; computer vision quality control is in production/u);
+  });
+});
+
+describe("a comparison that asks about speed or pay is still a comparison", () => {
+  it("'Rockwell vs Uptake: pay, stability, how quickly I'd grow?' weighs both tiers, not a study plan", async () => {
+    const a = await ask("Rockwell vs Uptake for a first product job: how do they compare on pay, stability and how quickly I'd grow?");
+    expect(a.outcome).toBe("answered");
+    const labels = a.parts.map((p) => p.label ?? "").join(" | ");
+    expect(labels).toMatch(/Rockwell, industrial giants/u);
+    expect(labels).toMatch(/Uptake, pure-play/u);
+    expect(a.text).toMatch(/Compensation is typically lower than pure-play vendors/u);
+    expect(a.text).not.toMatch(/40-60 hours/u);
+  });
+});
+
 describe("yes/no about a status, and a question after an 'if' clause", () => {
   it("'real yet, or just hype?' gets the status verdict first", async () => {
     const yes = await ask("Is energy optimization real yet, or just hype?");
@@ -211,6 +238,28 @@ describe("a person's own path", () => {
   it("'what should I study first?' from someone without the OT layer leads with the OT step", async () => {
     const a = await ask("Data scientist at a bank, never touched PLCs or SCADA. What should I study first to pivot into industrial AI PM?");
     expect(a.parts[0]!.label).toMatch(/OT litera/u);
+  });
+
+  it("'what must I learn and how long?' from an outsider: the study budget first, then what to learn, and no list of vendors", async () => {
+    const a = await ask("I run product for a fintech app and have never been inside a plant. What would I have to learn, and how many hours is that?");
+    expect(opening(a)).toMatch(/40-60 hours/u);
+    expect(a.text).toMatch(/PLC/u);
+    expect(a.text).not.toMatch(/Sight Machine/u);
+  });
+
+  it("'how long and where do I learn it?' gives the time and the places to learn, not the step's reasons", async () => {
+    const a = await ask("I'm a web PM and plant systems are new to me. How long until I'm fluent, and where can I study it?");
+    expect(opening(a)).toMatch(/40-60 hours/u);
+    expect(a.text).toMatch(/ISA-95/u);
+    expect(a.text).toMatch(/PTC University/u);
+    expect(a.text).not.toMatch(/hiring managers can quickly identify/u);
+  });
+
+  it("a person who names one of the steps in their story gets that step, not their path", async () => {
+    const a = await ask("I'm finishing a statistics degree and I'd like a portfolio project for factory AI roles. What should it be, and how do I show it?");
+    expect(a.parts[0]!.label).toMatch(/portfolio project/u);
+    expect(a.text).toMatch(/NASA Bearing/u);
+    expect(a.text).toMatch(/frames the project as a PM/u);
   });
 
   it("a company is a manufacturer when its industry says so: a packaging company, not a software company", async () => {

@@ -235,7 +235,11 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // something specific ("which tier pays most?") gets that answered first.
   const pathId = input.path?.chunkId;
   const pathSiblings = pathId ? (input.facts.children.get(byId.get(pathId)?.parentSection ?? "") ?? []) : [];
-  const aboutTheMove = !best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id);
+  // "What do I need to learn first?" from someone without the OT layer is about the move too: its
+  // learning step answers it.
+  // ("What should I learn about vision QC?" names its topic: that section answers.)
+  const learnAsk = shape.kind === "personal" && named.length === 0 && (input.learnSteps?.length ?? 0) > 0 && LEARN_ASK.test(shape.ask.toLowerCase());
+  const aboutTheMove = !best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id) || learnAsk;
   const pathUnits = pathId && aboutTheMove ? units.filter((u) => u.chunk.id === pathId) : [];
   const pathUnit = pathUnits.find((u) => u.text.includes(input.path!.evidence)) ?? pathUnits.sort((a, b) => b.match - a.match || a.position - b.position)[0];
   // A sentence that answers the question as people ask it leads, even for a person with a path
@@ -265,6 +269,20 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const answersAsked = !!askedUnit || (best && !steps?.includes(best.chunk.id) && best.askMatch >= 0.3 && !best.list && (!stepsDocument || best.chunk.document === stepsDocument));
   // "What should I learn first?" from someone without the OT layer: the learning step leads.
   const learningStep = LEARN_ASK.test(shape.ask.toLowerCase()) ? steps?.find((id) => input.learnSteps?.includes(id)) : undefined;
+  if (learnAsk && learningStep) return learningAnswer(learningStep, input, cites, weights, byId);
+  // A person who names one of the steps ("I want a portfolio project… what should I build?") asks
+  // about that step: it leads, before their path.
+  const namedStep = shape.kind === "personal" && !askedUnit && steps ? stepNamedBy(`${shape.situation ?? ""} ${shape.ask}`, steps, byId, input.idf) : undefined;
+  if (namedStep && namedStep !== pathId) {
+    const stepUnits = units.filter((u) => u.chunk.id === namedStep && !u.list);
+    const first = stepUnits.sort((a, b) => b.askMatch - a.askMatch || a.position - b.position)[0] ?? unitsOf(byId.get(namedStep)!).find((u) => !u.list);
+    if (first) {
+      const rest = unitsOf(byId.get(namedStep)!).filter((u) => !u.list && u.text !== first.text).slice(0, 3);
+      const parts: AnswerPart[] = [{ ...leadPart(first, input, cites, named), label: first.chunk.title }];
+      for (const u of rest) parts.push({ kind: "point", text: u.text, cites: [cites.cite(u.chunk)] });
+      return parts;
+    }
+  }
   const stepLead = (steps && !pathUnit && !answersAsked) || learningStep;
   if (steps && stepLead) {
     const first = byId.get(learningStep ?? steps[0]!)!;
@@ -319,6 +337,58 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
     if (best) parts.push({ kind: "item", label: chunk.title, text: best.text, cites: [cites.cite(chunk)] });
   }
   return parts;
+}
+
+/**
+ * "What do I need to learn first (and how long will it take)?" from someone without the OT layer:
+ * the learning step's own sentences in the guide's order, then from the other learning sections
+ * the figure asked for ("how long": the study budget) and the sentence that best matches.
+ */
+function learningAnswer(stepId: string, input: ComposeInput, cites: CitationBuilder, weights: Map<string, number>, byId: Map<string, Chunk>): AnswerPart[] {
+  const step = byId.get(stepId)!;
+  const own = unitsOf(step).filter((u) => !u.list);
+  const others = [...new Set(input.learnSteps ?? [])].filter((id) => id !== stepId).map((id) => byId.get(id)).filter((c): c is Chunk => !!c);
+  const elsewhere = others.flatMap((c) => unitsOf(c).filter((u) => !u.list));
+  for (const u of elsewhere) {
+    let hit = 0;
+    let total = 0;
+    for (const [term, w] of weights) {
+      total += w;
+      if (u.terms.has(term)) hit += w;
+    }
+    u.match = total > 0 ? hit / total : 0;
+  }
+  // "How long will it take?": the figure first, then what to learn.
+  const kind = input.shape.numberKind;
+  const figure = kind ? elsewhere.find((u) => numberKinds(u.text).includes(kind)) : undefined;
+  // "How long, and where do I learn it?" asks for the time and the places, not what the step is.
+  const whatToLearn = !figure || /\bwhat\b/u.test(input.shape.ask.toLowerCase());
+  const ordered = [...(figure ? [figure] : []), ...(whatToLearn ? own.slice(0, 2) : []), ...elsewhere.filter((u) => u !== figure).sort((a, b) => b.match - a.match || a.position - b.position)];
+  const [lead, ...points] = ordered;
+  if (!lead) return [];
+  const parts: AnswerPart[] = [{ kind: "lead", label: lead.chunk.title, text: lead.text, cites: [cites.cite(lead.chunk, 1)] }];
+  let labelled = lead.chunk.id;
+  for (const u of points.slice(0, MAX_POINTS)) {
+    const label = u.chunk.id !== labelled ? u.chunk.title : undefined;
+    labelled = u.chunk.id;
+    parts.push({ kind: "point", text: u.text, cites: [cites.cite(u.chunk, u.match)], ...(label ? { label } : {}) });
+  }
+  return parts;
+}
+
+/** The step whose heading the person's words mostly hold ("portfolio project" for "Build a domain-signal portfolio project"). */
+function stepNamedBy(text: string, steps: readonly string[], byId: Map<string, Chunk>, idf: (t: string) => number): string | undefined {
+  const said = new Set(contentTerms(text));
+  let best: { id: string; share: number } | undefined;
+  for (const id of steps) {
+    // Weighed by rarity: "industrial AI vendors" is where people work, "portfolio project" is a step.
+    const title = [...new Set(contentTerms(byId.get(id)?.title ?? ""))];
+    const total = title.reduce((sum, t) => sum + idf(t), 0);
+    if (total <= 0) continue;
+    const share = title.filter((t) => said.has(t)).reduce((sum, t) => sum + idf(t), 0) / total;
+    if (share >= 0.5 && (!best || share > best.share)) best = { id, share };
+  }
+  return best?.id;
 }
 
 /**
@@ -392,13 +462,17 @@ function verdictFor(lead: Unit, shape: QuestionShape, named: { thing: NamedThing
  */
 function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder, byId: Map<string, Chunk>, named: { thing: NamedThing }[]): AnswerPart[] | null {
   const { shape, facts } = input;
-  if (!shape.asksStatus || facts.statuses.length === 0) return null;
   const ask = shape.ask.toLowerCase();
+  // "Is X used as widely as Y?" weighs two use cases' adoption: their statuses answer it.
+  const weighsAdoption = /\b(as|more|less|most|least) (widely|broadly|commonly)\b/u.test(ask);
+  if ((!shape.asksStatus && !weighsAdoption) || facts.statuses.length === 0) return null;
   const askedStatus = facts.statuses.map((s) => s.status).find((s) => ask.includes(s.toLowerCase())) ?? (/\b(early|new)\b/u.test(ask) ? facts.statuses.find((s) => /emerg/iu.test(s.status))?.status : undefined) ?? facts.statuses[0]!.status;
   // The use case named, or the one the conversation points at ("that use case").
   const subject = facts.statuses.find((s) => named.some((n) => n.thing.mentionedIn.includes(s.chunkId) && n.thing.name.toLowerCase() === s.title.toLowerCase())) ?? facts.statuses.find((s) => s.chunkId === input.focus?.[0]);
   // "Is X more mature than Y?" weighs two use cases: a comparison, not one status with a verdict.
   const namedStatuses = facts.statuses.filter((s) => named.some((n) => n.thing.mentionedIn.includes(s.chunkId) && n.thing.name.toLowerCase() === s.title.toLowerCase()));
+  if (namedStatuses.length === 2) return statusComparison(input, namedStatuses, units, cites, byId);
+  if (!shape.asksStatus) return null;
   if (shape.comparative || namedStatuses.length > 1) return null;
   // Without a use case to speak of, only a question about statuses as such gets the groups: "what
   // slows things down before production?" asks something else.
@@ -413,7 +487,7 @@ function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder
     const verdict = shape.kind === "yesno" ? (yes ? "Yes" : maturity(subject.status) < maturity(askedStatus) ? "Not yet" : "No") : undefined;
     const said = units.filter((u) => u.chunk.id === chunk.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(chunk).find((u) => !u.list);
     return [
-      { kind: "lead", text: `${subject.title} is ${phrase(subject.status)}.`, cites: [cites.cite(chunk)], ...(verdict ? { label: verdict } : {}) },
+      { kind: "lead", text: `${subject.title} ${isOrAre(subject.title)} ${phrase(subject.status)}.`, cites: [cites.cite(chunk)], ...(verdict ? { label: verdict } : {}) },
       ...(said ? [{ kind: "point" as const, text: said.text, cites: [cites.cite(chunk)] }] : []),
     ];
   }
@@ -425,6 +499,47 @@ function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder
     const label = phrase(status).replace(/^./u, (c) => c.toUpperCase());
     return { kind: i === 0 ? "lead" : "item", label, text: `${joinNames(members.map((m) => m.title))}.`, cites: members.map((m) => cites.cite(byId.get(m.chunkId)!)) };
   });
+}
+
+/** "Digital twins are", "predictive maintenance is": a heading that ends in a plural noun takes "are". */
+function isOrAre(title: string): string {
+  return /[^s'iu]s$/iu.test(title.trim()) ? "are" : "is";
+}
+
+/**
+ * "Is generative design as widely deployed as predictive maintenance?", "is X more mature than Y?":
+ * both statuses, said as sentences, with the verdict they give; then what each section says.
+ */
+function statusComparison(input: ComposeInput, pair: KnowledgeFacts["statuses"], units: Unit[], cites: CitationBuilder, byId: Map<string, Chunk>): AnswerPart[] {
+  const { shape } = input;
+  const ask = shape.ask.toLowerCase();
+  const maturity = (status: string) => ["emerging", "scaling", "production"].indexOf(status.toLowerCase());
+  const phrase = (status: string) => STATUS_PHRASE[status.toLowerCase()] ?? status.toLowerCase();
+  // The question's subject is the use case it names first.
+  const at = (title: string) => {
+    const i = ask.indexOf(title.toLowerCase());
+    return i < 0 ? Infinity : i;
+  };
+  const [first, second] = [...pair].sort((a, b) => at(a.title) - at(b.title)) as [KnowledgeFacts["statuses"][number], KnowledgeFacts["statuses"][number]];
+  const diff = maturity(first.status) - maturity(second.status);
+  // "As … as" / "same" asks whether they match; "more"/"less" asks which way they differ.
+  const wanted = shape.comparative === "more" ? diff > 0 : shape.comparative === "less" ? diff < 0 : diff === 0;
+  const verdict = shape.kind !== "yesno" ? undefined : wanted ? "Yes" : shape.comparative === null && diff < 0 ? "Not yet" : "No";
+  const firstChunk = byId.get(first.chunkId)!;
+  const secondChunk = byId.get(second.chunkId)!;
+  const parts: AnswerPart[] = [
+    {
+      kind: "lead",
+      text: `${first.title} ${isOrAre(first.title)} ${phrase(first.status)}; ${second.title.replace(/^./u, (c) => c.toLowerCase())} ${isOrAre(second.title)} ${phrase(second.status)}.`,
+      cites: [cites.cite(firstChunk), cites.cite(secondChunk)],
+      ...(verdict ? { label: verdict } : {}),
+    },
+  ];
+  for (const chunk of [firstChunk, secondChunk]) {
+    const said = units.filter((u) => u.chunk.id === chunk.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(chunk).find((u) => !u.list);
+    if (said) parts.push({ kind: "point", label: chunk.title, text: said.text, cites: [cites.cite(chunk)] });
+  }
+  return parts;
 }
 
 /** "Rockwell or C3.ai?", "pure-play vs hyperscalers": both sides, and the sentence that compares them first. */

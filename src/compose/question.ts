@@ -95,6 +95,8 @@ export function shapeOf(rawText: string): QuestionShape {
   let kind: QuestionKind;
   // Someone who told their story and asks about themselves; or who asks about the move itself.
   if (situation && (STEPS.test(main) || (told.length > 0 && SELF_QUESTION.test(lower)) || /\b(path|route|fit|chance|realistic|shot|is it possible)\b/u.test(lower))) kind = "personal";
+  // "Siemens vs Augury: pay, stability, how fast I'd learn?" weighs two sides, whatever it measures.
+  else if (/\b(vs\.?|versus|compare|compared|comparison)\b/u.test(lower) && !YES_NO.test(main)) kind = "compare";
   else if (numberKind && (aboutPay || /\bhow (much|many|long|big|large)\b/u.test(lower))) kind = "number";
   // "Is generative design real yet, or mostly a demo?" is a yes/no about a status, not a comparison.
   else if (asksStatus && YES_NO.test(main) && !comparative && !CONTRAST_SIDES.test(lower)) kind = "yesno";
