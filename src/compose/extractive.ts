@@ -315,7 +315,8 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const maxPoints = MAX_POINTS + (shape.kind === "yesno" || shape.kind === "number" ? 0 : 1);
   // The lead's section: its best-matching sentences, read in the guide's order.
   // The one that best supports the lead first, the rest in the guide's order.
-  const ranked = [...sameSection].sort((a, b) => b.score - a.score).slice(0, steps ? 1 : 4);
+  // Before the steps, one supporting sentence; two for the person's own path, which is their answer.
+  const ranked = [...sameSection].sort((a, b) => b.score - a.score).slice(0, steps ? (lead === pathUnit ? 2 : 1) : 4);
   const points: Unit[] = [...ranked.slice(0, 1), ...ranked.slice(1).sort((a, b) => a.position - b.position)];
   if (askedUnit && pathUnit && pathUnit.chunk.id !== lead.chunk.id && !specificAsk) points.unshift(pathUnit);
   const perSection = new Set<string>();
