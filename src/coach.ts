@@ -30,7 +30,7 @@ import { inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
 import { contentTerms, isStopword, splitSentences, stem, words } from "./text/normalize.js";
 import type { Retrieval } from "./retrieval/retriever.js";
 import type { Chunk } from "./types.js";
-import { SELF_QUESTION, shapeOf, type QuestionShape } from "./compose/question.js";
+import { mainClause, SELF_QUESTION, shapeOf, type QuestionShape } from "./compose/question.js";
 import { memoryOf, resolveReference, type ConversationMemory } from "./compose/references.js";
 import { messageParts, plainTextOf } from "./compose/parts.js";
 import { partsFromCoachingText } from "./coaching/parts.js";
@@ -362,7 +362,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // answerable only if what it asks about appears where the guide speaks of that company.
     // The question as people ask it, matched to the guide sentence that answers it (not for a
     // follow-up that points back at something said: what it points at decides).
-    const asked = pointedAt ? [] : answeredQuestions.match(shape.ask, termWeight, 0.5, shape.numberKind);
+    const asked = pointedAt ? [] : answeredQuestions.match(mainClause(shape.ask), termWeight, 0.5, shape.numberKind);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
     const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
     // A name the guide never uses ("…in Germany", "…Jira or Aha?"): what the guide says is not about

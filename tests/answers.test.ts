@@ -262,6 +262,11 @@ describe("a person's own path", () => {
     expect(a.text).toMatch(/frames the project as a PM/u);
   });
 
+  it("the employer named inside the question ('the plant where I work') makes the person an insider", async () => {
+    const a = await ask("How can I land an AI product role at the plant where I work?");
+    expect(opening(a)).toMatch(/internal AI PM role/u);
+  });
+
   it("a company is a manufacturer when its industry says so: a packaging company, not a software company", async () => {
     const inside = await ask("I'm a quality analyst at a packaging company. What's my best route into AI product management?");
     expect(opening(inside)).toMatch(/internal AI PM role/u);

@@ -66,7 +66,7 @@ const LEARN_ASK = /\b(learn|study|read up|brush up|skill up|upskill|pick up)\b/u
 const ASKED_CLOSE = 0.8;
 /** Below the lead's bar, a close phrasing still lifts its sentence among the candidates. */
 const ASKED_SUPPORT = 0.5;
-const STEPS_ASK = /\bwhat (do|should|can) i do\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
+const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 const COMPARATIVE = /\b(more|less|higher|highest|lower|lowest|broader|narrower|fewer|greater|faster|fastest|slower|largest|smallest|most|least|than|vs\.?)\b/iu;
 // Words that turn a sentence against what it names ("…introduces latency that makes real-time line
@@ -246,7 +246,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // (whose path then follows it).
   const top1 = input.asked?.[0];
   // A list or a "who" keeps its own shape; so do the steps of the move, unless the question is
-  // nearly word for word a way people ask for one sentence ("…at the manufacturer I work for?").
+  // nearly word for word a way people ask for one sentence.
   const ownShape = shape.kind === "who" || shape.kind === "list" || (shape.kind === "steps" && (top1?.score ?? 0) < ASKED_CLOSE);
   // Someone already inside a manufacturer asking about the move gets their path first: what people
   // usually mean by "is it realistic?" ("achievable without industrial backgrounds") is not them.

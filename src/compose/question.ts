@@ -49,7 +49,15 @@ const YES_NO = /^(is|are|can|could|do|does|did|should|will|would|has|have|am|was
 const STATUS = /\b((in|into|reached|reach|ready for|used in) production|production[- ]ready|mature|maturity|status|emerging|scaling|still early|deployed|ready for prime time|proven|real (yet|now|today)|(just|mostly|only|still) (a )?(demo|demos|hype|pilot|pilots|experiment))\b/u;
 const MORE = /\b(more|higher|highest|most|better|bigger|larger|faster|greater)\b/u;
 const LESS = /\b(less|lower|lowest|least|fewer|smaller|slower|worse)\b/u;
+/** The employer the person already works for, named inside the question ("the manufacturer I work for"). */
+const INSIDE_EMPLOYER = /\b(?:(?:at|for|in) )?(?:the|my|our) (?:[a-z&-]+ ){0,2}(?:company|manufacturer|plant|factory|employer|site|mill|supplier) (?:that |where )?i (?:already |currently |now )?(?:work for|work at|work in|work)\b|\bwhere i (?:already |currently )?work\b/u;
 const LEAD_IN = /^(so|and|ok|okay|well|also|hey|hi|hello|quick question|one more thing|btw)\b[,:!. ]*/u;
+
+/** The question without a leading "if/once/when …," clause: what it asks, for matching its words. */
+export function mainClause(question: string): string {
+  const bounded = question.slice(0, MAX_CHARS);
+  return bounded.replace(/^(?:if|once|when|assuming) [^,?]{1,80}?,\s*/iu, "") || bounded;
+}
 
 export function shapeOf(rawText: string): QuestionShape {
   const text = normalizeText(rawText.length > MAX_CHARS ? rawText.slice(0, MAX_CHARS) : rawText);
@@ -69,7 +77,9 @@ export function shapeOf(rawText: string): QuestionShape {
   // "I'm a welder at a shipyard, how would I start in AI PM?" in one sentence counts too.
   const describesSelf = told.length > 0 || (FIRST_PERSON.test(lower) && /,|\band\b|\bbut\b|\bso\b/u.test(lower) && SELF_QUESTION.test(lower));
   // In one sentence, the situation is what comes before the question ("…at a supplier, how do I…").
-  const situation = describesSelf ? (told.length > 0 ? told.join(" ") : ask.replace(/[,;:-]?\s+(how|what|which|where|should|can|could|would|is|are|do|does|any)\b.*$/iu, "")) : null;
+  // "…at the plant I already work for?" says where the person is inside the question itself.
+  const insideClause = INSIDE_EMPLOYER.exec(lower)?.[0] ?? null;
+  const situation = describesSelf ? (told.length > 0 ? told.join(" ") : ask.replace(/[,;:-]?\s+(how|what|which|where|should|can|could|would|is|are|do|does|any)\b.*$/iu, "")) : insideClause;
 
   const aboutPay = PAY.test(lower);
   const moneyWords = /\$|\b(dollars?|usd|eur|revenue|worth|value|cost|costs|price|budget|arr)\b/u.test(lower);

@@ -103,8 +103,8 @@ export class AnsweredQuestions {
           }
           phrasingTotal += w ?? weight(term, term) * this.specificity(term);
         }
-        // One telling word, or three everyday ones ("what changes about designing for the people
-        // who use them"): one or two everyday words are how people ask about anything.
+        // One telling word, or three everyday ones: one or two everyday words are how people ask
+        // about anything.
         if (held < enough && shared < 3) continue;
         // "How long until I understand PLCs?" is not what "what are PLCs?" asks, though the
         // telling words are the same: a phrasing asking for another kind of number counts less.
