@@ -4,7 +4,7 @@ import type { Answer, HistoryMessage, ReasonCode, Turn } from "./types.js";
 import type { CoachConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { Glossary } from "./knowledge/glossary.js";
-import { AnsweredQuestions, termWeightIn } from "./knowledge/questions.js";
+import { AnsweredQuestions, termWeightIn, type QuestionMatch } from "./knowledge/questions.js";
 import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
@@ -237,6 +237,24 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     .filter((p) => p.withOtBackground !== undefined)
     .flatMap((p) => p.lines.map((l) => retriever.guideChunks.find((c) => c.title.toLowerCase() === l.section.toLowerCase())?.id))
     .filter((id): id is string => !!id);
+  // What a person says matters most when choosing an employer (coaching.json plan.priorities),
+  // each with the guide sentence that speaks to it. One alternation of literal words per priority.
+  const priorities = (coachingContent.plan.priorities?.items ?? []).flatMap((p) => {
+    const chunk = retriever.guideChunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase());
+    if (!chunk) return [];
+    const words = p.says.map((w) => w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/gu, "\\$&")).join("|");
+    return [{ id: p.id, chunkId: chunk.id, evidence: p.evidence, pattern: new RegExp(`(?<![\\p{L}\\p{N}])(?:${words})(?![\\p{L}\\p{N}])`, "u") }];
+  });
+  /** The priority a person names first in their words, as the guide sentence that answers "where should I look?" for it. */
+  const priorityIn = (text: string): QuestionMatch | null => {
+    const lower = text.slice(0, 2_000).toLowerCase();
+    let first: { at: number; match: QuestionMatch } | null = null;
+    for (const p of priorities) {
+      const at = lower.search(p.pattern);
+      if (at >= 0 && (!first || at < first.at)) first = { at, match: { chunkId: p.chunkId, answer: p.evidence, score: 1, alone: true } };
+    }
+    return first?.match ?? null;
+  };
   const isOffTopic = (question: string) => !inGuideWorld(question, facts) && domainTerms.expansionsFor(question).length === 0;
 
   const noAnswer = (started: number, question: string): Answer =>
@@ -363,6 +381,10 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // The question as people ask it, matched to the guide sentence that answers it (not for a
     // follow-up that points back at something said: what it points at decides).
     const asked = pointedAt ? [] : answeredQuestions.match(mainClause(shape.ask), termWeight, 0.5, shape.numberKind);
+    // "Comp matters most to me… which kind of employer should I go after?": the employer section
+    // that speaks to what matters to them answers, before any other match.
+    const priority = shape.kind === "personal" && EMPLOYER_ASK.test(shape.ask.toLowerCase()) ? priorityIn(`${situation} ${shape.background ?? ""} ${shape.ask}`) : null;
+    if (priority) asked.unshift(priority);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
     const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
     // A name the guide never uses ("…in Germany", "…Jira or Aha?"): what the guide says is not about
@@ -498,6 +520,9 @@ function namedAttributeCovered(question: string, retrieval: Retrieval, things: N
     return asked.some((t) => terms.has(t));
   });
 }
+
+/** "Where should I look?", "which kind of employer should I go after?": a person choosing among employers. */
+const EMPLOYER_ASK = /\bwhere (should|do|could|would|can) i (look|apply|aim|go|target|start looking)\b|\b(which|what) (type|kind|sort|tier)s? of (employer|company|companies|firm|organi[sz]ation)\b|\bwhich (employer|employers|companies|company|tier)\b|\bwho should i (target|apply to|work for)\b|\b(go after|aim for|target)\b/u;
 
 /** "I want to be an AI PM", "No PM title": a role someone wants or lacks is not the role they have. */
 function withoutAmbition(text: string): string {

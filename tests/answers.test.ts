@@ -267,6 +267,17 @@ describe("a person's own path", () => {
     expect(opening(a)).toMatch(/internal AI PM role/u);
   });
 
+  it("what matters most to the person (pay, stability, learning) picks the employer section that speaks to it", async () => {
+    const pay = await ask("I lead product at an e-commerce firm. The salary is what I care about most. Which kind of employer in this space should I aim for?");
+    expect(opening(pay)).toMatch(/compensation is highest/u);
+    const stable = await ask("I'm an operations analyst with a family to support, so job security comes first for me. Where should I apply?");
+    expect(opening(stable)).toMatch(/stability is higher/u);
+    const learning = await ask("I'm a consultant and I want the steepest learning curve I can find. Which type of company should I target?");
+    expect(opening(learning)).toMatch(/fastest learning curve/u);
+    // It answers the choice; the steps into the role are another question.
+    expect(learning.parts.filter((p) => p.kind === "item")).toHaveLength(0);
+  });
+
   it("a company is a manufacturer when its industry says so: a packaging company, not a software company", async () => {
     const inside = await ask("I'm a quality analyst at a packaging company. What's my best route into AI product management?");
     expect(opening(inside)).toMatch(/internal AI PM role/u);

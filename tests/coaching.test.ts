@@ -403,8 +403,9 @@ describe("coaching content", () => {
       const content = JSON.parse(readFileSync(file, "utf8"));
       content.quiz[0].facts[0].evidence = "a sentence the guide never says";
       content.readiness[0].section = "A heading that does not exist";
+      content.plan.priorities.items[0].evidence = "pay is always the best here";
       writeFileSync(file, JSON.stringify(content));
-      await expect(createCoach(local.config, silentLogger)).rejects.toThrow(/does not occur in the section[\s\S]*no section titled "A heading that does not exist"/u);
+      await expect(createCoach(local.config, silentLogger)).rejects.toThrow(/does not occur in the section[\s\S]*no section titled "A heading that does not exist"[\s\S]*plan priority "pay"/u);
     } finally {
       local.cleanup();
     }

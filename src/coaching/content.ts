@@ -79,11 +79,21 @@ export interface PlanPath {
 
 export type PathId = "internal" | "analyst" | "direct";
 
+/** What a person may say matters most when choosing an employer, and the guide sentence that speaks to it. */
+export interface PlanPriority {
+  id: string;
+  /** Words or phrases that mark the priority in a person's story. */
+  says: string[];
+  section: string;
+  /** The start of the guide's sentence in `section` that speaks to it. */
+  evidence: string;
+}
+
 export interface CoachingContent {
   topics: Topic[];
   questions: PracticeQuestion[];
   readiness: ReadinessItem[];
-  plan: { phases: PlanPhase[]; useCases: PlanUseCase[]; paths: Record<PathId, PlanPath> };
+  plan: { phases: PlanPhase[]; useCases: PlanUseCase[]; paths: Record<PathId, PlanPath>; priorities?: { items: PlanPriority[] } };
   /** The guide sentence holding `evidence` in the section titled `section`. */
   quote(section: string, evidence: string): GuideQuote;
 }
@@ -101,7 +111,7 @@ interface RawContent {
   topics: Record<string, { label: string; words: string[] }>;
   quiz: { id: string; topic: string; prompt: string; section: string; facts: RawFact[] }[];
   readiness: { id: string; label: string; ask: string; section: string; next: { section: string; evidence: string }[] }[];
-  plan: { phases: PlanPhase[]; useCases: PlanUseCase[]; paths: Record<PathId, PlanPath> };
+  plan: { phases: PlanPhase[]; useCases: PlanUseCase[]; paths: Record<PathId, PlanPath>; priorities?: { items: PlanPriority[] } };
 }
 
 const comparable = (text: string) => normalizeText(text).toLowerCase();
@@ -180,6 +190,10 @@ export function loadCoachingContent(knowledgeDir: string, chunks: readonly Chunk
         }
       }
     }
+  }
+  for (const priority of plan?.priorities?.items ?? []) {
+    if (typeof priority.id !== "string" || !Array.isArray(priority.says) || !priority.says.every((w) => typeof w === "string" && w.length > 0)) problems.push(`plan priority "${String(priority.id)}" needs an id and "says" words`);
+    else quote(priority.section, priority.evidence, `plan priority "${priority.id}"`);
   }
   if (questions.length === 0 || readiness.length === 0 || !plan?.phases?.length) problems.push("needs quiz questions, readiness items and plan phases");
   if (problems.length > 0) {

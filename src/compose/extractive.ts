@@ -254,7 +254,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape && !insiderMove ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
   // A person whose question is matched to one sentence outside the ways into the role asked that
   // (how interfaces change for people on the line): no list of steps.
-  const specificAsk = !!askedUnit && !(input.careerSteps ?? []).includes(askedUnit.chunk.id) && !pathSiblings.includes(askedUnit.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase());
+  const specificAsk = !!askedUnit && (top1?.alone === true || (!(input.careerSteps ?? []).includes(askedUnit.chunk.id) && !pathSiblings.includes(askedUnit.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase())));
   let lead = askedUnit ?? pathUnit ?? best;
   if (!lead) return [];
   // "How do I…" about the whole move, or a person's own situation: the guide's steps, in order;

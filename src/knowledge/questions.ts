@@ -20,6 +20,8 @@ export interface QuestionMatch {
   answer: string;
   /** Share of the question's weight that the best phrasing holds, in [0, 1]. */
   score: number;
+  /** The sentence answers this person's question by itself (what matters to them), with no steps after it. */
+  alone?: boolean;
 }
 
 const MAX_ENTRIES = 2_000;
