@@ -383,7 +383,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const asked = pointedAt ? [] : answeredQuestions.match(mainClause(shape.ask), termWeight, 0.5, shape.numberKind);
     // "Comp matters most to me… which kind of employer should I go after?": the employer section
     // that speaks to what matters to them answers, before any other match.
-    const priority = shape.kind === "personal" && EMPLOYER_ASK.test(shape.ask.toLowerCase()) ? priorityIn(`${situation} ${shape.background ?? ""} ${shape.ask}`) : null;
+    const choosing = (shape.kind === "personal" || (!!shape.background && SELF_QUESTION.test(shape.ask))) && EMPLOYER_ASK.test(shape.ask.toLowerCase());
+    const priority = choosing ? priorityIn(`${situation} ${shape.background ?? ""} ${shape.ask}`) : null;
     if (priority) asked.unshift(priority);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
     const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
@@ -522,7 +523,7 @@ function namedAttributeCovered(question: string, retrieval: Retrieval, things: N
 }
 
 /** "Where should I look?", "which kind of employer should I go after?": a person choosing among employers. */
-const EMPLOYER_ASK = /\bwhere (should|do|could|would|can) i (look|apply|aim|go|target|start looking)\b|\b(which|what) (type|kind|sort|tier)s? of (employer|company|companies|firm|organi[sz]ation)\b|\bwhich (employer|employers|companies|company|tier)\b|\bwho should i (target|apply to|work for)\b|\b(go after|aim for|target)\b/u;
+const EMPLOYER_ASK = /\bwhere (should|do|could|would|can) i (be )?(look|apply|aim|go|target|start looking)[a-z]*\b|\b(which|what) (type|kind|sort|tier)s? of ([a-z]+ ){0,3}(employer|company|companies|firm|organi[sz]ation)s?\b|\bwhich (employer|employers|companies|company|tier)\b|\bwho should i (target|apply to|work for)\b|\b(go after|aim for|target)\b/u;
 
 /** "I want to be an AI PM", "No PM title": a role someone wants or lacks is not the role they have. */
 function withoutAmbition(text: string): string {

@@ -237,8 +237,9 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const pathSiblings = pathId ? (input.facts.children.get(byId.get(pathId)?.parentSection ?? "") ?? []) : [];
   // "What do I need to learn first?" from someone without the OT layer is about the move too: its
   // learning step answers it.
-  // ("What should I learn about vision QC?" names its topic: that section answers.)
-  const learnAsk = shape.kind === "personal" && named.length === 0 && (input.learnSteps?.length ?? 0) > 0 && LEARN_ASK.test(shape.ask.toLowerCase());
+  // ("What should I learn about vision QC?" names its topic: that section answers; "the OT side"
+  // names what the learning steps teach.)
+  const learnAsk = shape.kind === "personal" && named.every((n) => sectionsOf(n.thing).some((id) => input.learnSteps?.includes(id))) && (input.learnSteps?.length ?? 0) > 0 && LEARN_ASK.test(shape.ask.toLowerCase());
   const aboutTheMove = !best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id) || learnAsk;
   const pathUnits = pathId && aboutTheMove ? units.filter((u) => u.chunk.id === pathId) : [];
   const pathUnit = pathUnits.find((u) => u.text.includes(input.path!.evidence)) ?? pathUnits.sort((a, b) => b.match - a.match || a.position - b.position)[0];
@@ -290,6 +291,8 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   }
   const parts: AnswerPart[] = [leadPart(lead, input, cites, named)];
   if (steps?.includes(lead.chunk.id) && (!pathUnit || learningStep)) parts[0] = { ...parts[0]!, label: lead.chunk.title };
+  // The employer section chosen for what matters to the person is named first ("Industrial giants…: … stability is higher").
+  if (askedUnit && top1?.alone && lead === askedUnit) parts[0] = { ...parts[0]!, label: lead.chunk.title };
 
   const floor = Math.max(lead.score * POINT_FLOOR, 0.2);
   // Guide sections are short and their sentences lean on each other: the rest of the lead's section
@@ -328,7 +331,9 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   }
   for (const u of points.slice(0, maxPoints)) {
     const cite = cites.cite(u.chunk, u.score);
-    const label = u.list || u.chunk.id !== lead.chunk.id ? u.chunk.title : undefined;
+    // (A list in the lead's own section needs no heading when the lead already carries it.)
+    const labelledLead = u.chunk.id === lead.chunk.id && parts[0]?.label === lead.chunk.title;
+    const label = (u.list && !labelledLead) || u.chunk.id !== lead.chunk.id ? u.chunk.title : undefined;
     parts.push({ kind: "point", text: u.list ?? u.text, cites: [cite], ...(label ? { label } : {}) });
   }
   for (const id of steps ?? []) {

@@ -46,7 +46,7 @@ const STEPS = /\bwhat (should|do|can) i (do|learn|study|focus on|read|build)( fi
 /** "X vs Y", "X or Y", "than": two sides, a comparison even when it asks about maturity. */
 const CONTRAST_SIDES = /\b(vs\.?|versus|than)\b/u;
 const YES_NO = /^(is|are|can|could|do|does|did|should|will|would|has|have|am|was|were|isn't|aren't|don't|doesn't)\b/u;
-const STATUS = /\b((in|into|reached|reach|ready for|used in) production|production[- ]ready|mature|maturity|status|emerging|scaling|still early|deployed|ready for prime time|proven|real (yet|now|today)|(just|mostly|only|still) (a )?(demo|demos|hype|pilot|pilots|experiment))\b/u;
+const STATUS = /\b((in|into|reached|reach|ready for|used in) (full |wide |broad )?production|production deployment|production[- ]ready|mature|maturity|status|emerging|scaling|still early|deployed|ready for prime time|proven|real (yet|now|today)|(just|mostly|only|still) (a )?(demo|demos|hype|pilot|pilots|experiment))\b/u;
 const MORE = /\b(more|higher|highest|most|better|bigger|larger|faster|greater)\b/u;
 const LESS = /\b(less|lower|lowest|least|fewer|smaller|slower|worse)\b/u;
 /** The employer the person already works for, named inside the question ("the manufacturer I work for"). */
