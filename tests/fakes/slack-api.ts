@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import express from "express";
@@ -144,17 +145,18 @@ export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCa
  * `{ appToken }` (and no signing secret) the app runs in Socket Mode, as it does in production
  * when only SLACK_APP_TOKEN is set: it verifies its bot token with auth.test, opens a connection
  * with apps.connections.open and is ready once the fake's WebSocket has said hello. `stop()`
- * stops both and removes the workspace.
+ * stops both and removes the workspace. `config` may be a function of the workspace's own config
+ * (to change part of a nested setting such as `llm`).
  */
 export async function startSlackHarness(
   signingSecret: string | null,
-  config: Partial<CoachConfig> = {},
+  config: Partial<CoachConfig> | ((workspace: CoachConfig) => Partial<CoachConfig>) = {},
   mode: { appToken?: string } = {},
 ): Promise<{ slackApi: Awaited<ReturnType<typeof startFakeSlackApi>>; running: RunningServer; dataDir: string; stop: () => Promise<void> }> {
   const ws = tempWorkspace();
   const slackApi = await startFakeSlackApi();
   const running = await startCoachServer(
-    { ...ws.config, port: 0, ...config, slack: { botToken: "xoxb-test", signingSecret, appToken: mode.appToken ?? null, apiUrl: `${slackApi.url}/api/` } },
+    { ...ws.config, port: 0, ...(typeof config === "function" ? config(ws.config) : config), slack: { botToken: "xoxb-test", signingSecret, appToken: mode.appToken ?? null, apiUrl: `${slackApi.url}/api/` } },
     recordingLogger().logger,
     // Socket Mode learns the bot's identity from auth.test, as a fresh install does.
     { host: "127.0.0.1", ...(mode.appToken ? {} : { slack: { botId: "BBOT", botUserId: "UBOT" } }) },
@@ -170,4 +172,16 @@ export async function startSlackHarness(
       ws.cleanup();
     },
   };
+}
+
+/** Slack's request signature headers for `body` (v0, HMAC-SHA256 of "v0:timestamp:body"). */
+export function slackSignature(signingSecret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+  return { "x-slack-signature": signature, "x-slack-request-timestamp": String(timestamp) };
+}
+
+let deliveries = 0;
+/** One Events API delivery (event_callback) as Slack posts it over HTTP. */
+export function slackEventBody(event: Record<string, unknown>, eventId = `Ev${++deliveries}${Date.now()}`): string {
+  return JSON.stringify({ token: "x", team_id: "T1", api_app_id: "A1", type: "event_callback", event_id: eventId, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: "T1", user_id: "UBOT", is_bot: true }], event });
 }
