@@ -52,7 +52,7 @@ describe("Slack app in Socket Mode (real Bolt and @slack/socket-mode, Slack's pr
     expect(authTest?.token).toBe("xoxb-test");
     const open = slackApi.calls.find((c) => c.method === "apps.connections.open");
     expect(open?.token).toBe("xapp-1-A1-test");
-    expect(slackApi.socket.connections()).toBe(1);
+    expect(slackApi.socket.openCount()).toBe(1);
     const ready = (await (await fetch(`${running.url}/readyz`)).json()) as Json;
     expect(ready.platforms.find((p: Json) => p.name === "slack").detail).toBe("Socket Mode connected");
   });
@@ -117,5 +117,20 @@ describe("Slack app in Socket Mode (real Bolt and @slack/socket-mode, Slack's pr
         .filter((f) => f.answerId === answerId);
     await waitFor(async () => ratings().length > 0, 10_000, "the rating");
     expect(ratings().map((f) => [f.rating, f.platform])).toEqual([["up", "slack"]]);
+  });
+
+  it("reconnects when Slack asks it to (disconnect: refresh_requested) and answers on the new connection", async () => {
+    const opensBefore = slackApi.calls.filter((c) => c.method === "apps.connections.open").length;
+    const connectionsBefore = slackApi.socket.connections();
+    // Slack recycles Socket Mode connections every few hours with this message.
+    slackApi.socket.send({ type: "disconnect", reason: "refresh_requested", debug_info: { host: "fake-slack" } });
+    // The client waits a few seconds before it reconnects, as @slack/socket-mode does.
+    await waitFor(async () => slackApi.socket.connections() > connectionsBefore && slackApi.socket.openCount() === 1, 20_000, "a new Socket Mode connection");
+    expect(slackApi.calls.filter((c) => c.method === "apps.connections.open").length).toBe(opensBefore + 1);
+    const envelope = eventsApiEnvelope({ type: "app_mention", user: "U4", text: "<@UBOT> what is energy optimization?", ts: "1700000205.000100", channel: "C205", event_ts: "1700000205.000100" });
+    slackApi.socket.send(envelope);
+    await slackApi.socket.ackOf(envelope.envelope_id);
+    await waitFor(async () => posts("C205").length > 0, 10_000, "the answer in C205");
+    expect(JSON.stringify(posts("C205")[0]!.body.blocks)).toMatch(/[Ee]nergy optimization/u);
   });
 });

@@ -31,6 +31,8 @@ export interface SocketAck {
 export interface FakeSocketMode {
   /** How many WebSocket connections the client has opened so far. */
   connections: () => number;
+  /** How many of them are open now. */
+  openCount: () => number;
   acks: SocketAck[];
   send(envelope: Record<string, unknown>): void;
   /** Resolves with the acknowledgement of `envelopeId` once the client has sent it. */
@@ -111,6 +113,7 @@ export async function startFakeSlackApi(): Promise<{ url: string; calls: SlackCa
   });
   const socketMode: FakeSocketMode = {
     connections: () => connections,
+    openCount: () => open.length,
     acks,
     send(envelope) {
       const ws = open.at(-1);
