@@ -229,6 +229,11 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     const again = await say({ text: undefined, value: button("Skip").data }, 2);
     expect(JSON.stringify(again.body)).not.toMatch(/Skipped\./u);
     expect(JSON.stringify(again.body)).toMatch(/question 3 of 5/u);
+    // A submit that is not one of the coach's own actions (another card's "approve", an old or
+    // forged card) does nothing to the session, even with this session's id and step.
+    const foreign = await say({ text: undefined, value: { action: "approve", session: button("Skip").data.session, step: 3 } }, 2);
+    expect(JSON.stringify(foreign.body)).not.toMatch(/Skipped|question \d of 5|Practice stopped/u);
+    expect(JSON.stringify(foreign.body)).toMatch(/Ask me a question/u);
     const summary = await say({ text: undefined, value: button("Stop").data }, 2);
     expect(JSON.stringify(summary.body)).toMatch(/Practice stopped after 2 questions/u);
   });
