@@ -60,6 +60,20 @@ function expectAnswerOfRecord(call: SlackCall): void {
   expect(blockKitProblems(call.body)).toEqual([]);
 }
 
+/**
+ * Asks a question in a DM thread of `channel` while Slack answers `method` with `error`, and
+ * waits until the answer of record has arrived as `arrivesBy`.
+ */
+async function askWhileFailing(method: string, error: string, channel: string, threadTs: string, arrivesBy: "chat.update" | "chat.postMessage"): Promise<void> {
+  slackApi.failures.set(method, error);
+  try {
+    await sendEvent(threadMessage(channel, `U${channel}`, "What is a digital twin?", threadTs, `${threadTs.split(".")[0]}.000200`));
+    await waitFor(async () => callsOf(channel, arrivesBy).some(hasSources), 15_000, `the answer of record in ${channel}`);
+  } finally {
+    slackApi.failures.delete(method);
+  }
+}
+
 describe("Slack native streaming (chat.startStream / appendStream / stopStream)", () => {
   it("streams an assistant-thread answer natively, then puts the checked answer with sources and 👍/👎 in its place", async () => {
     await sendEvent(threadMessage("D50", "U50", "What is a digital twin?", "1700000500.000100", "1700000500.000200"));
@@ -86,13 +100,7 @@ describe("Slack native streaming (chat.startStream / appendStream / stopStream)"
   });
 
   it("falls back to a placeholder edited with chat.update when the stream cannot start: one message, one full answer", async () => {
-    slackApi.failures.set("chat.startStream", "method_not_supported");
-    try {
-      await sendEvent(threadMessage("D51", "U51", "What is a digital twin?", "1700000510.000100", "1700000510.000200"));
-      await waitFor(async () => callsOf("D51", "chat.update").some(hasSources), 15_000, "the answer of record in D51");
-    } finally {
-      slackApi.failures.delete("chat.startStream");
-    }
+    await askWhileFailing("chat.startStream", "method_not_supported", "D51", "1700000510.000100", "chat.update");
     expect(callsOf("D51", "chat.startStream")).toHaveLength(1);
     expect(callsOf("D51", "chat.appendStream")).toEqual([]);
     expect(callsOf("D51", "chat.stopStream")).toEqual([]);
@@ -106,13 +114,7 @@ describe("Slack native streaming (chat.startStream / appendStream / stopStream)"
   });
 
   it("stops appending when the stream breaks midway, and still replaces the draft with the answer", async () => {
-    slackApi.failures.set("chat.appendStream", "message_not_in_streaming_state");
-    try {
-      await sendEvent(threadMessage("D52", "U52", "What is a digital twin?", "1700000520.000100", "1700000520.000200"));
-      await waitFor(async () => callsOf("D52", "chat.update").some(hasSources), 15_000, "the answer of record in D52");
-    } finally {
-      slackApi.failures.delete("chat.appendStream");
-    }
+    await askWhileFailing("chat.appendStream", "message_not_in_streaming_state", "D52", "1700000520.000100", "chat.update");
     const methods = messageCalls("D52").map((c) => c.method);
     // One failed append, then no more: the stream is stopped and the message replaced.
     expect(methods).toEqual(["chat.startStream", "chat.appendStream", "chat.stopStream", "chat.update"]);
@@ -120,13 +122,7 @@ describe("Slack native streaming (chat.startStream / appendStream / stopStream)"
   });
 
   it("posts the answer when the streamed message cannot be replaced, so it is never lost", async () => {
-    slackApi.failures.set("chat.update", "cant_update_message");
-    try {
-      await sendEvent(threadMessage("D53", "U53", "What is a digital twin?", "1700000530.000100", "1700000530.000200"));
-      await waitFor(async () => callsOf("D53", "chat.postMessage").some(hasSources), 15_000, "the answer of record in D53");
-    } finally {
-      slackApi.failures.delete("chat.update");
-    }
+    await askWhileFailing("chat.update", "cant_update_message", "D53", "1700000530.000100", "chat.postMessage");
     const methods = messageCalls("D53").map((c) => c.method);
     expect(methods.slice(-3)).toEqual(["chat.stopStream", "chat.update", "chat.postMessage"]);
     const [post] = callsOf("D53", "chat.postMessage");
