@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +5,7 @@ import { startCoachServer, type RunningServer } from "../server/start.js";
 import { partsToMrkdwn, renderAnswer, splitText, SLACK_LIMITS } from "../adapters/slack/render.js";
 import { blockKitProblems } from "../adapters/slack/block-kit-limits.js";
 import { recordingLogger, tempWorkspace, type Json } from "./helpers.js";
-import { startFakeSlackApi, startSlackHarness, type SlackCall } from "./fakes/slack-api.js";
+import { slackEventBody, slackSignature, startFakeSlackApi, startSlackHarness, type SlackCall } from "./fakes/slack-api.js";
 import { freePort, waitFor } from "./processes.js";
 
 const SECRET = "test-signing-secret";
@@ -22,19 +21,13 @@ afterAll(async () => {
   await stop?.();
 });
 
-function sign(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
-  const signature = `v0=${createHmac("sha256", SECRET).update(`v0:${timestamp}:${body}`).digest("hex")}`;
-  return { "x-slack-signature": signature, "x-slack-request-timestamp": String(timestamp) };
-}
+const sign = (body: string, timestamp?: number) => slackSignature(SECRET, body, timestamp);
 
 async function send(body: string, contentType: string, extraHeaders: Record<string, string> = {}, headers = sign(body)) {
   return fetch(`${running.url}/slack/events`, { method: "POST", headers: { "content-type": contentType, ...headers, ...extraHeaders }, body });
 }
 
-let eventCounter = 0;
-function eventBody(event: Record<string, unknown>, eventId = `Ev${++eventCounter}${Date.now()}`) {
-  return JSON.stringify({ token: "x", team_id: "T1", api_app_id: "A1", type: "event_callback", event_id: eventId, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: "T1", user_id: "UBOT", is_bot: true }], event });
-}
+const eventBody = slackEventBody;
 const sendEvent = (event: Record<string, unknown>, eventId?: string, extra: Record<string, string> = {}) => {
   const body = eventBody(event, eventId);
   return send(body, "application/json", extra);

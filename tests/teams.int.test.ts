@@ -79,11 +79,17 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     expect(JSON.stringify(card(reply))).toMatch(/Augury/u);
   });
 
-  it("sends a welcome card when the bot is added", async () => {
+  it("welcomes with one card (one bubble) that opens with the greeting when the bot is added", async () => {
     const since = connector.calls.length;
     await post(activity({ type: "conversationUpdate", text: undefined, membersAdded: [{ id: "28:coach-bot" }] }));
     const [welcome] = await repliesAfter(since, 1);
-    expect(JSON.stringify(card(welcome!))).toMatch(/Manufacturing AI PM Coach/u);
+    // No text beside the card: Teams would show it as a bubble of its own above the card.
+    expect(welcome!.activity.text).toBeUndefined();
+    expect(welcome!.activity.attachments).toHaveLength(1);
+    expect(welcome!.activity.summary).toBe("Hi! I'm the Manufacturing AI PM Coach.");
+    const body = card(welcome!)!.body as Json[];
+    expect(body[0]).toMatchObject({ type: "TextBlock", text: "Hi! I'm the Manufacturing AI PM Coach." });
+    expect(card(welcome!)!.fallbackText).toMatch(/^Hi! I'm the Manufacturing AI PM Coach\./u);
     expect((card(welcome!)!.actions as Json[]).length).toBeGreaterThan(0);
   });
 
@@ -223,6 +229,11 @@ describe("Teams bot (real botbuilder CloudAdapter, fake Bot Framework connector 
     const again = await say({ text: undefined, value: button("Skip").data }, 2);
     expect(JSON.stringify(again.body)).not.toMatch(/Skipped\./u);
     expect(JSON.stringify(again.body)).toMatch(/question 3 of 5/u);
+    // A submit that is not one of the coach's own actions (another card's "approve", an old or
+    // forged card) does nothing to the session, even with this session's id and step.
+    const foreign = await say({ text: undefined, value: { action: "approve", session: button("Skip").data.session, step: 3 } }, 2);
+    expect(JSON.stringify(foreign.body)).not.toMatch(/Skipped|question \d of 5|Practice stopped/u);
+    expect(JSON.stringify(foreign.body)).toMatch(/Ask me a question/u);
     const summary = await say({ text: undefined, value: button("Stop").data }, 2);
     expect(JSON.stringify(summary.body)).toMatch(/Practice stopped after 2 questions/u);
   });

@@ -1,11 +1,11 @@
 import type { RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { AskOptions } from "../../src/coach.js";
-import { logFields, SlackStreamFailedError } from "../../src/errors.js";
 import type { Logger } from "../../src/logger.js";
 import type { CoachService } from "../../src/service.js";
 import type { CoachingAction, HistoryMessage } from "../../src/types.js";
-import { escapeSlack, renderAnswer, SLACK_LIMITS, type RenderOptions, type SlackMessage } from "./render.js";
+import { renderAnswer, type RenderOptions, type SlackMessage } from "./render.js";
+import { streamedInThread, updatedInThread, type ReplyTarget } from "./streaming.js";
 
 /** What every listener needs: the service it asks, the log it reports to, whether to stream. */
 export interface ListenerContext {
@@ -53,47 +53,20 @@ export async function replyTo(ctx: ListenerContext, question: SlackQuestion, del
   }
 }
 
-/** Slack allows about one chat.update per second per message. */
-const STREAM_UPDATE_MS = 1_000;
-
 /**
- * A reply in a thread, or at the top level of a DM (threadTs undefined). In LLM streaming mode a
- * placeholder is posted first and updated with the model's text as it arrives (throttled to
- * Slack's chat.update pace), then replaced with the answer of record — the extractive one if the
- * draft failed its checks, so an unchecked draft never stays in the thread.
+ * A reply in a thread, or at the top level of a DM (threadTs undefined). In LLM streaming mode the
+ * model's text is shown while it is written, then replaced with the answer of record — the
+ * extractive one if the draft failed its checks, so an unchecked draft never stays in the thread:
+ * with Slack's native streaming in a DM thread or an assistant thread (the streaming methods
+ * reply in a thread, and a DM's top level is a chat the bot answers at the top level), by editing
+ * a placeholder elsewhere.
  */
-export function inThread(ctx: ListenerContext, client: WebClient, channel: string, threadTs: string | undefined): Delivery {
-  let placeholderTs: string | undefined;
-  let pending: Promise<unknown> = Promise.resolve();
+export function inThread(ctx: ListenerContext, client: WebClient, target: ReplyTarget): Delivery {
+  const { channel, threadTs } = target;
+  if (ctx.streaming && threadTs && channel.startsWith("D")) return streamedInThread(ctx, client, { ...target, threadTs });
+  if (ctx.streaming) return updatedInThread(ctx, client, target);
   return {
-    begin: async () => {
-      if (!ctx.streaming) return {};
-      const placeholder = await client.chat.postMessage({ channel, thread_ts: threadTs, text: "_Thinking…_" });
-      const ts = placeholder.ts;
-      if (!ts) return {};
-      placeholderTs = ts;
-      let draft = "";
-      let lastUpdate = 0;
-      return {
-        onToken: (token) => {
-          draft += token;
-          if (Date.now() - lastUpdate < STREAM_UPDATE_MS) return;
-          lastUpdate = Date.now();
-          // A draft in progress is shown as plain, escaped text; the answer of record replaces it.
-          const partial = escapeSlack(draft).slice(0, SLACK_LIMITS.sectionText - 2);
-          pending = pending.then(() =>
-            client.chat
-              .update({ channel, ts, text: partial, blocks: [{ type: "section", text: { type: "mrkdwn", text: `${partial} ▍` } }] })
-              .catch((error: unknown) => ctx.log.warn(logFields(new SlackStreamFailedError("chat.update failed", { cause: error })), "a streaming update failed")),
-          );
-        },
-      };
-    },
-    send: async (message) => {
-      if (!placeholderTs) return client.chat.postMessage({ channel, thread_ts: threadTs, ...message, unfurl_links: false, unfurl_media: false });
-      await pending;
-      return client.chat.update({ channel, ts: placeholderTs, ...message });
-    },
+    send: (message) => client.chat.postMessage({ channel, thread_ts: threadTs, ...message, unfurl_links: false, unfurl_media: false }),
     apologise: (text) => client.chat.postMessage({ channel, thread_ts: threadTs, text }),
   };
 }
@@ -113,7 +86,11 @@ export function threadConversation(team: string, channel: string, threadTs: stri
 
 /** Answer in a thread, or at the top level of a DM (threadTs undefined), where follow-ups and practice sessions carry from message to message. */
 export function replyInThread(ctx: ListenerContext, client: WebClient, where: { team: string; channel: string; threadTs: string | undefined }, user: string, text: string, action?: CoachingAction, history: HistoryMessage[] = []): Promise<void> {
-  return replyTo(ctx, { text, userId: user, conversationId: threadConversation(where.team, where.channel, where.threadTs), history, ...(action ? { action } : {}) }, inThread(ctx, client, where.channel, where.threadTs));
+  return replyTo(
+    ctx,
+    { text, userId: user, conversationId: threadConversation(where.team, where.channel, where.threadTs), history, ...(action ? { action } : {}) },
+    inThread(ctx, client, { channel: where.channel, threadTs: where.threadTs, teamId: where.team, userId: user }),
+  );
 }
 
 /** How much of a thread the coach reads when it is mentioned in it late (the last messages of one page). */

@@ -17,7 +17,7 @@ import { logFields, TeamsServiceUrlRefusedError, TeamsUnauthorizedError } from "
 import type { CoachService } from "../../src/service.js";
 import { parseCoachingAction } from "../../src/coaching/actions.js";
 import type { PlatformStatus } from "../types.js";
-import { answerCard, messageEntity, plainText, summaryLine, welcomeCard } from "./render.js";
+import { answerCard, messageEntity, plainText, summaryLine, welcomeCard, welcomeGreeting } from "./render.js";
 import { keepCardForRating, redrawRatedCard } from "./rated-card.js";
 import { allowCustomEntityProperties } from "./entities-patch.js";
 import { startStream } from "./stream.js";
@@ -58,7 +58,11 @@ export class CoachTeamsBot extends ActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient.id);
-      if (botAdded) await context.sendActivity({ attachments: [CardFactory.adaptiveCard(welcomeCard(this.service.coach.sampleQuestions, this.service.coach.coachingStarters))], text: `Hi! I'm the ${this.service.coach.words.name}.` });
+      if (botAdded) {
+        const { coach } = this.service;
+        // One message: the greeting is in the card (text beside a card would be a second bubble).
+        await context.sendActivity({ summary: welcomeGreeting(coach.words.name), attachments: [CardFactory.adaptiveCard(welcomeCard(coach.words.name, coach.sampleQuestions, coach.coachingStarters))] });
+      }
       await next();
     });
   }

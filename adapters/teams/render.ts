@@ -130,13 +130,24 @@ function askAction(question: string): Card {
   return { type: "Action.Submit", title: label, ...(label === question ? {} : { tooltip: question.slice(0, 500) }), data: { action: "ask", question } };
 }
 
-export function welcomeCard(sampleQuestions: readonly string[], modes: readonly { label: string; text: string }[] = []): Card {
+/** The greeting a new conversation opens with: the card's first line and the notification text. */
+export function welcomeGreeting(name: string): string {
+  return `Hi! I'm the ${name}.`;
+}
+
+/**
+ * The welcome: one card with the greeting inside it. Text next to a card would show as a second
+ * bubble, so card-less clients and notifications get the greeting from the card's fallbackText
+ * and the activity's summary instead.
+ */
+export function welcomeCard(name: string, sampleQuestions: readonly string[], modes: readonly { label: string; text: string }[] = []): Card {
   return {
     type: "AdaptiveCard",
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     version: "1.5",
+    fallbackText: `${welcomeGreeting(name)} Ask me anything about AI product management in manufacturing.`,
     body: [
-      { type: "TextBlock", text: "Manufacturing AI PM Coach", weight: "Bolder", size: "Medium" },
+      { type: "TextBlock", text: welcomeGreeting(name), weight: "Bolder", size: "Medium", wrap: true },
       {
         type: "TextBlock",
         wrap: true,
