@@ -76,9 +76,15 @@ async function timed(run: () => unknown): Promise<number> {
  */
 async function superLinear(run: (text: string) => unknown, text: string, first: number): Promise<string | null> {
   if (first <= RECHECK_MS) return null;
-  const whole = Math.min(first, await timed(() => run(text)));
+  let whole = Math.min(first, await timed(() => run(text)));
   const quarterText = text.slice(0, Math.ceil(text.length / 4));
-  const quarter = Math.min(await timed(() => run(quarterText)), await timed(() => run(quarterText)));
+  let quarter = Math.min(await timed(() => run(quarterText)), await timed(() => run(quarterText)));
+  // A busy machine (a GC pause, another process) can slow one run: growth counts only if it
+  // shows in the best of several runs.
+  for (let round = 0; round < 3 && whole > 8 * quarter + 100; round++) {
+    whole = Math.min(whole, await timed(() => run(text)));
+    quarter = Math.min(quarter, await timed(() => run(quarterText)));
+  }
   return whole > 8 * quarter + 100 ? `${Math.round(whole)} ms for 64 KB against ${Math.round(quarter)} ms for 16 KB` : null;
 }
 
