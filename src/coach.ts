@@ -398,7 +398,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => retriever.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps });
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => retriever.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps, chosenAmong: reference.among === true });
     if (partial) extractive.parts.unshift(foreign.length > 0 ? foreignNote(foreign) : partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
@@ -438,7 +438,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // Remembered from the offline composition, whose structure (items, lead) is what "the second
     // one" counts in, whichever mode wrote the words.
     const remembered = memoryOf(extractive.parts, extractive.citations);
-    const kept = remembered.list.length || remembered.names?.length ? remembered : { ...remembered, list: memory?.list ?? [], ...(memory?.names ? { names: memory.names } : {}) };
+    // An answer chosen among the last list ("which of those pays most?") leaves that list to choose from again.
+    const kept = reference.among && memory ? { ...remembered, list: memory.list, ...(memory.names ? { names: memory.names } : {}) } : remembered.list.length || remembered.names?.length ? remembered : { ...remembered, list: memory?.list ?? [], ...(memory?.names ? { names: memory.names } : {}) };
     await state.setRecord(memoryKey, kept, MEMORY_TTL_MS).catch(() => undefined);
     if (partial) {
       // The guide does not answer the question, but it does speak of what the question names: a

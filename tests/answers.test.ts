@@ -310,6 +310,14 @@ describe("follow-ups that follow", () => {
     expect(third!.citations[0]!.title).toBe("Use the analyst-to-PM track at industrial AI vendors");
   });
 
+  it("'which of those … most?' picks the item of the last list whose section says it, named first, and the list stays", async () => {
+    const [, pay, learning, stable] = await chat("how many employer tiers are there for AI PMs in manufacturing, and what are they?", "which of them pays best?", "and which one has the fastest learning curve?", "which of those is the most stable?");
+    expect(pay!.parts[0]!.label).toBe("Cloud hyperscalers with manufacturing verticals");
+    expect(opening(pay!)).toMatch(/compensation is highest/u);
+    expect(learning!.parts[0]!.label).toBe("Pure-play industrial AI vendors");
+    expect(stable!.parts[0]!.label).toBe("Industrial giants with software product divisions");
+  });
+
   it("an ordinal over a list of names picks the name", async () => {
     const [, second] = await chat("which companies are the cloud hyperscalers with manufacturing verticals?", "what does the second one offer?");
     expect(opening(second!)).toMatch(/AWS \(IoT Greengrass, SageMaker industrial\)/u);

@@ -34,6 +34,8 @@ export interface ComposeInput {
   careerSteps?: readonly string[];
   /** Sentences that answer the question as people put it (knowledge/questions.json), best first. */
   asked?: readonly QuestionMatch[];
+  /** The focus was chosen among the last list ("which of those pays most?"): the answer names it first. */
+  chosenAmong?: boolean;
 }
 
 /** One quotable unit of a chunk: a sentence, or a whole "Companies: A, B" list line. */
@@ -292,7 +294,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const parts: AnswerPart[] = [leadPart(lead, input, cites, named)];
   if (steps?.includes(lead.chunk.id) && (!pathUnit || learningStep)) parts[0] = { ...parts[0]!, label: lead.chunk.title };
   // The employer section chosen for what matters to the person is named first ("Industrial giants…: … stability is higher").
-  if (askedUnit && top1?.alone && lead === askedUnit) parts[0] = { ...parts[0]!, label: lead.chunk.title };
+  if ((askedUnit && top1?.alone && lead === askedUnit) || (input.chosenAmong && lead.chunk.id === input.focus?.[0])) parts[0] = { ...parts[0]!, label: lead.chunk.title };
 
   const floor = Math.max(lead.score * POINT_FLOOR, 0.2);
   // Guide sections are short and their sentences lean on each other: the rest of the lead's section

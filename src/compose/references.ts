@@ -27,6 +27,8 @@ export interface Reference {
   switched: boolean;
   /** The question names its own topic: earlier turns add nothing to what it asks. */
   standalone?: boolean;
+  /** The focus was chosen among the last list ("which of those pays most?"): that list stays the one to choose from. */
+  among?: boolean;
 }
 
 const ORDINALS: Record<string, number> = { first: 0, "1st": 0, second: 1, "2nd": 1, third: 2, "3rd": 2, fourth: 3, "4th": 3, fifth: 4, "5th": 4, sixth: 5, "6th": 5, seventh: 6, "7th": 6, last: -1, final: -1 };
@@ -38,6 +40,13 @@ const POINTS_BACK = /\b(it|its|it's|there|those|these|they|them|their|the same|a
 const SWITCH = /^(?:(?:ok(?:ay)?|so|actually|wait|hmm|no|never ?mind|(?:ignore|forget|drop|skip|scratch)\b(?: about\b)?(?: (?:that|this|it|the|those|these|all|above|[a-z]+)\b){0,3}|different (?:question|topic)|change of (?:topic|subject)|new (?:question|topic)|(?:switching|changing) (?:topics?|subjects?|gears)|moving on|on another note|instead|unrelated(?: question)?)\b[\s,.;:!—–-]*)+/u;
 const DEMONSTRATIVE = /\b(that|this) (one|company|companies|tier|use case|space|area|role|path|step|thing|kind|sector|field|vendor|product)\b/u;
 const MAX_CHARS = 2_000;
+/** "Which of those…", "which one…", "which of the three…": a choice among the last list. */
+const AMONG = /\bwhich (?:of (?:those|them|these|the (?:two|three|four|five|six|tiers|options|types|kinds))|one|tier|type|kind)\b/u;
+const DEGREE = /\b(?:most|least|best|worst|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest|more|less|higher|lower)\b/u;
+const DEGREE_WORDS = /\b(?:most|least|best|worst|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest|more|less|higher|lower|which|of|those|them|these|one|the)\b/gu;
+const SUPERLATIVE = /\b(?:most|least|best|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest)\b/u;
+const COMPARATIVE_WORD = /\b(?:more|less|higher|lower|broader|faster|slower|larger|bigger|greater|fewer)\b/u;
+const PAY_WORDS = /\b(?:pay|pays|paid|salary|salaries|comp|compensation|earn|earns|money)\b/u;
 
 export function resolveReference(rawText: string, history: readonly HistoryMessage[], memory: ConversationMemory | null, facts: KnowledgeFacts, chunks: readonly Chunk[]): Reference {
   const bounded = normalizeText(rawText.length > MAX_CHARS ? rawText.slice(0, MAX_CHARS) : rawText);
@@ -60,6 +69,12 @@ export function resolveReference(rawText: string, history: readonly HistoryMessa
     const name = pick(recalled.names ?? []);
     if (name && recalled.focus) return { text: `${text} (${name})`, focus: [recalled.focus], switched: false };
   }
+  // "Which of those pays the most?" after a list: the item whose section says it, in a
+  // superlative or comparative sentence ("compensation is highest").
+  if (recalled.list.length >= 2 && AMONG.test(question) && DEGREE.test(question)) {
+    const picked = pickAmong(question, recalled.list, chunks);
+    if (picked) return { text, focus: [picked], switched: false, among: true };
+  }
   if (switchedByWords) return { text, focus: [], switched: true };
   // A question that names its own topic ("what about generative design?") stands alone.
   // "That use case" or "this company" points back even though "use case" is also a heading's word.
@@ -68,6 +83,44 @@ export function resolveReference(rawText: string, history: readonly HistoryMessa
   if (ownTopic) return { text, focus: [], switched: /^(what|how) about\b/u.test(question), standalone: true };
   if (recalled.focus && POINTS_BACK.test(question)) return { text, focus: [recalled.focus], switched: false };
   return { text, focus: [], switched: false };
+}
+
+/** The item of a list whose section answers a "which of those … most?" question, or null if none clearly does. */
+function pickAmong(question: string, list: readonly string[], chunks: readonly Chunk[]): string | null {
+  const asked = new Set(contentTerms(question.replace(DEGREE_WORDS, " ")));
+  // Pay is said many ways: "pays", "salary" and "comp" all ask what "compensation" answers.
+  const aboutPay = PAY_WORDS.test(question);
+  if (asked.size === 0 && !aboutPay) return null;
+  let best: { id: string; score: number } | null = null;
+  let tied = false;
+  for (const id of list) {
+    const chunk = chunks.find((c) => c.id === id);
+    if (!chunk) continue;
+    let score = 0;
+    for (const sentence of chunk.text.split(/(?<=[.!?])\s+/u)) {
+      const lower = sentence.toLowerCase();
+      const degree = SUPERLATIVE.test(lower) ? 2 : COMPARATIVE_WORD.test(lower) ? 1 : 0;
+      if (degree === 0) continue;
+      const terms = contentTerms(sentence);
+      const shared = [...asked].filter((t) => terms.some((w) => sameWordFamily(t, w))).length + (aboutPay && PAY_WORDS.test(lower) ? 1 : 0);
+      if (shared > 0) score = Math.max(score, shared * 2 + degree);
+    }
+    if (score > 0 && (!best || score > best.score)) {
+      best = { id, score };
+      tied = false;
+    } else if (best && score === best.score) tied = true;
+  }
+  return best && !tied ? best.id : null;
+}
+
+/** "stable" and "stability": stems that share nearly all of the shorter one. */
+function sameWordFamily(a: string, b: string): boolean {
+  if (a === b) return true;
+  const shorter = Math.min(a.length, b.length);
+  if (shorter < 5) return false;
+  let common = 0;
+  while (common < shorter && a[common] === b[common]) common++;
+  return common >= 4 && common >= 0.8 * shorter;
 }
 
 /** The question uses most of a section heading's distinctive words ("…the hyperscalers with manufacturing verticals"). */
