@@ -325,7 +325,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // Contact details, ids and names say nothing about what the guide covers, and must not reach
     // a model: retrieval and the model see the question and history without them.
     const history = rawHistory.map((m) => ({ role: m.role, content: stripPersonalData(m.content) }));
-    const text = stripPersonalData(rawText);
+    // Markup pasted from a web page or a rich-text client ("<p>What is <i>PdM</i>?</p>") is not the question's words.
+    const text = stripPersonalData(rawText).replace(HTML_TAG, " ");
     if (!/[\p{L}\p{N}]/u.test(text)) return noAnswer(started, rawText);
     const memory = await state.getRecord<ConversationMemory>(memoryKey).catch(() => null);
     const reference = resolveReference(text, history, memory, facts, retriever.guideChunks);
@@ -380,7 +381,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // answerable only if what it asks about appears where the guide speaks of that company.
     // The question as people ask it, matched to the guide sentence that answers it (not for a
     // follow-up that points back at something said: what it points at decides).
-    const asked = pointedAt ? [] : answeredQuestions.match(mainClause(shape.ask), termWeight, 0.5, shape.numberKind);
+    // The words of a heading the question names are its subject, not what it asks of it.
+    const subject = new Set(namesIn(shape.ask, facts).filter((n) => retriever.guideChunks.some((c) => c.title.toLowerCase() === n.thing.name.toLowerCase())).flatMap((n) => contentTerms(n.thing.name)));
+    const asked = pointedAt ? [] : answeredQuestions.match(mainClause(shape.ask), termWeight, 0.5, shape.numberKind, subject);
     // "Comp matters most to me… which kind of employer should I go after?": the employer section
     // that speaks to what matters to them answers, before any other match.
     const choosing = (shape.kind === "personal" || (!!shape.background && SELF_QUESTION.test(shape.ask))) && EMPLOYER_ASK.test(shape.ask.toLowerCase());
@@ -522,6 +525,9 @@ function namedAttributeCovered(question: string, retrieval: Retrieval, things: N
     return asked.some((t) => terms.has(t));
   });
 }
+
+/** An HTML tag, bounded: a name of up to 10 characters and up to 200 of attributes. */
+const HTML_TAG = /<\/?[a-z][a-z0-9]{0,10}(?:\s[^<>]{0,200})?\/?>/giu;
 
 /** "Where should I look?", "which kind of employer should I go after?": a person choosing among employers. */
 const EMPLOYER_ASK = /\bwhere (should|do|could|would|can) i (be )?(look|apply|aim|go|target|start looking)[a-z]*\b|\b(which|what) (type|kind|sort|tier)s? of ([a-z]+ ){0,3}(employer|company|companies|firm|organi[sz]ation)s?\b|\bwhich (employer|employers|companies|company|tier)\b|\bwho should i (target|apply to|work for)\b|\b(go after|aim for|target)\b/u;

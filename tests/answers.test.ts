@@ -158,6 +158,24 @@ describe("questions in people's words, not the guide's", () => {
   });
 });
 
+describe("a phrasing that shares only a topic's name is not what was asked", () => {
+  it("'what is <use case>?' is answered from that use case, not from a sentence elsewhere that names it", async () => {
+    const a = await ask("Can you explain predictive maintenance to me?");
+    expect(a.citations[0]!.title).toBe("Predictive maintenance");
+    expect(a.parts[0]!.text).toMatch(/predict equipment failure/u);
+  });
+
+  it("'which companies are …vendors?' leads with the names, not with a sentence about that tier's risks", async () => {
+    const a = await ask("which companies are considered pure-play industrial AI vendors?");
+    expect(a.parts[0]!.text).toMatch(/C3\.ai, Sight Machine/u);
+  });
+
+  it("markup around a question is not part of it", async () => {
+    const a = await ask("<p>What is <i>predictive maintenance</i>?</p>");
+    expect(a.parts[0]!.text).toMatch(/predict equipment failure/u);
+  });
+});
+
 describe("two use cases' statuses weighed against each other", () => {
   it("'is X as widely used as Y?' gets the verdict and both statuses, said as sentences", async () => {
     const a = await ask("Is generative design used in factories as broadly as predictive maintenance is?");

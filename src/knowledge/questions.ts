@@ -13,6 +13,8 @@ export interface AnsweredQuestion {
   phrasings: Set<string>[];
   /** What kind of number each phrasing asks for ("how long…": a duration), null for none. */
   numberKinds: (string | null)[];
+  /** The stems of the section's heading: what the sentence is about, not what it says of it. */
+  topic?: Set<string>;
 }
 
 export interface QuestionMatch {
@@ -66,7 +68,7 @@ export class AnsweredQuestions {
       const chunk = chunks.find((c) => c.title.toLowerCase() === section && c.text.includes(e.answer as string));
       if (!chunk) throw new KnowledgeInvalidError(`${path}: entry ${i + 1}: no section "${e.section}" contains "${e.answer}"; fix the heading or the sentence's start`);
       const questions = (e.questions as string[]).slice(0, MAX_PHRASINGS);
-      entries.push({ chunkId: chunk.id, answer: e.answer, phrasings: questions.map((q) => new Set(termsOf(q))), numberKinds: questions.map(numberKindOf) });
+      entries.push({ chunkId: chunk.id, answer: e.answer, phrasings: questions.map((q) => new Set(termsOf(q))), numberKinds: questions.map(numberKindOf), topic: new Set(termsOf(chunk.title)) });
     }
     return new AnsweredQuestions(entries);
   }
@@ -79,7 +81,7 @@ export class AnsweredQuestions {
    * long would that take?" a question about sales cycles. `weight` says how much a term says (rare in the guide or
    * in English: more); a term most entries use ("AI", "PM") says little about which one is meant.
    */
-  match(question: string, weight: (term: string, word: string) => number, min = 0.5, numberKind: string | null = null): QuestionMatch[] {
+  match(question: string, weight: (term: string, word: string) => number, min = 0.5, numberKind: string | null = null, subject: ReadonlySet<string> = new Set()): QuestionMatch[] {
     const asked = new Map<string, number>();
     for (const word of words(question.slice(0, 2_000))) {
       if (isStopword(word)) continue;
@@ -96,10 +98,12 @@ export class AnsweredQuestions {
         let held = 0;
         let shared = 0;
         let phrasingTotal = 0;
+        let aspect = false;
         for (const term of phrasing) {
           const w = asked.get(term);
           if (w !== undefined) {
             held += w;
+            if (term.length >= 3 && !entry.topic?.has(term) && !subject.has(term)) aspect = true;
             // Words most entries use ("manufacturing", "AI", "PM") do not count towards the three.
             if (this.specificity(term) >= 0.5) shared++;
           }
@@ -108,6 +112,10 @@ export class AnsweredQuestions {
         // One telling word, or three everyday ones: one or two everyday words are how people ask
         // about anything.
         if (held < enough && shared < 3) continue;
+        // Sharing only the section's own subject ("pure-play vendors"), or only the words of a
+        // heading the question names ("what is predictive maintenance?"), is not asking what the
+        // sentence says of it ("the downsides of…", "how much can … save"): another word must match.
+        if (!aspect) continue;
         // "How long until I understand PLCs?" is not what "what are PLCs?" asks, though the
         // telling words are the same: a phrasing asking for another kind of number counts less.
         const sameKind = (entry.numberKinds[p] ?? null) === numberKind;
