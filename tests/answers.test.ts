@@ -191,6 +191,14 @@ describe("two use cases' statuses weighed against each other", () => {
   });
 });
 
+describe("pros and cons", () => {
+  it("'X vs Y: pros and cons?' leads with the sentence that weighs one against the other", async () => {
+    const a = await ask("Emerson vs Instrumental: pros and cons for a first PM job?");
+    expect(a.parts[0]!.text).toMatch(/Compensation is typically lower than pure-play vendors but stability is higher/u);
+    expect(a.parts.map((p) => p.label ?? "").join(" | ")).toMatch(/Instrumental, pure-play/u);
+  });
+});
+
 describe("a comparison that asks about speed or pay is still a comparison", () => {
   it("'Rockwell vs Uptake: pay, stability, how quickly I'd grow?' weighs both tiers, not a study plan", async () => {
     const a = await ask("Rockwell vs Uptake for a first product job: how do they compare on pay, stability and how quickly I'd grow?");

@@ -70,6 +70,8 @@ const ASKED_CLOSE = 0.8;
 const ASKED_SUPPORT = 0.5;
 const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
+/** Words of a trade-off: what a side costs as well as what it gives. */
+const TRADE_OFF = /\b(risk|risks|risky|lower|stability|stable|but|however|downside|guaranteed|distance)\b/iu;
 const COMPARATIVE = /\b(more|less|higher|highest|lower|lowest|broader|narrower|fewer|greater|faster|fastest|slower|largest|smallest|most|least|than|vs\.?)\b/iu;
 // Words that turn a sentence against what it names ("…introduces latency that makes real-time line
 // decisions impossible"): a sentence with one the question lacks never earns a "Yes".
@@ -581,7 +583,10 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   // Each side's sentence about it by name first ("GE Digital's APM suite"), then one that weighs it
   // (a trade-off: "lower", "fastest", "broader"), then the best match.
   const sideName = new Map(sides.map((s) => [s.chunkId, s.name] as const));
-  const rank = (u: Unit) => (mentions(u.text, sideName.get(u.chunk.id) ?? "\u0000") ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0);
+  // "Pros and cons?", "which is better?": the trade-off each side carries (risk, stability, a
+  // "but") is what the person weighs.
+  const generic = /\b(pros|cons|trade-?offs?|better|difference|differ|compare|worth it)\b/u.test(shape.ask.toLowerCase());
+  const rank = (u: Unit) => (mentions(u.text, sideName.get(u.chunk.id) ?? "\u0000") ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0) + (generic && TRADE_OFF.test(u.text) ? 1 : 0);
   const sideUnits = (id: string) => units.filter((u) => u.chunk.id === id && !u.list).sort((a, b) => rank(b) - rank(a) || b.score - a.score);
   const inSides = (u: Unit) => sides.slice(0, 2).some((s) => s.chunkId === u.chunk.id);
   // The sentence that weighs one side against the other ("lower than pure-play vendors") leads.
@@ -589,7 +594,8 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   const weigh = (u: Unit) => (/\bthan\b/iu.test(u.text) || otherSide(u) ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0);
   // What the question weighs them on (pay, learning, stability) decides; a sentence
   // that compares the sides gets a small edge.
-  const lead = units.filter((u) => inSides(u) && !u.list).sort((a, b) => b.score + 0.1 * weigh(b) - (a.score + 0.1 * weigh(a)))[0] ?? sideUnits(sides[0]!.chunkId)[0];
+  const edge = generic ? 0.25 : 0.1;
+  const lead = units.filter((u) => inSides(u) && !u.list).sort((a, b) => b.score + edge * weigh(b) - (a.score + edge * weigh(a)))[0] ?? sideUnits(sides[0]!.chunkId)[0];
   if (!lead) return null;
   const labelOf = (side: { name: string; chunkId: string }, chunk: Chunk) => (side.name === chunk.title ? chunk.title : `${side.name}, ${chunk.title.replace(/^./u, (c) => c.toLowerCase())}`);
   const leadSide = sides.find((s) => s.chunkId === lead.chunk.id)!;
@@ -601,7 +607,7 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   const shown = named.length >= 3 ? 3 : 2;
   for (const side of sides.slice(0, shown)) {
     const ranked = sideUnits(side.chunkId).filter((u) => u !== lead);
-    const byMatch = [...ranked].sort((a, b) => b.score - a.score).find((u) => u !== ranked[0]);
+    const byMatch = generic ? ranked[1] : [...ranked].sort((a, b) => b.score - a.score).find((u) => u !== ranked[0]);
     for (const u of [ranked[0], byMatch].filter((x): x is Unit => !!x).slice(0, shown === 2 ? 2 : 1)) {
       // A side is named once, on its first sentence: the next one reads as more about it.
       const alreadyNamed = parts.some((p) => p.label && p.cites.includes(cites.cite(u.chunk, u.score)));
