@@ -304,6 +304,12 @@ describe("a person's own path", () => {
     expect(learning.parts.filter((p) => p.kind === "item")).toHaveLength(0);
   });
 
+  it("'what could I build?' asks for the step whose heading starts with that verb", async () => {
+    const a = await ask("Second-year chemistry grad, no internships so far. What could I build over the summer that would impress a manufacturing AI hiring manager?");
+    expect(a.parts[0]!.label).toMatch(/portfolio project/u);
+    expect(a.text).toMatch(/NASA Bearing/u);
+  });
+
   it("a company is a manufacturer when its industry says so: a packaging company, not a software company", async () => {
     const inside = await ask("I'm a quality analyst at a packaging company. What's my best route into AI product management?");
     expect(opening(inside)).toMatch(/internal AI PM role/u);

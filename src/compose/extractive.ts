@@ -70,6 +70,8 @@ const ASKED_CLOSE = 0.8;
 const ASKED_SUPPORT = 0.5;
 const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
+/** Verbs that say nothing about which step is meant ("what should I do?"). */
+const GENERIC_VERBS = new Set(["do", "be", "get", "have", "make", "use", "go", "try", "say", "know", "learn", "study"]);
 /** Words of a trade-off: what a side costs as well as what it gives. */
 const TRADE_OFF = /\b(risk|risks|risky|lower|stability|stable|but|however|downside|guaranteed|distance)\b/iu;
 const COMPARATIVE = /\b(more|less|higher|highest|lower|lowest|broader|narrower|fewer|greater|faster|fastest|slower|largest|smallest|most|least|than|vs\.?)\b/iu;
@@ -277,7 +279,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   if (learnAsk && learningStep) return learningAnswer(learningStep, input, cites, weights, byId);
   // A person who names one of the steps ("I want a portfolio project… what should I build?") asks
   // about that step: it leads, before their path.
-  const namedStep = shape.kind === "personal" && !askedUnit && steps ? stepNamedBy(`${shape.situation ?? ""} ${shape.ask}`, steps, byId, input.idf) : undefined;
+  const namedStep = (shape.kind === "personal" || shape.kind === "steps") && !askedUnit && steps ? stepNamedBy(`${shape.situation ?? ""} ${shape.ask}`, steps, byId, input.idf) : undefined;
   if (namedStep && namedStep !== pathId) {
     const stepUnits = units.filter((u) => u.chunk.id === namedStep && !u.list);
     const first = stepUnits.sort((a, b) => b.askMatch - a.askMatch || a.position - b.position)[0] ?? unitsOf(byId.get(namedStep)!).find((u) => !u.list);
@@ -388,6 +390,12 @@ function learningAnswer(stepId: string, input: ComposeInput, cites: CitationBuil
 
 /** The step whose heading the person's words mostly hold ("portfolio project" for "Build a domain-signal portfolio project"). */
 function stepNamedBy(text: string, steps: readonly string[], byId: Map<string, Chunk>, idf: (t: string) => number): string | undefined {
+  // "What could I build…?" asks for the step whose heading starts with that verb ("Build a …").
+  const verb = /\bwhat (?:[a-z]+ )?(?:could|should|can|would|do) i (?:actually |possibly )?([a-z]+)\b/u.exec(text.toLowerCase())?.[1];
+  if (verb && !GENERIC_VERBS.has(verb)) {
+    const byVerb = steps.find((id) => byId.get(id)?.title.toLowerCase().startsWith(`${verb} `));
+    if (byVerb) return byVerb;
+  }
   const said = new Set(contentTerms(text));
   let best: { id: string; share: number } | undefined;
   for (const id of steps) {
