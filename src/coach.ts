@@ -371,7 +371,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // whether the guide covers what they ask is judged on the question too, not only on the story.
     const askOnly = shape.background && shape.ask.length < question.length && !about ? await retriever.retrieve(shape.ask, [], 12) : null;
     // Steps still to learn, for a person who described themselves without the OT layer.
-    const learnSteps = person && person.otBackground !== true ? otSteps : [];
+    // Anyone asking how to get OT literate (the top section is one of those steps) is asking to learn it.
+    const learnSteps = person ? (person.otBackground !== true ? otSteps : []) : retrieval.results[0] && otSteps.includes(retrieval.results[0].chunk.id) ? otSteps : [];
     const named = namesIn(shape.ask, facts).filter((n) => !n.thing.generic && n.thing.listedIn.length + n.thing.mentionedIn.length <= 4);
     // Calibrated evidence, not keywords, decides whether the guide covers the question. A question
     // about the person's own move, or about a name the guide uses, is answered with what the guide

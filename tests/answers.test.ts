@@ -191,6 +191,16 @@ describe("two use cases' statuses weighed against each other", () => {
   });
 });
 
+describe("how to learn the OT side", () => {
+  it("'fastest way to get OT literate? books, videos?' gives the ways and the hours, in the guide's order", async () => {
+    const a = await ask("quickest route to becoming OT literate - books, videos, anything?");
+    expect(a.parts[0]!.label).toBe("The fastest path to OT literacy");
+    expect(a.text).toMatch(/ISA-95/u);
+    expect(a.text).toMatch(/YouTube channels/u);
+    expect(a.text).toMatch(/40-60 hours/u);
+  });
+});
+
 describe("pros and cons", () => {
   it("'X vs Y: pros and cons?' leads with the sentence that weighs one against the other", async () => {
     const a = await ask("Emerson vs Instrumental: pros and cons for a first PM job?");

@@ -70,6 +70,12 @@ const ASKED_CLOSE = 0.8;
 const ASKED_SUPPORT = 0.5;
 const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
+/** How to learn something: the ways, the places, the speed. */
+const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|courses?|channels?|resources?|where (do|can|should) i|steps|training|certifications?|books|videos)\b/u;
+/** Asking for the ways to learn, not only how in general. */
+const RESOURCE_ASK = /\b(fast|fastest|quick|quickest|quickly|courses?|channels?|resources?|training|certifications?|books|videos)\b/u;
+/** Words that describe ways to learn (bounded text, global match counts them). */
+const LEARNING_WAYS = /\b(training|courses?|university|channels?|videos?|books?|study|hours|fastest|path|certifications?)\b/gu;
 /** Verbs that say nothing about which step is meant ("what should I do?"). */
 const GENERIC_VERBS = new Set(["do", "be", "get", "have", "make", "use", "go", "try", "say", "know", "learn", "study"]);
 /** Words of a trade-off: what a side costs as well as what it gives. */
@@ -277,6 +283,23 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // "What should I learn first?" from someone without the OT layer: the learning step leads.
   const learningStep = LEARN_ASK.test(shape.ask.toLowerCase()) ? steps?.find((id) => input.learnSteps?.includes(id)) : undefined;
   if (learnAsk && learningStep) return learningAnswer(learningStep, input, cites, weights, byId);
+  // "Steps to get OT literate fast? courses, channels…" from anyone: the learning section that says
+  // how (the resources, the hours) leads, then the other.
+  if (shape.kind !== "personal" && (input.learnSteps?.length ?? 0) > 0 && HOW_TO_LEARN.test(shape.ask.toLowerCase())) {
+    const sections = [...new Set(input.learnSteps)];
+    // The section that says how: the one that speaks most of ways to learn (training, courses,
+    // channels, hours of study).
+    const howTo = sections
+      .map((id) => {
+        const chunk = byId.get(id);
+        // Asked for the ways ("courses? videos? the fastest route?"): the section that speaks of them;
+        // otherwise ("how do I prep?") the section the question found first.
+        const ways = chunk && RESOURCE_ASK.test(shape.ask.toLowerCase()) ? (`${chunk.title} ${chunk.text}`.toLowerCase().match(LEARNING_WAYS) ?? []).length : 0;
+        return { id, match: ways + Math.max(0, ...units.filter((u) => u.chunk.id === id).map((u) => u.score)) };
+      })
+      .sort((a, b) => b.match - a.match)[0];
+    if (howTo && howTo.match > 0) return learningAnswer(howTo.id, input, cites, weights, byId, MAX_POINTS, false);
+  }
   // A person who names one of the steps ("I want a portfolio project… what should I build?") asks
   // about that step: it leads, before their path.
   const namedStep = (shape.kind === "personal" || shape.kind === "steps") && !askedUnit && steps ? stepNamedBy(`${shape.situation ?? ""} ${shape.ask}`, steps, byId, input.idf) : undefined;
@@ -356,10 +379,10 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
  * the learning step's own sentences in the guide's order, then from the other learning sections
  * the figure asked for ("how long": the study budget) and the sentence that best matches.
  */
-function learningAnswer(stepId: string, input: ComposeInput, cites: CitationBuilder, weights: Map<string, number>, byId: Map<string, Chunk>): AnswerPart[] {
+function learningAnswer(stepId: string, input: ComposeInput, cites: CitationBuilder, weights: Map<string, number>, byId: Map<string, Chunk>, ownCount = 2, withOthers = true): AnswerPart[] {
   const step = byId.get(stepId)!;
   const own = unitsOf(step).filter((u) => !u.list);
-  const others = [...new Set(input.learnSteps ?? [])].filter((id) => id !== stepId).map((id) => byId.get(id)).filter((c): c is Chunk => !!c);
+  const others = [...new Set(withOthers ? (input.learnSteps ?? []) : [])].filter((id) => id !== stepId).map((id) => byId.get(id)).filter((c): c is Chunk => !!c);
   const elsewhere = others.flatMap((c) => unitsOf(c).filter((u) => !u.list));
   for (const u of elsewhere) {
     let hit = 0;
@@ -375,7 +398,7 @@ function learningAnswer(stepId: string, input: ComposeInput, cites: CitationBuil
   const figure = kind ? elsewhere.find((u) => numberKinds(u.text).includes(kind)) : undefined;
   // "How long, and where do I learn it?" asks for the time and the places, not what the step is.
   const whatToLearn = !figure || /\bwhat\b/u.test(input.shape.ask.toLowerCase());
-  const ordered = [...(figure ? [figure] : []), ...(whatToLearn ? own.slice(0, 2) : []), ...elsewhere.filter((u) => u !== figure).sort((a, b) => b.match - a.match || a.position - b.position)];
+  const ordered = [...(figure ? [figure] : []), ...(whatToLearn ? own.slice(0, ownCount) : []), ...elsewhere.filter((u) => u !== figure).sort((a, b) => b.match - a.match || a.position - b.position)];
   const [lead, ...points] = ordered;
   if (!lead) return [];
   const parts: AnswerPart[] = [{ kind: "lead", label: lead.chunk.title, text: lead.text, cites: [cites.cite(lead.chunk, 1)] }];
