@@ -22,9 +22,15 @@ export function normalizeText(input: string): string {
     .trim();
 }
 
+/** The most characters `words` reads. */
+const MAX_WORDS_INPUT = 64_000;
+
 /** Lower-cased words and numbers; diacritics folded so "Vernová" matches "Vernova". */
 export function words(input: string): string[] {
-  const folded = normalizeText(input)
+  // Bounded before and after normalising: NFKC can expand one character into eighteen ("ﷺ"),
+  // and nothing the coach reads as words (a question, a chunk of a document) is this long.
+  const folded = normalizeText(input.length > MAX_WORDS_INPUT ? input.slice(0, MAX_WORDS_INPUT) : input)
+    .slice(0, 2 * MAX_WORDS_INPUT)
     .toLowerCase()
     .normalize("NFD")
     .replace(/\p{M}+/gu, "");
