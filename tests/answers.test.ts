@@ -314,6 +314,18 @@ describe("a person's own path", () => {
     expect(learning.parts.filter((p) => p.kind === "item")).toHaveLength(0);
   });
 
+  it("a person whose question is about one part of the guide gets that part, not the ways into the role", async () => {
+    const a = await ask("Interaction designer, eight years on banking apps. How does designing for workers on a production line differ?");
+    expect(a.citations[0]!.title).toBe("Factory floor UX: workers in PPE don't use MacBooks");
+    expect(a.text).toMatch(/gloves/u);
+    expect(a.parts.filter((p) => p.kind === "item")).toHaveLength(0);
+  });
+
+  it("'where's a good place to start?' from a person is about the move", async () => {
+    const a = await ask("Instrument technician at a paper mill for a decade, keen on AI product work. Where's a good place to start?");
+    expect(opening(a)).toMatch(/internal AI PM role/u);
+  });
+
   it("'what could I build?' asks for the step whose heading starts with that verb", async () => {
     const a = await ask("Second-year chemistry grad, no internships so far. What could I build over the summer that would impress a manufacturing AI hiring manager?");
     expect(a.parts[0]!.label).toMatch(/portfolio project/u);

@@ -68,7 +68,7 @@ const LEARN_ASK = /\b(learn|study|read up|brush up|skill up|upskill|pick up)\b/u
 const ASKED_CLOSE = 0.8;
 /** Below the lead's bar, a close phrasing still lifts its sentence among the candidates. */
 const ASKED_SUPPORT = 0.5;
-const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
+const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|begin)\b|\bstarting point\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 /** How to learn something: the ways, the places, the speed. */
 const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|courses?|channels?|resources?|where (do|can|should) i|steps|training|certifications?|books|videos)\b/u;
@@ -76,6 +76,8 @@ const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|
 const RESOURCE_ASK = /\b(fast|fastest|quick|quickest|quickly|courses?|channels?|resources?|training|certifications?|books|videos)\b/u;
 /** Words that describe ways to learn (bounded text, global match counts them). */
 const LEARNING_WAYS = /\b(training|courses?|university|channels?|videos?|books?|study|hours|fastest|path|certifications?)\b/gu;
+/** "What could I build…?", "what project should I build…?": the verb of what the person would do. */
+const STEP_VERB = /\bwhat (?:[a-z]+ )?(?:could|should|can|would|do) i (?:actually |possibly )?([a-z]+)\b/u;
 /** Verbs that say nothing about which step is meant ("what should I do?"). */
 const GENERIC_VERBS = new Set(["do", "be", "get", "have", "make", "use", "go", "try", "say", "know", "learn", "study"]);
 /** Words of a trade-off: what a side costs as well as what it gives. */
@@ -252,7 +254,12 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // ("What should I learn about vision QC?" names its topic: that section answers; "the OT side"
   // names what the learning steps teach.)
   const learnAsk = shape.kind === "personal" && named.every((n) => sectionsOf(n.thing).some((id) => input.learnSteps?.includes(id))) && (input.learnSteps?.length ?? 0) > 0 && LEARN_ASK.test(shape.ask.toLowerCase());
-  const aboutTheMove = !best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id) || learnAsk;
+  // A person whose question found one section of the guide outright, outside the ways into the
+  // role ("…what's different designing for people on a factory floor?"), asked about that section.
+  // ("What could I build…?" names a step by its verb: about the move.)
+  const stepVerb = STEP_VERB.exec(shape.ask.toLowerCase())?.[1];
+  const clearTopic = !!best && !(stepVerb && !GENERIC_VERBS.has(stepVerb)) && input.retrieval.results[0]?.chunk.id === best.chunk.id && !(input.careerSteps ?? []).includes(best.chunk.id) && !pathSiblings.includes(best.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase()) && !learnAsk;
+  const aboutTheMove = !clearTopic && (!best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id) || learnAsk);
   const pathUnits = pathId && aboutTheMove ? units.filter((u) => u.chunk.id === pathId) : [];
   const pathUnit = pathUnits.find((u) => u.text.includes(input.path!.evidence)) ?? pathUnits.sort((a, b) => b.match - a.match || a.position - b.position)[0];
   // A sentence that answers the question as people ask it leads, even for a person with a path
@@ -414,7 +421,7 @@ function learningAnswer(stepId: string, input: ComposeInput, cites: CitationBuil
 /** The step whose heading the person's words mostly hold ("portfolio project" for "Build a domain-signal portfolio project"). */
 function stepNamedBy(text: string, steps: readonly string[], byId: Map<string, Chunk>, idf: (t: string) => number): string | undefined {
   // "What could I build…?" asks for the step whose heading starts with that verb ("Build a …").
-  const verb = /\bwhat (?:[a-z]+ )?(?:could|should|can|would|do) i (?:actually |possibly )?([a-z]+)\b/u.exec(text.toLowerCase())?.[1];
+  const verb = STEP_VERB.exec(text.toLowerCase())?.[1];
   if (verb && !GENERIC_VERBS.has(verb)) {
     const byVerb = steps.find((id) => byId.get(id)?.title.toLowerCase().startsWith(`${verb} `));
     if (byVerb) return byVerb;
