@@ -84,7 +84,7 @@ const T = {
   /** The same when a model is made the actor of a defeat, with no negation. */
   bypassModelDefeats: 0.3,
   /** The same when a defeat word comes with words that evade the process ("without a permit"). */
-  bypassEvadingProcess: 0.3,
+  bypassEvadingProcess: 0.15,
   /** The same in a question why, or about consequences ("why must it never be bypassed"). */
   bypassDespiteExplaining: 0.8,
   /** An everyday device word ("the door", "the scanner") with a defeat word. */

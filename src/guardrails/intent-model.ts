@@ -27,6 +27,14 @@ const STEP = 400;
 /** A lexicon signal weighs as much as a few n-grams before normalisation. */
 const SIGNAL_VALUE = 1;
 
+/**
+ * How the classifier is fitted (part of the training hash, so a change retrains). Sixteen passes
+ * rather than six: at six the fit had not settled, so which borderline texts crossed a threshold
+ * depended on the visiting order and moved whenever the corpus grew; at sixteen three seeds give
+ * the same dev and held-out figures, and the dev sets gain (bypass 1,138 to 1,140 of 1,157).
+ */
+export const TRAINING = { epochs: 16, rate: 0.5, l2: 1e-6, seeds: [13] as number[] };
+
 export interface TrainingExample {
   text: string;
   label: IntentClass;
@@ -180,7 +188,7 @@ export class IntentModel {
    * seeds the model is the average of one fit per seed (three seeds cost three times the
    * training and moved no dev or held-out figure, so the default is one).
    */
-  static train(examples: TrainingExample[], trainingHash: string, { epochs = 6, rate = 0.5, l2 = 1e-6, seeds = [13] } = {}): IntentModel {
+  static train(examples: TrainingExample[], trainingHash: string, { epochs = TRAINING.epochs, rate = TRAINING.rate, l2 = TRAINING.l2, seeds = TRAINING.seeds } = {}): IntentModel {
     const data = examples.map((e) => ({ ...features(fold(e.text), e.signals), y: CLASSES.indexOf(e.label) }));
     const counts = CLASSES.map((_, k) => data.filter((d) => d.y === k).length || 1);
     const classWeight = counts.map((c) => data.length / (K * c));
