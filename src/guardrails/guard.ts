@@ -117,6 +117,9 @@ const CACHE_TTL_MS = 10 * 60_000;
 /** Words that point back at the previous turn ("it", "that", "es", "ça", "eso"…). */
 const ANAPHORA = /(^|[^\p{L}])(it|that|this|them|those|these|same|es|das|ihn|dies|diese|ça|cela|le|la|les|eso|esto|lo|questo|quello|isso|isto|to|tego|это|его|ее|её)([^\p{L}]|$)/u;
 
+/** How a turn opens when it carries the previous request on ("and on…", "what about…", "e se…", "y en…", "und bei…"). */
+const CARRY_ON = /^\s*(and|but|what about|how about|also|e|ed|ma|y|pero|und|aber|et|mais|ou|i|a|og|och|en|ve|и|а|но|và|dan|aur|lekin|じゃあ|では|それで|那|那么|还有|그럼|그리고)([^\p{L}]|$)/u;
+
 export interface RefusalTexts {
   safety_bypass: Record<string, string[]>;
   prompt_injection: Record<string, string[]>;
@@ -325,9 +328,12 @@ export class Guard {
       // "Then how is it done properly?" asks for the sanctioned route: answered.
       const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1) || (now.legit && !now.defeat));
       if (now.framing && !legitimate) return "continuation_reframed";
-      // The turn points back at the refused one: "it", a device, a defeat word, or a bare "how?"
-      // (a short "thanks" or "ok" does not).
-      const pointsBack = ANAPHORA.test(fold(text)) || now.concepts.length > 0 || now.weak || now.defeat || (now.words <= 4 && now.none < 0.9 && /[?？;]/u.test(text));
+      // The turn points back at the refused one: "it", a device, a defeat word, a bare "how?"
+      // or a short question that carries the request on ("and on the older press?", "e sulla
+      // pressa vecchia?"); a short "thanks" or "ok" does not.
+      const folded = fold(text);
+      const shortQuestion = now.none < 0.9 && /[?？;]/u.test(text) && (now.words <= 4 || (now.words <= 7 && CARRY_ON.test(folded)));
+      const pointsBack = ANAPHORA.test(folded) || now.concepts.length > 0 || now.weak || now.defeat || shortQuestion;
       if (pointsBack && !legitimate && joined.bypass >= T.bypassWithObject) return "continuation_same_topic";
       return null;
     }
