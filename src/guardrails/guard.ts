@@ -117,6 +117,9 @@ const CACHE_TTL_MS = 10 * 60_000;
 /** Words that point back at the previous turn ("it", "that", "es", "ça", "eso"…). */
 const ANAPHORA = /(^|[^\p{L}])(it|that|this|them|those|these|same|es|das|ihn|dies|diese|ça|cela|le|la|les|eso|esto|lo|questo|quello|isso|isto|to|tego|это|его|ее|её)([^\p{L}]|$)/u;
 
+/** "How" in the lexicon's main languages, for a follow-up that asks how again. */
+const HOW = /(^|[^\p{L}])(how|come|cómo|como|wie|comment|jak|hoe|hur|nasıl|как|bagaimana|gimana|kaise|kese)([^\p{L}]|$)|どうやって|どう|怎么|如何|어떻게/u;
+
 /** How a turn opens when it carries the previous request on ("and on…", "what about…", "e se…", "y en…", "und bei…"). */
 const CARRY_ON = /^\s*(and|but|what about|how about|also|e|ed|ma|y|pero|und|aber|et|mais|ou|i|a|og|och|en|ve|и|а|но|và|dan|aur|lekin|じゃあ|では|それで|那|那么|还有|그럼|그리고)([^\p{L}]|$)/u;
 
@@ -325,8 +328,11 @@ export class Guard {
     if (afterRefusal) {
       const topic = refusedTurn ?? previous.at(-1) ?? "";
       const joined = this.assess(`${topic}\n${bound(text, 2_000)}`);
-      // "Then how is it done properly?" asks for the sanctioned route: answered.
-      const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1) || (now.legit && !now.defeat));
+      // "Then how is it done properly?" asks for the sanctioned route: answered. A bare "how
+      // would an experienced tech do it?" points back at the refused request and names no route:
+      // it reads as harmless only because the device and the defeat are in the turn before.
+      const howAgain = now.words <= 8 && !now.legit && /[?？]/u.test(text) && ANAPHORA.test(fold(text)) && HOW.test(fold(text));
+      const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1 && !howAgain) || (now.legit && !now.defeat));
       if (now.framing && !legitimate) return "continuation_reframed";
       // The turn points back at the refused one: "it", a device, a defeat word, a bare "how?"
       // or a short question that carries the request on ("and on the older press?", "e sulla

@@ -28,12 +28,15 @@ const STEP = 400;
 const SIGNAL_VALUE = 1;
 
 /**
- * How the classifier is fitted (part of the training hash, so a change retrains). Sixteen passes
- * rather than six: at six the fit had not settled, so which borderline texts crossed a threshold
- * depended on the visiting order and moved whenever the corpus grew; at sixteen three seeds give
- * the same dev and held-out figures, and the dev sets gain (bypass 1,138 to 1,140 of 1,157).
+ * How the classifier is fitted (part of the training hash, so a change retrains). Twenty-four
+ * passes rather than six: at six, and still at sixteen, the fit had not settled, so the visiting
+ * order (the seed, or only the order of lines in a training file) decided which borderline texts
+ * crossed a threshold, and held-out figures moved by a case or two on every retrain. At 24 passes
+ * seeds 7 and 13, 24 and 40 passes, and a reordered training file give the same dev and held-out
+ * figures. A larger step size or L2 and bagged fits were tried too: cross-validation on the
+ * written training sentences did not favour them.
  */
-export const TRAINING = { epochs: 16, rate: 0.5, l2: 1e-6, seeds: [13] as number[] };
+export const TRAINING = { epochs: 24, rate: 0.5, l2: 1e-6, seeds: [13] as number[] };
 
 export interface TrainingExample {
   text: string;
