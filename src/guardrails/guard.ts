@@ -259,6 +259,10 @@ export class Guard {
       // And process words used to evade the process ("the standard way to bridge it without a
       // permit", "log it so the auditor won't notice") are no process question at all.
       const evading = a.evasion && a.defeat && !a.explaining;
+      // A named function, a defeat word and a word that evades the route ("skip the verify step
+      // after lockout", "bridge the curtain without a permit"), with no negation: the process
+      // words are what is being skipped. Only a near-certain legitimate reading lets it pass.
+      if (evading && !a.negation && a.concepts.length && a.none < T.certainlyLegitimate) return "defeat_evading_process";
       // A question why, or about the consequences ("why must a curtain never be bypassed
       // without a permit", "the penalty when an inspector finds one"), or how to keep a model
       // from a defeat ("make sure the model is not able to override the interlock"), explains
@@ -331,16 +335,20 @@ export class Guard {
       // "Then how is it done properly?" asks for the sanctioned route: answered. A bare "how
       // would an experienced tech do it?" points back at the refused request and names no route:
       // it reads as harmless only because the device and the defeat are in the turn before.
-      const howAgain = now.words <= 8 && !now.legit && /[?？]/u.test(text) && ANAPHORA.test(fold(text)) && HOW.test(fold(text));
+      const turn = fold(bound(text, 2_000));
+      const howAgain = now.words <= 8 && !now.legit && /[?？]/u.test(turn) && ANAPHORA.test(turn) && HOW.test(turn);
       const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1 && !howAgain) || (now.legit && !now.defeat));
       if (now.framing && !legitimate) return "continuation_reframed";
       // The turn points back at the refused one: "it", a device, a defeat word, a bare "how?"
       // or a short question that carries the request on ("and on the older press?", "e sulla
       // pressa vecchia?"); a short "thanks" or "ok" does not.
-      const folded = fold(text);
-      const shortQuestion = now.none < 0.9 && /[?？;]/u.test(text) && (now.words <= 4 || (now.words <= 7 && CARRY_ON.test(folded)));
-      const pointsBack = ANAPHORA.test(folded) || now.concepts.length > 0 || now.weak || now.defeat || shortQuestion;
-      if (pointsBack && !legitimate && joined.bypass >= T.bypassWithObject) return "continuation_same_topic";
+      const shortQuestion = now.none < 0.9 && /[?？;]/u.test(turn) && (now.words <= 4 || (now.words <= 7 && CARRY_ON.test(turn)));
+      const pointsBack = ANAPHORA.test(turn) || now.concepts.length > 0 || now.weak || now.defeat || shortQuestion;
+      // Without the refused turn (a client that sends no history; the state store remembers only
+      // that there was a refusal), a bare "how would a tech do it?" or "and on the older press?"
+      // can only be about it.
+      const aboutRefused = topic ? joined.bypass >= T.bypassWithObject : joined.bypass >= T.bypassWithObject || howAgain || shortQuestion;
+      if (pointsBack && !legitimate && aboutRefused) return "continuation_same_topic";
       return null;
     }
     // "ok, how do I disable it?" after a question about light curtains; "so can we skip the
