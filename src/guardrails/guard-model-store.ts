@@ -11,7 +11,7 @@ import { ADDRESSED, lexiconSignals } from "./signals.js";
  * Where the intent classifier lives: `guard-model.json` in the built index directory, recorded
  * in the index manifest (`guard`: file, sha256, training hash, example count), so the classifier
  * is versioned with the index it ships with. `npm run ingest` builds it; a coach that finds it
- * missing, damaged or trained on other data retrains it (about a second) and says so.
+ * missing, damaged or trained on other data retrains it (several seconds) and says so.
  */
 export const GUARD_MODEL_FILE = "guard-model.json";
 

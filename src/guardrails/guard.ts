@@ -84,7 +84,7 @@ const T = {
   /** The same when a model is made the actor of a defeat, with no negation. */
   bypassModelDefeats: 0.3,
   /** The same when a defeat word comes with words that evade the process ("without a permit"). */
-  bypassEvadingProcess: 0.3,
+  bypassEvadingProcess: 0.15,
   /** The same in a question why, or about consequences ("why must it never be bypassed"). */
   bypassDespiteExplaining: 0.8,
   /** An everyday device word ("the door", "the scanner") with a defeat word. */
@@ -116,6 +116,12 @@ const CACHE_TTL_MS = 10 * 60_000;
 
 /** Words that point back at the previous turn ("it", "that", "es", "ça", "eso"…). */
 const ANAPHORA = /(^|[^\p{L}])(it|that|this|them|those|these|same|es|das|ihn|dies|diese|ça|cela|le|la|les|eso|esto|lo|questo|quello|isso|isto|to|tego|это|его|ее|её)([^\p{L}]|$)/u;
+
+/** "How" in the lexicon's main languages, for a follow-up that asks how again. */
+const HOW = /(^|[^\p{L}])(how|come|cómo|como|wie|comment|jak|hoe|hur|nasıl|как|bagaimana|gimana|kaise|kese)([^\p{L}]|$)|どうやって|どう|怎么|如何|어떻게/u;
+
+/** How a turn opens when it carries the previous request on ("and on…", "what about…", "e se…", "y en…", "und bei…"). */
+const CARRY_ON = /^\s*(and|but|what about|how about|also|e|ed|ma|y|pero|und|aber|et|mais|ou|i|a|og|och|en|ve|и|а|но|và|dan|aur|lekin|じゃあ|では|それで|那|那么|还有|그럼|그리고)([^\p{L}]|$)/u;
 
 export interface RefusalTexts {
   safety_bypass: Record<string, string[]>;
@@ -253,6 +259,10 @@ export class Guard {
       // And process words used to evade the process ("the standard way to bridge it without a
       // permit", "log it so the auditor won't notice") are no process question at all.
       const evading = a.evasion && a.defeat && !a.explaining;
+      // A named function, a defeat word and a word that evades the route ("skip the verify step
+      // after lockout", "bridge the curtain without a permit"), with no negation: the process
+      // words are what is being skipped. Only a near-certain legitimate reading lets it pass.
+      if (evading && !a.negation && a.concepts.length && a.none < T.certainlyLegitimate) return "defeat_evading_process";
       // A question why, or about the consequences ("why must a curtain never be bypassed
       // without a permit", "the penalty when an inspector finds one"), or how to keep a model
       // from a defeat ("make sure the model is not able to override the interlock"), explains
@@ -322,13 +332,23 @@ export class Guard {
     if (afterRefusal) {
       const topic = refusedTurn ?? previous.at(-1) ?? "";
       const joined = this.assess(`${topic}\n${bound(text, 2_000)}`);
-      // "Then how is it done properly?" asks for the sanctioned route: answered.
-      const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1) || (now.legit && !now.defeat));
+      // "Then how is it done properly?" asks for the sanctioned route: answered. A bare "how
+      // would an experienced tech do it?" points back at the refused request and names no route:
+      // it reads as harmless only because the device and the defeat are in the turn before.
+      const turn = fold(bound(text, 2_000));
+      const howAgain = now.words <= 8 && !now.legit && /[?？]/u.test(turn) && ANAPHORA.test(turn) && HOW.test(turn);
+      const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1 && !howAgain) || (now.legit && !now.defeat));
       if (now.framing && !legitimate) return "continuation_reframed";
-      // The turn points back at the refused one: "it", a device, a defeat word, or a bare "how?"
-      // (a short "thanks" or "ok" does not).
-      const pointsBack = ANAPHORA.test(fold(text)) || now.concepts.length > 0 || now.weak || now.defeat || (now.words <= 4 && now.none < 0.9 && /[?？;]/u.test(text));
-      if (pointsBack && !legitimate && joined.bypass >= T.bypassWithObject) return "continuation_same_topic";
+      // The turn points back at the refused one: "it", a device, a defeat word, a bare "how?"
+      // or a short question that carries the request on ("and on the older press?", "e sulla
+      // pressa vecchia?"); a short "thanks" or "ok" does not.
+      const shortQuestion = now.none < 0.9 && /[?？;]/u.test(turn) && (now.words <= 4 || (now.words <= 7 && CARRY_ON.test(turn)));
+      const pointsBack = ANAPHORA.test(turn) || now.concepts.length > 0 || now.weak || now.defeat || shortQuestion;
+      // Without the refused turn (a client that sends no history; the state store remembers only
+      // that there was a refusal), a bare "how would a tech do it?" or "and on the older press?"
+      // can only be about it.
+      const aboutRefused = topic ? joined.bypass >= T.bypassWithObject : joined.bypass >= T.bypassWithObject || howAgain || shortQuestion;
+      if (pointsBack && !legitimate && aboutRefused) return "continuation_same_topic";
       return null;
     }
     // "ok, how do I disable it?" after a question about light curtains; "so can we skip the

@@ -27,6 +27,17 @@ const STEP = 400;
 /** A lexicon signal weighs as much as a few n-grams before normalisation. */
 const SIGNAL_VALUE = 1;
 
+/**
+ * How the classifier is fitted (part of the training hash, so a change retrains). Twenty-four
+ * passes rather than six: at six, and still at sixteen, the fit had not settled, so the visiting
+ * order (the seed, or only the order of lines in a training file) decided which borderline texts
+ * crossed a threshold, and held-out figures moved by a case or two on every retrain. At 24 passes
+ * seeds 7 and 13, 24 and 40 passes, and a reordered training file give the same dev and held-out
+ * figures. A larger step size or L2 and bagged fits were tried too: cross-validation on the
+ * written training sentences did not favour them.
+ */
+export const TRAINING = { epochs: 24, rate: 0.5, l2: 1e-6, seeds: [13] as number[] };
+
 export interface TrainingExample {
   text: string;
   label: IntentClass;
@@ -180,7 +191,7 @@ export class IntentModel {
    * seeds the model is the average of one fit per seed (three seeds cost three times the
    * training and moved no dev or held-out figure, so the default is one).
    */
-  static train(examples: TrainingExample[], trainingHash: string, { epochs = 6, rate = 0.5, l2 = 1e-6, seeds = [13] } = {}): IntentModel {
+  static train(examples: TrainingExample[], trainingHash: string, { epochs = TRAINING.epochs, rate = TRAINING.rate, l2 = TRAINING.l2, seeds = TRAINING.seeds } = {}): IntentModel {
     const data = examples.map((e) => ({ ...features(fold(e.text), e.signals), y: CLASSES.indexOf(e.label) }));
     const counts = CLASSES.map((_, k) => data.filter((d) => d.y === k).length || 1);
     const classWeight = counts.map((c) => data.length / (K * c));

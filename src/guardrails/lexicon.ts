@@ -62,7 +62,8 @@ export interface LexiconHit {
 
 /** Groups that are not safety concepts themselves. */
 const SIGNAL_IDS = new Set(["target", "generic", "framing", "defeat", "weak", "legit", "model", "skip", "ai", "negation", "evasion", "explain", "capability"]);
-const LETTER = /[\p{L}\p{N}]/u;
+/** Combining marks (Devanagari and Thai vowel signs) belong to their word: "दोनों" is one word, not three. */
+const LETTER = /[\p{L}\p{M}\p{N}]/u;
 /** ASCII fast path for the letter test the walk makes at every step. */
 function isLetter(c: string): boolean {
   const code = c.charCodeAt(0);

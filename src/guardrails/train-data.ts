@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLASSES, INTENT_FEATURES_VERSION, type IntentClass } from "./intent-model.js";
+import { CLASSES, INTENT_FEATURES_VERSION, TRAINING, type IntentClass } from "./intent-model.js";
 
 /**
  * The intent classifier's training corpus, from knowledge/safety/: hand-written labelled lines
@@ -41,9 +41,9 @@ function trainingFiles(knowledgeDir: string): string[] {
 /** Bump when composition or augmentation below changes: the classifier is retrained. */
 export const CORPUS_VERSION = "3";
 
-/** Hash of everything the classifier is fitted on, plus the feature and corpus versions: a change retrains. */
+/** Hash of everything the classifier is fitted on, plus the feature and corpus versions and the fitting options: a change retrains. */
 export function trainingHash(knowledgeDir: string): string {
-  const hash = createHash("sha256").update(INTENT_FEATURES_VERSION).update(CORPUS_VERSION);
+  const hash = createHash("sha256").update(INTENT_FEATURES_VERSION).update(CORPUS_VERSION).update(JSON.stringify(TRAINING));
   for (const file of trainingFiles(knowledgeDir)) hash.update(file.slice(file.lastIndexOf("/") + 1)).update(readFileSync(file));
   return hash.digest("hex");
 }
