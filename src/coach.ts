@@ -31,7 +31,7 @@ import { contentTerms, isStopword, splitSentences, stem, words } from "./text/no
 import type { Retrieval } from "./retrieval/retriever.js";
 import type { Chunk } from "./types.js";
 import { mainClause, SELF_QUESTION, shapeOf, type QuestionShape } from "./compose/question.js";
-import { memoryOf, resolveReference, type ConversationMemory } from "./compose/references.js";
+import { chooseAmongSubsections, memoryOf, resolveReference, type ConversationMemory } from "./compose/references.js";
 import { messageParts, plainTextOf } from "./compose/parts.js";
 import { partsFromCoachingText } from "./coaching/parts.js";
 import { parseCoachingAction } from "./coaching/actions.js";
@@ -364,6 +364,14 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       }
     }
     const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
+    // "Which tier pays most?" in one question: the subsection whose section says it is the focus.
+    if (reference.focus.length === 0 && !rewritten) {
+      const chosen = chooseAmongSubsections(reference.text, retrieval.results.slice(0, 3).map((r) => r.chunk.id), facts, retriever.guideChunks);
+      if (chosen) {
+        reference.focus = [chosen];
+        reference.among = true;
+      }
+    }
     const situation = shape.background ?? shape.situation ?? "";
     const person = shape.kind === "personal" ? parseProfile(withoutAmbition(situation), coachingContent) : null;
     const path = person ? pathFor(situation, person) : null;

@@ -372,6 +372,13 @@ describe("follow-ups that follow", () => {
     expect(stable!.parts[0]!.label).toBe("Industrial giants with software product divisions");
   });
 
+  it("a choice among the tiers asked in one question ('which tier pays least?') is answered by that tier", async () => {
+    const least = await ask("Of the three employer tiers, which one pays the least?");
+    expect(least.parts[0]!.label).toBe("Industrial giants with software product divisions");
+    const most = await ask("among the employer tiers, where is compensation highest?");
+    expect(most.parts[0]!.label).toBe("Cloud hyperscalers with manufacturing verticals");
+  });
+
   it("an ordinal over a list of names picks the name", async () => {
     const [, second] = await chat("which companies are the cloud hyperscalers with manufacturing verticals?", "what does the second one offer?");
     expect(opening(second!)).toMatch(/AWS \(IoT Greengrass, SageMaker industrial\)/u);

@@ -42,10 +42,13 @@ const DEMONSTRATIVE = /\b(that|this) (one|company|companies|tier|use case|space|
 const MAX_CHARS = 2_000;
 /** "Which of those…", "which one…", "which of the three…": a choice among the last list. */
 const AMONG = /\bwhich (?:of (?:those|them|these|the (?:two|three|four|five|six|tiers|options|types|kinds))|one|tier|type|kind)\b/u;
+/** "…among the three tiers", "which of the tiers…": the choice names the group. */
+const AMONG_NAMED = /\bamong (?:the |these |those |all )?(?:two |three |four |five |six )?(?:[a-z-]+ )?[a-z-]+s\b|\bwhich of the (?:[a-z-]+ )?[a-z-]+s\b|\bof the (?:two |three |four |five |six )?(?:[a-z-]+ )?(?:tiers|types|kinds|options)\b/u;
 const DEGREE = /\b(?:most|least|best|worst|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest|more|less|higher|lower)\b/u;
 const DEGREE_WORDS = /\b(?:most|least|best|worst|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest|more|less|higher|lower|which|of|those|them|these|one|the)\b/gu;
 const SUPERLATIVE = /\b(?:most|least|best|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest)\b/u;
-const COMPARATIVE_WORD = /\b(?:more|less|higher|lower|broader|faster|slower|larger|bigger|greater|fewer)\b/u;
+const MORE_WORDS = /\b(?:most|best|highest|fastest|largest|biggest|broadest|greatest|more|higher|broader|faster|larger|bigger|greater|further|furthest)\b/u;
+const LESS_WORDS = /\b(?:least|worst|lowest|slowest|smallest|fewest|less|lower|slower|smaller|fewer|narrower)\b/u;
 const PAY_WORDS = /\b(?:pay|pays|paid|salary|salaries|comp|compensation|earn|earns|money)\b/u;
 
 export function resolveReference(rawText: string, history: readonly HistoryMessage[], memory: ConversationMemory | null, facts: KnowledgeFacts, chunks: readonly Chunk[]): Reference {
@@ -85,28 +88,46 @@ export function resolveReference(rawText: string, history: readonly HistoryMessa
   return { text, focus: [], switched: false };
 }
 
+/**
+ * "Where is pay highest among the three tiers?", "which tier is furthest from the floor?": a choice
+ * among an overview's subsections asked in one question. The overview is the first of `found`
+ * that has subsections; the pick is the subsection whose section says it.
+ */
+export function chooseAmongSubsections(question: string, found: readonly string[], facts: KnowledgeFacts, chunks: readonly Chunk[]): string | null {
+  const lower = normalizeText(question.slice(0, MAX_CHARS)).toLowerCase();
+  if (!(AMONG.test(lower) || AMONG_NAMED.test(lower)) || !DEGREE.test(lower)) return null;
+  const overview = found.find((id) => (facts.children.get(id)?.length ?? 0) >= 2) ?? found.map((id) => chunks.find((c) => c.id === id)?.parentSection).find((id): id is string => !!id && (facts.children.get(id)?.length ?? 0) >= 2);
+  // The words naming the group ("among the employer tiers") say which list, not which item.
+  return overview ? pickAmong(lower.replace(AMONG_NAMED, " "), facts.children.get(overview)!, chunks) : null;
+}
+
 /** The item of a list whose section answers a "which of those … most?" question, or null if none clearly does. */
 function pickAmong(question: string, list: readonly string[], chunks: readonly Chunk[]): string | null {
-  const asked = new Set(contentTerms(question.replace(DEGREE_WORDS, " ")));
+  const members = list.map((id) => chunks.find((c) => c.id === id)).filter((c): c is Chunk => !!c);
+  // Words most of the items' sections use ("AI PM roles here…") do not tell them apart.
+  const usedBy = new Map<string, number>();
+  for (const chunk of members) for (const t of new Set(contentTerms(chunk.text))) usedBy.set(t, (usedBy.get(t) ?? 0) + 1);
+  const asked = new Set(contentTerms(question.replace(DEGREE_WORDS, " ")).filter((t) => (usedBy.get(t) ?? 0) * 2 < members.length || members.length < 2));
   // Pay is said many ways: "pays", "salary" and "comp" all ask what "compensation" answers.
   const aboutPay = PAY_WORDS.test(question);
   if (asked.size === 0 && !aboutPay) return null;
+  // "Highest" is answered by a sentence that goes up ("highest", "broader"), not one that goes down ("lower").
+  const wantsLess = LESS_WORDS.test(question) && !MORE_WORDS.test(question);
   let best: { id: string; score: number } | null = null;
   let tied = false;
-  for (const id of list) {
-    const chunk = chunks.find((c) => c.id === id);
-    if (!chunk) continue;
+  for (const chunk of members) {
     let score = 0;
     for (const sentence of chunk.text.split(/(?<=[.!?])\s+/u)) {
       const lower = sentence.toLowerCase();
-      const degree = SUPERLATIVE.test(lower) ? 2 : COMPARATIVE_WORD.test(lower) ? 1 : 0;
-      if (degree === 0) continue;
+      const sameWay = wantsLess ? LESS_WORDS.test(lower) : MORE_WORDS.test(lower);
+      if (!sameWay) continue;
+      const degree = SUPERLATIVE.test(lower) ? 2 : 1;
       const terms = contentTerms(sentence);
       const shared = [...asked].filter((t) => terms.some((w) => sameWordFamily(t, w))).length + (aboutPay && PAY_WORDS.test(lower) ? 1 : 0);
       if (shared > 0) score = Math.max(score, shared * 2 + degree);
     }
     if (score > 0 && (!best || score > best.score)) {
-      best = { id, score };
+      best = { id: chunk.id, score };
       tied = false;
     } else if (best && score === best.score) tied = true;
   }
