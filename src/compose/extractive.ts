@@ -214,7 +214,10 @@ function scoreUnit(u: Unit, chunkScore: number, weights: Map<string, number>, as
   if (u.list && shape.kind !== "who" && shape.kind !== "list" && named.length === 0) bonus -= 0.15;
   // A person's story says what matters to them, but their question says what to answer first.
   const relevance = shape.kind === "personal" ? 0.45 * u.askMatch + 0.15 * u.match : 0.6 * u.match;
-  u.score = relevance + 0.4 * chunkScore + bonus - 0.005 * u.position;
+  // A yes/no question is about one claim ("…in the cloud?"): the sentence that makes it counts for
+  // more than the section the question's subject found.
+  const sectionWeight = shape.kind === "yesno" ? 0.2 : 0.4;
+  u.score = relevance * (shape.kind === "yesno" ? 1.33 : 1) + sectionWeight * chunkScore + bonus - 0.005 * u.position;
 }
 
 /** Whether `text` names `name` as a whole word or phrase ("OT" is not in "not"). */
@@ -236,7 +239,8 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // A summary (the TL;DR) leads only if no section says it nearly as well in full.
   if (best && input.facts.summaries.has(best.chunk.id)) {
     const full = units.find((u) => !input.facts.summaries.has(u.chunk.id) && !u.list);
-    if (full && full.score >= best.score * 0.85) best = full;
+    // (A yes/no weighs the sentence more than its section, so the summary's edge is smaller there.)
+    if (full && full.score >= best.score * (shape.kind === "yesno" ? 0.7 : 0.85)) best = full;
   }
   // An overview's summary sentence names every subsection; when a subsection says the thing asked
   // nearly as well ("compensation is highest"), that subsection answers.
@@ -533,10 +537,13 @@ function statusAnswer(input: ComposeInput, units: Unit[], cites: CitationBuilder
     const maturity = (status: string) => ["emerging", "scaling", "production"].indexOf(status.toLowerCase());
     const yes = subject.status === askedStatus;
     const verdict = shape.kind === "yesno" ? (yes ? "Yes" : maturity(subject.status) < maturity(askedStatus) ? "Not yet" : "No") : undefined;
-    const said = units.filter((u) => u.chunk.id === chunk.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(chunk).find((u) => !u.list);
+    // What it is, and who uses it: the evidence a status rests on ("Used by Airbus…").
+    const own = unitsOf(chunk).filter((u) => !u.list);
+    const matched = units.filter((u) => u.chunk.id === chunk.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? own[0];
+    const users = own.find((u) => u !== matched && u.text !== matched?.text && /\b(used by|companies like|such as)\b/iu.test(u.text));
     return [
       { kind: "lead", text: `${subject.title} ${isOrAre(subject.title)} ${phrase(subject.status)}.`, cites: [cites.cite(chunk)], ...(verdict ? { label: verdict } : {}) },
-      ...(said ? [{ kind: "point" as const, text: said.text, cites: [cites.cite(chunk)] }] : []),
+      ...[matched, users].filter((u): u is Unit => !!u).map((u) => ({ kind: "point" as const, text: u.text, cites: [cites.cite(chunk)] })),
     ];
   }
   const groups = new Map<string, typeof facts.statuses>();
@@ -704,7 +711,12 @@ function enumerationAnswer(units: Unit[], input: ComposeInput, cites: CitationBu
   // overview does not: that subsection answers it, not the whole list.
   const overviewTerms = new Set(contentTerms(`${overview.headingPath.join(" ")} ${overview.text}`));
   const memberTerms = new Set(members.flatMap((id) => contentTerms(byId.get(id)?.text ?? "")));
-  if (retrieval.question.terms.some((t) => !overviewTerms.has(t) && memberTerms.has(t) && input.idf(t) > 2.2)) return null;
+  // (Unless the question's own words lead to the overview by the glossary: "why do projects fail?"
+  // means the constraints as a whole, though one of them says "fail".)
+  // (Two adjacent words of its heading, "unique constraints", not one shared word, "companies".)
+  const headingWords = contentTerms(overview.title);
+  const ledToOverview = headingWords.some((t, i) => i + 1 < headingWords.length && retrieval.question.expansionTerms.includes(t) && retrieval.question.expansionTerms.includes(headingWords[i + 1]!));
+  if (!ledToOverview && retrieval.question.terms.some((t) => !overviewTerms.has(t) && memberTerms.has(t) && input.idf(t) > 2.2)) return null;
   const leadUnit = units.filter((u) => u.chunk.id === overview.id && !u.list).sort((a, b) => b.score - a.score)[0] ?? unitsOf(overview).find((u) => !u.list);
   if (!leadUnit) return null;
   const parts: AnswerPart[] = [{ kind: "lead", text: leadUnit.text, cites: [cites.cite(overview, leadUnit.score)] }];

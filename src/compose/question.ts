@@ -97,7 +97,8 @@ export function shapeOf(rawText: string): QuestionShape {
               ? "count"
               : null;
   const comparative = MORE.test(lower) ? "more" : LESS.test(lower) ? "less" : null;
-  const contrasts = CONTRAST.test(lower);
+  // "…? yes or no", "true or false" ask for a verdict, not a choice between two things.
+  const contrasts = CONTRAST.test(lower.replace(/\b(yes or no|true or false|or not)\b/gu, " "));
 
   // "If I get into this field, is it true I'd…?" asks the main clause, not how to get in.
   const main = lower.replace(/^(if|once|when|assuming) [^,?]{1,80}?(?:,\s*|\s+(?=(?:is|are|will|would|do|does|can|could|should|am) ))/u, "");
