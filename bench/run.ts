@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { create, insertMultiple, search } from "@orama/orama";
 import { loadConfig } from "../src/config.js";
 import { silentLogger } from "../src/logger.js";
@@ -36,19 +36,11 @@ out("train the rails' classifier", `${(performance.now() - t).toFixed(0)} ms (${
 // TypeScript sources under tsx (npm run ask, the tests) and compiled in dist/ (npm start, Docker).
 // Each is started three times, alternately, and the median kept: the machine may be shared.
 spawnSync(process.execPath, [join(repo, "scripts/build-if-stale.mjs")], { cwd: repo, stdio: "inherit" });
-const distColdStart = `
-const dist = ${JSON.stringify(pathToFileURL(join(repo, "dist/src")).href)};
-const { loadConfig } = await import(dist + "/config.js");
-const { silentLogger } = await import(dist + "/logger.js");
-const { createCoach } = await import(dist + "/coach.js");
-const coach = await createCoach({ ...loadConfig(), rateLimitPerMinute: 0 }, silentLogger);
-const answer = await coach.ask({ text: "What is a digital twin?", history: [], user: { id: "bench", platform: "cli" }, conversationId: "bench" });
-process.stdout.write(JSON.stringify({ coldStartMs: Math.round(performance.now()), outcome: answer.outcome }));`;
 const coldStarts = { tsx: [] as number[], dist: [] as number[] };
 for (let round = 0; round < 3; round++) {
   for (const [kind, args] of [
     ["tsx", ["--import", "tsx", join(repo, "bench/cold-start.ts")]],
-    ["dist", ["--input-type=module", "-e", distColdStart]],
+    ["dist", [join(repo, "bench/cold-start-dist.mjs")]],
   ] as const) {
     const cold = spawnSync(process.execPath, args, { cwd: repo, encoding: "utf8", env: process.env });
     const ms = (JSON.parse(cold.stdout || "{}") as { coldStartMs?: number }).coldStartMs;

@@ -70,18 +70,18 @@ export class HashingEmbedder extends Embeddings {
   }
 
   /**
-   * The same vector as `vectorize(text)` from the text's words (`words(text)`), written into `out`
-   * at `offset`: ingest tokenises each chunk once for every index and stores vectors as float32.
+   * The same vector as `vectorize(text)` from the text's words (`words(text)`) and content terms
+   * (`contentTermsOf` of them), written into `out` at `offset`: ingest tokenises each chunk once
+   * for every index and stores vectors as float32.
    */
-  vectorizeWords(textWords: readonly string[], out: Float32Array, offset: number): void {
-    const vector = this.accumulate(textWords, [], 0);
+  vectorizeWords(textWords: readonly string[], terms: readonly string[], out: Float32Array, offset: number): void {
+    const vector = this.accumulate(textWords, [], 0, terms);
     const norm = normOf(vector);
     for (let i = 0; i < vector.length; i++) out[offset + i] = vector[i]! / norm;
   }
 
-  private accumulate(textWords: readonly string[], extraTerms: readonly string[], extraWeight: number): Float64Array {
+  private accumulate(textWords: readonly string[], extraTerms: readonly string[], extraWeight: number, terms: readonly string[] = contentTermsOf(textWords)): Float64Array {
     const vector = new Float64Array(this.state.dimensions);
-    const terms = contentTermsOf(textWords);
     for (const term of terms) this.addHashed(vector, this.featuresOf(term).word, this.idfOf(term));
     for (const term of extraTerms) this.addHashed(vector, this.featuresOf(term).word, extraWeight * this.idfOf(term));
     for (let i = 0; i + 1 < terms.length; i++) {

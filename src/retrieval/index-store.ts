@@ -199,6 +199,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
   // vocabulary alike: `indexTextOf` joins the parts with ". ", so its words are theirs in order.
   const partWords = chunks.map((c) => ({ heading: wordsOf(c.title), path: wordsOf(c.headingPath.join(". ")), meta: wordsOf(metadataTextOf(c)), text: wordsOf(c.text) }));
   const tokens = partWords.map((p) => [...p.heading, ...p.path, ...p.meta, ...p.text]);
+  const terms = tokens.map(contentTermsOf);
   phase("chunk");
 
   const tmp = mkdtempSync(join(root, ".tmp-"));
@@ -238,14 +239,14 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
         if (v?.length !== width) throw new Error(`the embeddings model returned ${v?.length ?? 0} dimensions for chunk ${chunks[at]!.id}, expected ${width}`);
         rows.set(v, at * width);
       } else {
-        embedder.vectorizeWords(tokens[at]!, rows, at * width);
+        embedder.vectorizeWords(tokens[at]!, terms[at]!, rows, at * width);
       }
     });
     phase("embed");
 
     const { index: vectors, files: vectorFiles } = await VectorIndex.build(rows, width, tmp);
     phase("vectors");
-    const lexical = Bm25Index.buildFromTerms(tokens.map(contentTermsOf));
+    const lexical = Bm25Index.buildFromTerms(terms);
     const words = knowledgeWordsOf(partWords.map((p) => [...p.path, ...p.text]));
     phase("lexical");
 

@@ -26,9 +26,9 @@ export type VectorIndexParams =
   | { kind: "hnsw"; sketchDimensions: number; m: number; efConstruction: number; efSearch: number };
 
 /** Graph settings for large corpora: enough to propose the right candidates, cheap to build. */
-const GRAPH = { sketchDimensions: 128, m: 12, efConstruction: 40, efSearch: 160 } as const;
+const GRAPH = { sketchDimensions: 128, m: 12, efConstruction: 40, efSearch: 96 } as const;
 /** Candidates the graph proposes per wanted result, ranked again by full vectors. */
-const CANDIDATES_PER_RESULT = 8;
+const CANDIDATES_PER_RESULT = 4;
 
 export interface VectorHit {
   position: number;
