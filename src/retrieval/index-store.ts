@@ -82,6 +82,8 @@ export interface LoadedIndex {
   embedQuery(text: string, extraTerms: string[]): Promise<number[]>;
   vectors: VectorIndex;
   lexical: Bm25Index;
+  /** BM25 over the chunks' headings alone, saved at ingest (building it at start cost ~0.4 s at 50,000 chunks). */
+  headings: Bm25Index;
   /** The words typos are corrected against (analyzer.ts `knowledgeWords`), saved at ingest. */
   words?: string[];
   /**
@@ -247,6 +249,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     const { index: vectors, files: vectorFiles } = await VectorIndex.build(rows, width, tmp);
     phase("vectors");
     const lexical = Bm25Index.buildFromTerms(terms);
+    const headings = Bm25Index.buildFromTerms(partWords.map((p) => contentTermsOf(p.heading)));
     const words = knowledgeWordsOf(partWords.map((p) => [...p.path, ...p.text]));
     phase("lexical");
 
@@ -259,6 +262,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     write("chunks.json", JSON.stringify(chunks));
     write("embedder.json", embedderState);
     write("lexical.json", JSON.stringify(lexical.toState()));
+    write("headings.json", JSON.stringify(headings.toState()));
     write("words.json", JSON.stringify(words));
     for (const name of vectorFiles) written[name] = fileEntry(join(tmp, name));
     const fileEntries: Record<string, IndexFile> = {};
@@ -293,7 +297,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
       reusedFrom: previous && previousRows ? previous.dir : null,
       phasesMs,
     };
-    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, words, guides, ingest };
+    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, headings, words, guides, ingest };
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
     throw new IndexBuildFailedError(`Building the index in ${root} failed: ${(error as Error).message}`, { cause: error });
@@ -372,12 +376,13 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string, spec
     const embedder = HashingEmbedder.fromState(JSON.parse(readFileSync(join(dir, "embedder.json"), "utf8")) as HashingEmbedderState);
     const chunks = JSON.parse(readFileSync(join(dir, "chunks.json"), "utf8")) as Chunk[];
     const lexical = Bm25Index.fromState(JSON.parse(readFileSync(join(dir, "lexical.json"), "utf8")) as Bm25State);
+    const headings = Bm25Index.fromState(JSON.parse(readFileSync(join(dir, "headings.json"), "utf8")) as Bm25State);
     const words = JSON.parse(readFileSync(join(dir, "words.json"), "utf8")) as string[];
     if (!Array.isArray(words)) throw new Error("words.json is not a list");
-    if (chunks.length !== manifest.chunkCount) throw new Error("chunk count does not match the manifest");
+    if (chunks.length !== manifest.chunkCount || lexical.size !== chunks.length || headings.size !== chunks.length) throw new Error("chunk count does not match the manifest");
     const model = spec.kind === "openai" ? await modelEmbeddings(spec) : undefined;
     const vectors = await VectorIndex.load(dir, manifest.vectors, manifest.embedder.dimensions, chunks.length);
-    loaded = { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, words };
+    loaded = { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, headings, words };
   } catch (error) {
     throw new IndexCorruptError(`The index in ${dir} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }

@@ -100,7 +100,7 @@ export class HybridRetriever {
       siblings.push(c);
       this.byParent.set(c.parentSection, siblings);
     }
-    this.headings = Bm25Index.build(index.chunks.map((c) => c.title));
+    this.headings = index.headings;
     const guideChunks = index.chunks.filter((c) => index.guides.has(c.source));
     // The guide's world (names, headings, rare terms) is the guide's, not every document's: it
     // decides what is off topic.
