@@ -145,7 +145,7 @@ for (const c of retrievalCases) {
 oursLatency.sort((a, b) => a - b);
 baseLatency.sort((a, b) => a - b);
 process.stdout.write(`\nRetrieval on ${retrievalCases.length} eval questions with expected sections (same chunks):\n`);
-out("  ours (HNSW + BM25 + headings, fused)", `hit@3 ${(oursHits / retrievalCases.length).toFixed(3)}, p50 ${percentile(oursLatency, 0.5).toFixed(2)} ms, p95 ${percentile(oursLatency, 0.95).toFixed(2)} ms`);
+out("  ours (dense + BM25 + headings, fused)", `hit@3 ${(oursHits / retrievalCases.length).toFixed(3)}, p50 ${percentile(oursLatency, 0.5).toFixed(2)} ms, p95 ${percentile(oursLatency, 0.95).toFixed(2)} ms`);
 out("  baseline: Orama BM25", `hit@3 ${(baseHits / retrievalCases.length).toFixed(3)}, p50 ${percentile(baseLatency, 0.5).toFixed(2)} ms, p95 ${percentile(baseLatency, 0.95).toFixed(2)} ms`);
 
 // 5. Memory
