@@ -1,8 +1,10 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildIndex, loadBuiltIndex, openIndex } from "../src/retrieval/index-store.js";
 import { IndexCorruptError } from "../src/errors.js";
+import { EXACT_SEARCH_MAX_CHUNKS, VectorIndex } from "../src/retrieval/vector-index.js";
 import { createCoach } from "../src/coach.js";
 import { silentLogger } from "../src/logger.js";
 import { recordingLogger, tempWorkspace, turn } from "./helpers.js";
@@ -130,5 +132,30 @@ describe("index store", () => {
     const built = await buildIndex(ws.knowledgeDir, ws.dataDir);
     writeFileSync(join(built.dir, "manifest.json"), "{not json");
     await expect(loadBuiltIndex(ws.knowledgeDir, ws.dataDir)).rejects.toThrow(/not valid JSON/u);
+  });
+});
+
+describe("vector index above the exact-search size", () => {
+  it("builds a graph, finds a stored vector's own chunk first, and loads to the same answers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coach-vectors-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dimensions = 64;
+    const count = EXACT_SEARCH_MAX_CHUNKS + 500;
+    let seed = 7;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) - 0.5;
+    const rows = Float32Array.from({ length: count * dimensions }, next);
+    const probe = (position: number) => Array.from(rows.subarray(position * dimensions, (position + 1) * dimensions));
+    const queries = [0, 1_234, count - 1].map(probe);
+    const { index: built, files } = await VectorIndex.build(rows, dimensions, dir);
+    expect(built.params.kind).toBe("hnsw");
+    expect(files.sort()).toEqual(["sketch.hnsw", "vectors.f32"]);
+    const loaded = await VectorIndex.load(dir, built.params, dimensions, count);
+    for (const [i, query] of queries.entries()) {
+      const hits = loaded.nearest(query, 5);
+      expect(hits[0]!.position).toBe([0, 1_234, count - 1][i]);
+      expect(hits[0]!.similarity).toBeCloseTo(1, 5);
+      expect(hits).toEqual(built.nearest(query, 5));
+    }
+    await expect(VectorIndex.load(dir, built.params, dimensions, count + 1)).rejects.toThrow(/manifest says/u);
   });
 });
