@@ -1,7 +1,7 @@
 /**
  * `npm run bench:scale`: the guide alone, then the guide next to ~500, ~5,000 and ~50,000 chunks of
  * unrelated generated documents (bench/corpus.ts, in a temp dir, never committed). For each: ingest
- * time and peak RSS, index size, cold start (in `npm start`'s heap), answer latency and key-fact
+ * time and peak RSS, index size, cold start (compiled, in `npm start`'s heap), answer latency and key-fact
  * recall over the project's eval set, and how many questions that must not be answered were.
  * Each step runs in its own process, as in production. Prints figures; asserts nothing.
  *
@@ -52,6 +52,13 @@ function run(script: string, args: string[], env: Record<string, string>, nodeFl
   return { ms, rssMb, ok: child.status === 0, stdout: child.stdout ?? "", stderr: child.stderr ?? "" };
 }
 
+/** Run a plain JavaScript file (the compiled code in dist/, no TypeScript loader) in a fresh Node process. */
+function runCompiled(script: string, env: Record<string, string>, nodeFlags: string[] = []): Run {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, [...nodeFlags, join(repo, script)], { cwd: repo, encoding: "utf8", env: { ...process.env, ...env, LOG_LEVEL: "warn" }, maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 });
+  return { ms: performance.now() - started, rssMb: null, ok: child.status === 0, stdout: child.stdout ?? "", stderr: child.stderr ?? "" };
+}
+
 function sizeOf(path: string): number {
   if (!existsSync(path)) return 0;
   const s = statSync(path);
@@ -98,11 +105,12 @@ function measure(label: string, extraChunks: number): Row {
     row.indexMb = sizeOf(join(dataDir, "index")) / 1024 / 1024;
     process.stderr.write(`[${label}] ingest ${row.ingestS.toFixed(1)} s\n`);
 
-    // Cold start as `npm start` runs: the same heap limit; if that is not enough, say so and time it unbounded.
-    let cold = run("bench/cold-start.ts", [], env, [`--max-old-space-size=${START_HEAP_MB}`]);
+    // Cold start as `npm start` runs: compiled (dist/), the same heap limit; if that is not
+    // enough, say so and time it unbounded.
+    let cold = runCompiled("bench/cold-start-dist.mjs", env, [`--max-old-space-size=${START_HEAP_MB}`]);
     if (!cold.ok) {
       row.coldNote = ` (needs > ${START_HEAP_MB} MB heap)`;
-      cold = run("bench/cold-start.ts", [], env);
+      cold = runCompiled("bench/cold-start-dist.mjs", env);
     }
     const coldMs = (JSON.parse(cold.stdout || "{}") as { coldStartMs?: number }).coldStartMs;
     row.coldS = cold.ok && coldMs !== undefined ? coldMs / 1000 : null;
@@ -135,6 +143,8 @@ function measure(label: string, extraChunks: number): Row {
   }
 }
 
+// Cold start is measured as `npm start` runs: compiled, so compile first when dist/ is stale.
+spawnSync(process.execPath, [join(repo, "scripts/build-if-stale.mjs")], { cwd: repo, stdio: "inherit" });
 const fmt = (x: number | null, digits: number) => (x === null ? "–" : x.toFixed(digits));
 // Each row is printed as soon as it is measured: a long run that is stopped keeps what it found.
 process.stdout.write(

@@ -1,9 +1,12 @@
 /**
- * `npm run bench:security`: the figures behind #14 (hardening). Prints; asserts nothing.
+ * `npm run bench:security`: the figures behind #14 (hardening). Prints them, and exits non-zero
+ * when an adversarial input takes longer than BOUND_MS (a quadratic rail coming back): the timing
+ * bounds live here, not in the tests, which assert behaviour only.
  *
  * 1. Adversarial inputs that blocked the event loop for seconds (63,000-digit history turns,
  *    "1-"/"1!" runs, U+FDFA × 3,900, a 40,000-character Slack assistant message): the time each
- *    takes to answer, in process (coach.ask) and over HTTP against the server process.
+ *    takes to answer, in process (coach.ask) and over HTTP against the server process, and how
+ *    long /healthz takes while six of them are in flight.
  * 2. Memory: the server process (`npm start`, heap capped at 160 MB as in the report) under
  *    SECURITY_IDS (default 1,000,000) web requests, each with a new clientId and, through a
  *    trusted loopback proxy, a new client address, so both per-address and per-user counters see
@@ -39,6 +42,15 @@ const ADVERSARIAL: { name: string; question: string; history: { role: "user" | "
 ];
 
 const ms = (started: number) => performance.now() - started;
+const median = (times: number[]) => percentile(times.slice().sort((a, b) => a - b), 0.5);
+/** The slowest an adversarial input may be answered (tests/security-inputs.test.ts has the behaviour). */
+const BOUND_MS = 2_000;
+const overBound: string[] = [];
+const bounded = (name: string, times: number[]) => {
+  const worst = Math.max(...times);
+  if (worst > BOUND_MS) overBound.push(`${name}: ${worst.toFixed(0)} ms`);
+  return worst > BOUND_MS ? `  OVER THE ${BOUND_MS} ms BOUND` : "";
+};
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number) => `${n.toFixed(1)} ms`;
 
@@ -57,7 +69,7 @@ async function inProcess(): Promise<void> {
         await coach.ask({ text: input.question, history: input.history, user: { id: "bench", platform: "web" }, conversationId: `bench-${i}` });
         times.push(ms(started));
       }
-      say(`  ${input.name.padEnd(40)} p50 ${fmt(percentile(times, 50)).padStart(9)}   max ${fmt(Math.max(...times)).padStart(9)}`);
+      say(`  ${input.name.padEnd(40)} p50 ${fmt(median(times)).padStart(9)}   max ${fmt(Math.max(...times)).padStart(9)}${bounded(`in process, ${input.name}`, times)}`);
     }
     const titleTimes: number[] = [];
     for (let i = 0; i < 9; i++) {
@@ -65,7 +77,7 @@ async function inProcess(): Promise<void> {
       neutralizeControlSequences(redactAndTruncate(slackMessage, 80));
       titleTimes.push(ms(started));
     }
-    say(`  ${"Slack assistant title of the 40,000 chars".padEnd(40)} p50 ${fmt(percentile(titleTimes, 50)).padStart(9)}   max ${fmt(Math.max(...titleTimes)).padStart(9)}`);
+    say(`  ${"Slack assistant title of the 40,000 chars".padEnd(40)} p50 ${fmt(median(titleTimes)).padStart(9)}   max ${fmt(Math.max(...titleTimes)).padStart(9)}${bounded("Slack assistant title", titleTimes)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -109,8 +121,20 @@ async function overHttp(): Promise<void> {
         await post(`${base}/api/ask`, { question: input.question, history: input.history }, { "x-forwarded-for": nextAddress() });
         times.push(ms(started));
       }
-      say(`  ${input.name.padEnd(40)} p50 ${fmt(percentile(times, 50)).padStart(9)}   max ${fmt(Math.max(...times)).padStart(9)}`);
+      say(`  ${input.name.padEnd(40)} p50 ${fmt(median(times)).padStart(9)}   max ${fmt(Math.max(...times)).padStart(9)}${bounded(`over HTTP, ${input.name}`, times)}`);
     }
+    // The event loop stays free: /healthz answers while six adversarial requests are in flight.
+    const healthTimes: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const inFlight = ADVERSARIAL.slice(0, 3)
+        .flatMap((input) => [input, input])
+        .map((input) => post(`${base}/api/ask`, { question: input.question, history: input.history }, { "x-forwarded-for": nextAddress() }));
+      const started = performance.now();
+      await fetch(`${base}/healthz`);
+      healthTimes.push(ms(started));
+      await Promise.all(inFlight);
+    }
+    say(`  ${"/healthz with six of them in flight".padEnd(40)} p50 ${fmt(median(healthTimes)).padStart(9)}   max ${fmt(Math.max(...healthTimes)).padStart(9)}${bounded("/healthz under adversarial load", healthTimes)}`);
 
     say(`\nMemory: ${IDS.toLocaleString("en-US")} requests, each a new clientId from a new address (TRUST_PROXY=loopback), ${CONCURRENCY} concurrent, heap capped at 160 MB:`);
     for (let i = 0; i < 5_000; i++) await post(`${base}/api/ask`, { question: "hi", clientId: `warm-${i}` }, { "x-forwarded-for": nextAddress() });
@@ -160,3 +184,7 @@ const { positionals } = parseArgs({ allowPositionals: true, options: {} });
 const only = positionals[0];
 if (!only || only === "inputs") await inProcess();
 await (only === "inputs" ? Promise.resolve() : overHttp());
+if (overBound.length) {
+  say(`\nOver the ${BOUND_MS} ms bound: ${overBound.join("; ")}`);
+  process.exitCode = 1;
+}

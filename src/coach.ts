@@ -21,7 +21,7 @@ import { asCoachError, EmbeddingsUnavailableError, KnowledgeInvalidError, logFie
 import { stripPersonalData } from "./guardrails/privacy.js";
 import { LangChainChatModel, ResilientChatModel, type ChatModel } from "./llm/model.js";
 import { composeLlmAnswer, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "./paths.js";
 import { englishRarity } from "./text/english.js";
 import { loadCoachingContent } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
@@ -143,7 +143,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       : config.llmProvider === "none"
         ? null
         : new ResilientChatModel(new LangChainChatModel(config), { timeoutMs: config.llm.timeoutMs });
-  const prompts = chatModel ? loadPrompts(fileURLToPath(new URL("../prompts", import.meta.url))) : null;
+  const prompts = chatModel ? loadPrompts(join(PROJECT_ROOT, "prompts")) : null;
   const state = options.state ?? new MemoryStateStore();
   const coachingContent = loadCoachingContent(config.knowledgeDir, index.chunks);
   const coaching = new CoachingModes(
@@ -169,7 +169,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     createSafetyRail(guard, state),
     createInjectionRail(guard),
     ...(chatModel
-      ? [createLlmGuardRail(guard, chatModel, fileURLToPath(new URL("../prompts/guard.txt", import.meta.url)), (cause) => logger.warn({ model: chatModel.id, cause }, "guard second opinion unavailable: the offline verdict stands"))]
+      ? [createLlmGuardRail(guard, chatModel, join(PROJECT_ROOT, "prompts", "guard.txt"), (cause) => logger.warn({ model: chatModel.id, cause }, "guard second opinion unavailable: the offline verdict stands"))]
       : []),
   ];
 

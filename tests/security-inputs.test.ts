@@ -6,9 +6,10 @@ import { startSlackHarness, type startFakeSlackApi } from "./fakes/slack-api.js"
 import { waitFor } from "./processes.js";
 
 /**
- * #14 item 2: inputs that made the rails block the event loop for seconds. Each must be answered,
- * and the server must stay responsive while several are in flight. The figures (< 50 ms each) are
- * in `npm run bench:security`; the 2 s bounds here only catch a quadratic rail coming back.
+ * #14 item 2: inputs that made the rails block the event loop for seconds. Each must be answered
+ * with a clear outcome, and the server must keep answering /healthz while several are in flight.
+ * How long each takes, and the 2 s bound that catches a quadratic rail coming back, are in
+ * `npm run bench:security` (which fails when an input exceeds it): tests assert behaviour only.
  */
 const SECRET = "security-signing-secret";
 let slackApi: Awaited<ReturnType<typeof startFakeSlackApi>>;
@@ -31,28 +32,20 @@ export const ADVERSARIAL_HISTORY = {
   bangs: "1!".repeat(31_500),
 };
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
-}
-
 describe("adversarial input is bounded before any regex", () => {
   for (const [name, content] of Object.entries(ADVERSARIAL_HISTORY)) {
     it(`answers a question whose history turn is ${name} × 63,000 characters`, async () => {
-      const { value: res, ms } = await timed(() => ask({ question: "What is predictive maintenance?", history: [{ role: "user", content }] }));
+      const res = await ask({ question: "What is predictive maintenance?", history: [{ role: "user", content }] });
       expect(res.status).toBe(200);
       expect(((await res.json()) as Json).outcome).toBe("answered");
-      expect(ms).toBeLessThan(2_000);
     });
   }
 
   it("counts a question's length after Unicode normalisation: U+FDFA × 3,900 is refused as too long", async () => {
-    const { value: res, ms } = await timed(() => ask({ question: "\uFDFA".repeat(3_900) }));
+    const res = await ask({ question: "\uFDFA".repeat(3_900) });
     const answer = (await res.json()) as Json;
     expect(answer).toMatchObject({ outcome: "refused", reason: "input_too_long" });
     expect(answer.text).toMatch(/70,200 characters/u);
-    expect(ms).toBeLessThan(2_000);
   });
 
   it("bounds history by turns and characters however much is sent", async () => {
@@ -65,9 +58,8 @@ describe("adversarial input is bounded before any regex", () => {
     const inFlight = Object.values(ADVERSARIAL_HISTORY)
       .flatMap((content) => [content, content])
       .map((content) => ask({ question: "What is a digital twin?", history: [{ role: "user", content }] }).then((r) => r.json() as Promise<Json>));
-    const { value: health, ms } = await timed(() => fetch(`${running.url}/healthz`));
+    const health = await fetch(`${running.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(ms).toBeLessThan(2_000);
     const answers = await Promise.all(inFlight);
     expect(answers.map((a) => a.outcome)).toEqual(Array(6).fill("answered"));
   });
@@ -87,11 +79,9 @@ describe("adversarial input is bounded before any regex", () => {
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = `v0=${createHmac("sha256", SECRET).update(`v0:${timestamp}:${body}`).digest("hex")}`;
     const since = slackApi.calls.length;
-    const started = performance.now();
     const res = await fetch(`${running.url}/slack/events`, { method: "POST", headers: { "content-type": "application/json", "x-slack-signature": signature, "x-slack-request-timestamp": String(timestamp) }, body });
     expect(res.status).toBe(200);
     await waitFor(async () => slackApi.calls.slice(since).some((c) => c.method === "chat.postMessage"), 10_000, "the answer");
-    expect(performance.now() - started).toBeLessThan(2_000);
     const title = slackApi.calls.slice(since).find((c) => c.method === "assistant.threads.setTitle")!;
     expect(String(title.body.title).length).toBeLessThanOrEqual(80);
     expect(String(title.body.title)).toContain("[email]");

@@ -13,12 +13,19 @@ try {
   const guard = buildGuardModel(config.knowledgeDir, index.dir);
   const guardMs = Math.round(performance.now() - guardStarted);
   const ms = Math.round(performance.now() - started);
+  const report = index.ingest!;
+  const vectors = index.manifest.vectors;
   process.stdout.write(
     `Indexed ${index.manifest.chunkCount} chunks from ${config.knowledgeDir}\n` +
+      `  documents:  ${report.documents}: ${report.chunkedDocuments.length} chunked, ${report.embeddedDocuments.length} embedded (${report.embeddedChunks} chunks), ${report.documents - report.embeddedDocuments.length} reused (${report.reusedChunks} chunks)${report.reusedFrom ? ` from ${report.reusedFrom}` : ""}\n` +
+      (report.embeddedDocuments.length > 0 && report.embeddedDocuments.length <= 10 ? `  embedded:   ${report.embeddedDocuments.join(", ")}\n` : "") +
       `  embedder:   ${index.manifest.embedder.id} (${index.manifest.embedder.dimensions} dimensions)\n` +
+      `  vectors:    ${vectors.kind === "exact" ? "exact search" : `HNSW over ${vectors.sketchDimensions}-dimension sketches (M ${vectors.m}, efConstruction ${vectors.efConstruction}, efSearch ${vectors.efSearch}), full-vector ranking`}\n` +
+      `  phases:     ${Object.entries(report.phasesMs).map(([name, phaseMs]) => `${name} ${phaseMs} ms`).join(", ")}\n` +
       `  index:      ${index.dir}\n` +
       `  guard:      intent classifier on ${guard.examples} examples in ${guard.languages} languages (${guard.features}), ${guardMs} ms\n` +
-      `  time:       ${ms} ms\n`,
+      // CPU time too: on a shared machine the wall-clock time says as much about the neighbours.
+      `  time:       ${ms} ms (CPU ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)} ms)\n`,
   );
 } catch (error) {
   const e = asCoachError(error);

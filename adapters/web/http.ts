@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../src/paths.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { FastRoute, PlatformStatus } from "../types.js";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -50,7 +52,7 @@ export interface HttpDeps {
   stateHealth?: () => { ok: boolean; detail: string };
 }
 
-const asset = (name: string) => readFileSync(new URL(`./playground/${name}`, import.meta.url), "utf8");
+const asset = (name: string) => readFileSync(join(PROJECT_ROOT, "adapters", "web", "playground", name), "utf8");
 const PAGE = { html: asset("index.html"), js: asset("playground.js"), css: asset("playground.css") };
 const BODY_LIMIT = "64kb";
 /** The largest body any route accepts (Slack events, 1 MB). */

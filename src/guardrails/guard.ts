@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../paths.js";
 import type { HistoryMessage, ReasonCode } from "../types.js";
 import { bound, fold, hiddenTagText } from "./fold.js";
 import { readingsOf } from "./obfuscation.js";
@@ -63,7 +63,7 @@ export interface Assessment {
 /** Where a decision came from, for logs and tests (never the text itself). */
 export type Finding = string | null;
 
-const PROJECT_KNOWLEDGE = fileURLToPath(new URL("../../knowledge", import.meta.url));
+const PROJECT_KNOWLEDGE = join(PROJECT_ROOT, "knowledge");
 
 const T = {
   /** Defeat intent with a named safety function. */

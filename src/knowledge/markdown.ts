@@ -146,8 +146,19 @@ export function slugify(text: string): string {
     .replace(/^-+|-+$/gu, "");
 }
 
-/** Every `*.md` under `dir`, parsed, in a stable order. */
-export function loadKnowledge(dir: string): KnowledgeDocument[] {
+/** One knowledge file as read from disk, before parsing. */
+export interface KnowledgeFile {
+  /** Path relative to the knowledge directory. */
+  source: string;
+  /** The document's part of its chunks' ids (unique among the files read together). */
+  key: string;
+  bytes: Buffer;
+  /** sha256 of the file's bytes: an incremental ingest re-chunks only files whose hash changed. */
+  sha256: string;
+}
+
+/** Every `*.md` under `dir`, read and hashed, in a stable order. */
+export function readKnowledgeFiles(dir: string): KnowledgeFile[] {
   let files: string[];
   try {
     files = listMarkdown(dir);
@@ -162,8 +173,19 @@ export function loadKnowledge(dir: string): KnowledgeDocument[] {
     let key = documentKey(source);
     for (let n = 2; keys.has(key); n++) key = `${documentKey(source)}-${n}`;
     keys.add(key);
-    return parseMarkdown(readFileSync(file, "utf8"), source, key);
+    const bytes = readFileSync(file);
+    return { source, key, bytes, sha256: createHash("sha256").update(bytes).digest("hex") };
   });
+}
+
+/** One file's document. */
+export function parseKnowledgeFile(file: KnowledgeFile): KnowledgeDocument {
+  return parseMarkdown(file.bytes.toString("utf8"), file.source, file.key);
+}
+
+/** Every `*.md` under `dir`, parsed, in a stable order. */
+export function loadKnowledge(dir: string): KnowledgeDocument[] {
+  return readKnowledgeFiles(dir).map(parseKnowledgeFile);
 }
 
 function listMarkdown(dir: string): string[] {
@@ -178,11 +200,19 @@ function listMarkdown(dir: string): string[] {
 
 /** Hash of everything that shapes the index: knowledge files, glossary and chunker version. */
 export function knowledgeHash(dir: string, extra: string): string {
+  return knowledgeHashOf(
+    listMarkdown(dir).map((file) => ({ source: relative(dir, file), bytes: readFileSync(file) })),
+    extra,
+  );
+}
+
+/** `knowledgeHash` of files already read (ingest reads each file once). */
+export function knowledgeHashOf(files: readonly { source: string; bytes: Buffer }[], extra: string): string {
   const hash = createHash("sha256");
   hash.update(CHUNKER_VERSION);
-  for (const file of listMarkdown(dir)) {
-    hash.update(relative(dir, file));
-    hash.update(readFileSync(file));
+  for (const file of files) {
+    hash.update(file.source);
+    hash.update(file.bytes);
   }
   hash.update(extra);
   return hash.digest("hex");

@@ -8,8 +8,13 @@ import type { Chunk } from "../types.js";
  * does not tokenise every chunk again.
  */
 export function knowledgeWords(chunks: readonly Chunk[]): string[] {
+  return knowledgeWordsOf(chunks.map((c) => words(`${c.section} ${c.text}`)));
+}
+
+/** `knowledgeWords` from each chunk's words of its section and text, already tokenised. */
+export function knowledgeWordsOf(chunkWords: Iterable<readonly string[]>): string[] {
   const known = new Set<string>();
-  for (const c of chunks) for (const w of words(`${c.section} ${c.text}`)) if (isCorrectionTarget(w)) known.add(w);
+  for (const ws of chunkWords) for (const w of ws) if (isCorrectionTarget(w)) known.add(w);
   return [...known];
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../paths.js";
 
 /** The retrieval evidence the answer/no-answer decision rests on. */
 export interface Evidence {
@@ -50,7 +51,7 @@ export function isAnswerable(model: AnswerabilityModel, e: Evidence): boolean {
   return e.termCount > 0 && probabilityAnswerable(model, e) >= model.threshold;
 }
 
-export const MODEL_PATH = fileURLToPath(new URL("./answerability-model.json", import.meta.url));
+export const MODEL_PATH = join(PROJECT_ROOT, "src", "retrieval", "answerability-model.json");
 
 /**
  * Logistic regression fitted by `npm run calibrate` on evals/calibration/answerability.jsonl, a

@@ -69,11 +69,15 @@ export class Bm25Index {
   }
 
   static build(texts: string[]): Bm25Index {
+    return Bm25Index.buildFromTerms(texts.map(contentTerms));
+  }
+
+  /** The index of texts given as their content terms (`contentTerms(text)` each). */
+  static buildFromTerms(termLists: readonly string[][]): Bm25Index {
     const postings: Record<string, [number[], number[]]> = Object.create(null) as Record<string, [number[], number[]]>;
     const lengths: number[] = [];
-    texts.forEach((text, doc) => {
+    termLists.forEach((terms, doc) => {
       const tf = new Map<string, number>();
-      const terms = contentTerms(text);
       for (const term of terms) tf.set(term, (tf.get(term) ?? 0) + 1);
       for (const [term, count] of tf) {
         const p = (postings[term] ??= [[], []]);

@@ -100,7 +100,7 @@ export class HybridRetriever {
       siblings.push(c);
       this.byParent.set(c.parentSection, siblings);
     }
-    this.headings = Bm25Index.build(index.chunks.map((c) => c.title));
+    this.headings = index.headings;
     const guideChunks = index.chunks.filter((c) => index.guides.has(c.source));
     // The guide's world (names, headings, rare terms) is the guide's, not every document's: it
     // decides what is off topic.
@@ -157,23 +157,22 @@ export class HybridRetriever {
     const chunks = this.index.chunks;
     const denseCount = Math.max(k * 4, 20);
 
-    let denseHits: Awaited<ReturnType<LoadedIndex["vectors"]["similaritySearchVectorWithScore"]>> = [];
+    const lexicalTop = this.index.lexical.scoreTop(weighted, FUSION_CANDIDATES);
+    const headingTop = this.headings.scoreTop(weighted, FUSION_CANDIDATES);
     let vector: number[] | null = null;
+    const dense = new Map<number, number>();
     try {
       vector = await this.index.embedQuery(text, extra);
-      denseHits = await this.index.vectors.similaritySearchVectorWithScore(vector, Math.min(chunks.length, denseCount));
+      // Positions in the vector index are positions in `chunks`. On a large corpus the lexical
+      // rankers' candidates are compared by their full vectors too, whatever the graph proposes.
+      for (const hit of this.index.vectors.nearest(vector, denseCount, [...lexicalTop.docs, ...headingTop.docs])) dense.set(hit.position, hit.similarity);
     } catch (error) {
       // A model embedder that is down leaves the lexical rankers: worse recall, still an answer.
       this.onDenseFailure?.(error as Error);
     }
-    const dense = new Map<number, number>();
-    for (const [doc, distance] of denseHits) {
-      const at = this.positionOf.get(String(doc.metadata.chunkId));
-      if (at !== undefined) dense.set(at, 1 - distance);
-    }
     // Each ranker contributes its best candidates only: fusion touches a few hundred chunks
     // whatever the size of the corpus (on a corpus smaller than that, every chunk).
-    const all = fuse(chunks, this.index.lexical.scoreTop(weighted, FUSION_CANDIDATES), this.headings.scoreTop(weighted, FUSION_CANDIDATES), dense, k);
+    const all = fuse(chunks, lexicalTop, headingTop, dense, k);
     const scope = this.guideScope;
     if (!scope) {
       return { question, contextTerms, results: resultsOf(all.ranked), evidence: this.evidence(this.index.lexical, text, question, contextTerms, all.ranked[0]?.chunk, all.lexicalMax, all.denseTop) };
@@ -308,10 +307,10 @@ function weightedTerms(question: AnalyzedQuery, contextTerms: string[]): { term:
 function scopeOf(index: LoadedIndex, chunks: Chunk[], glossary: Glossary): GuideScope {
   const lexical = Bm25Index.build(chunks.map(indexTextOf));
   const positions = new Map(index.chunks.map((c, i) => [c, i]));
-  let vectors: Float64Array[];
+  let vectors: Float32Array[];
   try {
-    // hnswlib keeps cosine-space points normalised, labelled by insertion order: the chunk's position.
-    vectors = chunks.map((c) => Float64Array.from(index.vectors.index.getPoint(positions.get(c)!)));
+    // Stored unit-length, at the chunk's position.
+    vectors = chunks.map((c) => index.vectors.vector(positions.get(c)!));
   } catch {
     // Without the guide's vectors the guide's ranking is lexical only: stricter, never looser.
     vectors = [];

@@ -24,12 +24,18 @@ export function normalizeText(input: string): string {
 
 /** The most characters `words` reads. */
 const MAX_WORDS_INPUT = 64_000;
+// Anything but printable ASCII, tabs and line breaks sends a text down the Unicode path below.
+const NON_ASCII = /[^\x20-\x7E\t\n\r]/u;
 
 /** Lower-cased words and numbers; diacritics folded so "Vernová" matches "Vernova". */
-export function words(input: string): string[] {
+export function words(raw: string): string[] {
   // Bounded before and after normalising: NFKC can expand one character into eighteen ("ﷺ"),
   // and nothing the coach reads as words (a question, a chunk of a document) is this long.
-  const folded = normalizeText(input.length > MAX_WORDS_INPUT ? input.slice(0, MAX_WORDS_INPUT) : input)
+  const input = raw.length > MAX_WORDS_INPUT ? raw.slice(0, MAX_WORDS_INPUT) : raw;
+  // Plain ASCII needs no Unicode normalisation, folding or replacement: the same words, found in
+  // one pass (ingest tokenises every chunk of a large corpus).
+  if (!NON_ASCII.test(input)) return input.toLowerCase().match(/[a-z0-9]+/gu) ?? [];
+  const folded = normalizeText(input)
     .slice(0, 2 * MAX_WORDS_INPUT)
     .toLowerCase()
     .normalize("NFD")
@@ -98,9 +104,26 @@ export function stem(word: string): string {
 
 /** Content terms: stems of the non-stopword words. */
 export function contentTerms(input: string): string[] {
-  return words(input)
-    .filter((w) => !isStopword(w))
-    .map(stem);
+  return contentTermsOf(words(input));
+}
+
+/** `contentTerms` of text already split by `words` (ingest tokenises each chunk once for every index). */
+export function contentTermsOf(textWords: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const w of textWords) if (!isStopword(w)) out.push(stemRemembered(w));
+  return out;
+}
+
+/** Stems remembered: a corpus repeats its words. Bounded: a huge vocabulary starts over. */
+const stemmed = new Map<string, string>();
+function stemRemembered(word: string): string {
+  let s = stemmed.get(word);
+  if (s === undefined) {
+    s = stem(word);
+    if (stemmed.size >= 100_000) stemmed.clear();
+    stemmed.set(word, s);
+  }
+  return s;
 }
 
 const ABBREVIATIONS = /(?:\b(?:vs|sr|jr|dr|mr|ms|mrs|st|inc|ltd|co|etc|e\.g|i\.e|approx|no)\.)$/iu;
