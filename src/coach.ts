@@ -467,8 +467,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   function followUpCovered(text: string, focus: Chunk): boolean {
     // Only words the guide uses in a few sections, and that are not everyday English, say what is
     // asked; "one", "using", "take" are how people ask about anything.
+    // The noun an ordinal counts in ("the first tier", "the third use case") names the list, not a question.
     const own = words(text)
-      .filter((w) => !isStopword(w) && englishRarity(w) >= 0.3)
+      .filter((w) => !isStopword(w) && englishRarity(w) >= 0.3 && !LIST_NOUNS.has(w))
       .map(stem)
       .filter((t) => retriever.knows(t) && retriever.idf(t) > 0.5);
     if (own.length === 0) return true;
@@ -534,6 +535,9 @@ function namedAttributeCovered(question: string, retrieval: Retrieval, things: N
     return asked.some((t) => terms.has(t));
   });
 }
+
+/** Nouns people count a list in: "the second tier", "the last option". */
+const LIST_NOUNS = new Set(["tier", "tiers", "type", "types", "kind", "kinds", "category", "categories", "option", "options", "item", "items", "group", "groups", "step", "steps", "path", "paths", "case", "cases", "point", "points"]);
 
 /** An HTML tag, bounded: a name of up to 10 characters and up to 200 of attributes. */
 const HTML_TAG = /<\/?[a-z][a-z0-9]{0,10}(?:\s[^<>]{0,200})?\/?>/giu;

@@ -379,6 +379,12 @@ describe("follow-ups that follow", () => {
     expect(most.parts[0]!.label).toBe("Cloud hyperscalers with manufacturing verticals");
   });
 
+  it("'who's in the second tier?' counts in the last list: the noun names the list, it asks nothing new", async () => {
+    const [, second] = await chat("what kinds of organisations hire AI product managers in manufacturing?", "and who is in the second tier?");
+    expect(second!.citations[0]!.title).toBe("Industrial giants with software product divisions");
+    expect(opening(second!)).toMatch(/Siemens Digital Industries/u);
+  });
+
   it("an ordinal over a list of names picks the name", async () => {
     const [, second] = await chat("which companies are the cloud hyperscalers with manufacturing verticals?", "what does the second one offer?");
     expect(opening(second!)).toMatch(/AWS \(IoT Greengrass, SageMaker industrial\)/u);

@@ -236,6 +236,9 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const sentence = units.find((u) => !u.list);
   // A sentence that says nearly as much reads better than a bare list of names (unless "who" was asked).
   let best = top?.list && sentence && shape.kind !== "who" && shape.kind !== "list" && sentence.score >= top.score * 0.85 ? sentence : top;
+  // "Who is in the second tier?": the names of what the conversation points at.
+  const pointedList = shape.kind === "who" && input.focus?.[0] ? units.find((u) => u.chunk.id === input.focus![0] && u.list) : undefined;
+  if (pointedList) best = pointedList;
   // A summary (the TL;DR) leads only if no section says it nearly as well in full.
   if (best && input.facts.summaries.has(best.chunk.id)) {
     const full = units.find((u) => !input.facts.summaries.has(u.chunk.id) && !u.list);

@@ -103,7 +103,7 @@ export class AnsweredQuestions {
           const w = asked.get(term);
           if (w !== undefined) {
             held += w;
-            if (term.length >= 3 && !entry.topic?.has(term) && !subject.has(term)) aspect = true;
+            if (term.length >= 3 && !inFamily(term, entry.topic) && !inFamily(term, subject)) aspect = true;
             // Words most entries use ("manufacturing", "AI", "PM") do not count towards the three.
             if (this.specificity(term) >= 0.5) shared++;
           }
@@ -148,6 +148,20 @@ export class AnsweredQuestions {
 export function termWeightIn(lexical: { has(term: string): boolean; idf(term: string): number }): (term: string, word: string) => number {
   const neverSeen = lexical.idf("\u0000never-seen");
   return (term, word) => (lexical.has(term) ? lexical.idf(term) : neverSeen) * Math.max(0.1, Math.min(englishRarity(word), englishRarity(term)));
+}
+
+/** Whether a set holds the term or one of its word family ("employ" and "employer"). */
+function inFamily(term: string, set: ReadonlySet<string> | undefined): boolean {
+  if (!set || set.size === 0) return false;
+  if (set.has(term)) return true;
+  for (const other of set) {
+    const shorter = Math.min(term.length, other.length);
+    if (shorter < 5) continue;
+    let common = 0;
+    while (common < shorter && term[common] === other[common]) common++;
+    if (common >= 0.8 * shorter) return true;
+  }
+  return false;
 }
 
 function termsOf(text: string): string[] {
