@@ -87,6 +87,31 @@ const COMPARATIVE = /\b(more|less|higher|highest|lower|lowest|broader|narrower|f
 // decisions impossible"): a sentence with one the question lacks never earns a "Yes".
 const NEGATION = /\b(not|no|never|without|cannot|can't|isn't|aren't|don't|doesn't|won't|fail|fails|impossible|unable|unsafe)\b/giu;
 
+// The chunk list is the index's own array, the same for every question: its lookups are built
+// once per index, not per question (a 50,000-chunk corpus made them most of an answer's cost).
+const chunkIndexes = new WeakMap<readonly Chunk[], Map<string, Chunk>>();
+const documentIndexes = new WeakMap<readonly Chunk[], Map<string, Chunk[]>>();
+
+function chunkIndex(chunks: readonly Chunk[]): Map<string, Chunk> {
+  let index = chunkIndexes.get(chunks);
+  if (!index) chunkIndexes.set(chunks, (index = new Map(chunks.map((c) => [c.id, c] as const))));
+  return index;
+}
+
+function documentsOf(chunks: readonly Chunk[]): Map<string, Chunk[]> {
+  let index = documentIndexes.get(chunks);
+  if (!index) {
+    index = new Map();
+    for (const c of chunks) {
+      const list = index.get(c.source);
+      if (list) list.push(c);
+      else index.set(c.source, [c]);
+    }
+    documentIndexes.set(chunks, index);
+  }
+  return index;
+}
+
 /**
  * The offline answer. The first part answers the question asked: sentences are chosen across the
  * retrieved sections for this question (query-focused), shaped by what kind of question it is, and
@@ -96,7 +121,7 @@ const NEGATION = /\b(not|no|never|without|cannot|can't|isn't|aren't|don't|doesn'
  */
 export function composeExtractiveAnswer(input: ComposeInput): ComposedAnswer {
   const { retrieval, shape, facts } = input;
-  const byId = new Map(input.chunks.map((c) => [c.id, c] as const));
+  const byId = chunkIndex(input.chunks);
   const named = namesIn(shape.ask, facts).filter((n) => sectionsOf(n.thing).length <= 4);
   const weights = termWeights(retrieval, input.idf);
   const chunkScores = candidateChunks(input, named, byId);
@@ -679,7 +704,7 @@ function comparativeVerdict(lead: Unit, shape: QuestionShape, aboutOther: boolea
 function enumerationAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilder, byId: Map<string, Chunk>): AnswerPart[] | null {
   const { shape, facts, retrieval } = input;
   // A follow-up about one thing ("and who buys it") is about that thing, not its whole family.
-  const top = input.focus?.[0] ? input.chunks.find((c) => c.id === input.focus![0]) : retrieval.results.find((r) => r.chunk.metadata.Kind !== "promotion")?.chunk;
+  const top = input.focus?.[0] ? byId.get(input.focus[0]) : retrieval.results.find((r) => r.chunk.metadata.Kind !== "promotion")?.chunk;
   if (!top) return null;
   // The overview itself was found first, or a list question found one of its subsections and
   // does not name that subsection ("which companies hire…" finds a tier's list).
@@ -747,7 +772,7 @@ export function chooseChunks(results: RetrievedChunk[], allChunks: readonly Chun
   const pool = usable.length > 0 ? usable : results;
   const [first, ...rest] = pool;
   if (!first) return [];
-  const children = allChunks.filter((c) => c.parentSection === first.chunk.id && c.metadata.Kind !== "promotion");
+  const children = (documentsOf(allChunks).get(first.chunk.source) ?? []).filter((c) => c.parentSection === first.chunk.id && c.metadata.Kind !== "promotion");
   if (children.length > 0) {
     const scoreOf = new Map(results.map((r) => [r.chunk.id, r] as const));
     const ranked = children.map((chunk) => scoreOf.get(chunk.id) ?? { chunk, score: 0, dense: 0, lexical: 0 }).sort((a, b) => b.score - a.score || a.chunk.order - b.chunk.order);
@@ -763,7 +788,7 @@ function followUpsFor(used: Chunk[], allChunks: readonly Chunk[]): string[] {
   const usedIds = new Set(used.map((c) => c.id));
   // Suggestions stay in the answer's own document (a question about tiers is not followed by the
   // functional-safety note).
-  const candidates = allChunks.filter((c) => !usedIds.has(c.id) && c.metadata.Kind !== "promotion" && c.source === top.source);
+  const candidates = (documentsOf(allChunks).get(top.source) ?? []).filter((c) => !usedIds.has(c.id) && c.metadata.Kind !== "promotion");
   const siblings = candidates.filter((c) => c.parentSection === top.parentSection && c.parentSection !== "");
   const children = candidates.filter((c) => c.parentSection === top.id);
   const byDistance = (a: Chunk, b: Chunk) => Math.abs(a.order - top.order) - Math.abs(b.order - top.order) || a.order - b.order;
