@@ -427,6 +427,16 @@ describe("follow-ups that follow", () => {
   });
 });
 
+describe("buying and comparing back", () => {
+  it("'how do factories buy software?' is the procurement section, and 'how does that compare to SaaS?' weighs it in place", async () => {
+    const [buying, compared] = await chat("what is the buying process like when a plant purchases AI software?", "how does that stack up against SaaS sales?");
+    expect(buying!.citations[0]!.title).toBe("Procurement cycles that outlast most product sprint cycles");
+    expect(compared!.outcome).toBe("answered");
+    expect(compared!.citations[0]!.title).toBe("Procurement cycles that outlast most product sprint cycles");
+    expect(compared!.text).toMatch(/30-90 days/u);
+  });
+});
+
 describe("a comparison that points back", () => {
   it("'how does the pay there compare to…' weighs the section 'there' points at against the other, on pay", async () => {
     const [, compared] = await chat("tell me about the industrial giants with software divisions", "how does the pay there compare to the startups?");

@@ -631,6 +631,9 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   // "How does the pay there compare to…?": what "there" points at is the first side.
   const sides: { name: string; chunkId: string }[] = focus && !overviews.has(focus.id) ? [{ name: focus.title, chunkId: focus.id }] : [];
   for (const n of named) {
+    // "How does that compare to SaaS deals?" after procurement: the section pointed at already
+    // weighs itself against the name ("Enterprise SaaS deals close in 30-90 days").
+    if (sides[0] && focus && mentions(focus.text, n.thing.name)) continue;
     const id = sectionsOf(n.thing)[0];
     if (id && !sides.some((s) => s.chunkId === id)) sides.push({ name: n.thing.name, chunkId: id });
   }

@@ -40,6 +40,8 @@ const POINTS_BACK = /\b(it|its|it's|there|those|these|they|them|their|the same|a
 const SWITCH = /^(?:(?:ok(?:ay)?|so|actually|wait|hmm|no|never ?mind|(?:ignore|forget|drop|skip|scratch)\b(?: about\b)?(?: (?:that|this|it|the|those|these|all|above|[a-z]+)\b){0,3}|different (?:question|topic)|change of (?:topic|subject)|new (?:question|topic)|(?:switching|changing) (?:topics?|subjects?|gears)|moving on|on another note|instead|unrelated(?: question)?)\b[\s,.;:!—–-]*)+/u;
 const DEMONSTRATIVE = /\b(that|this) (one|company|companies|tier|use case|space|area|role|path|step|thing|kind|sector|field|vendor|product)\b/u;
 const MAX_CHARS = 2_000;
+/** "How does that compare to…", "is it better than…": the last topic as one side of a comparison. */
+const COMPARES_BACK = /\b(?:that|it|this|they|those|these)\b(?: [a-z']+){0,3} (?:compare|compares|stack up|stacks up|differ|differs|versus|vs\.?|better than|worse than)\b/u;
 /** "Which of those…", "which one…", "which of the three…": a choice among the last list. */
 const AMONG = /\bwhich (?:of (?:those|them|these|the (?:two|three|four|five|six|tiers|options|types|kinds))|one|tier|type|kind)\b/u;
 /** "…among the three tiers", "which of the tiers…": the choice names the group. */
@@ -81,6 +83,8 @@ export function resolveReference(rawText: string, history: readonly HistoryMessa
   if (switchedByWords) return { text, focus: [], switched: true };
   // A question that names its own topic ("what about generative design?") stands alone.
   // "That use case" or "this company" points back even though "use case" is also a heading's word.
+  // "How does that compare to SaaS deals?" weighs the last topic against a name: not a new topic.
+  if (recalled.focus && COMPARES_BACK.test(question)) return { text, focus: [recalled.focus], switched: false };
   const pointsBackByNoun = DEMONSTRATIVE.test(question);
   const ownTopic = namesIn(text, facts).some((n) => !isGeneric(n.thing.name, facts)) || (!pointsBackByNoun && namesASection(text, chunks));
   if (ownTopic) return { text, focus: [], switched: /^(what|how) about\b/u.test(question), standalone: true };
