@@ -201,6 +201,28 @@ describe("how to learn the OT side", () => {
   });
 });
 
+describe("comparisons in other words", () => {
+  it("'how is being a PM on X different from Y?' gives both use cases, each named", async () => {
+    const a = await ask("How is product work on energy optimization different from product work on supply chain forecasting?");
+    const labels = a.parts.map((p) => p.label ?? "").join(" | ");
+    expect(labels).toMatch(/Energy optimization/u);
+    expect(labels).toMatch(/Supply chain and demand forecasting/u);
+  });
+
+  it("'is a digital twin the same as …? how do they differ' reads the second question without its '?' and the singular name", async () => {
+    const a = await ask("is a digital twin basically the same as energy optimization? how do they differ");
+    const labels = a.parts.map((p) => p.label ?? "").join(" | ");
+    expect(labels).toMatch(/Digital twins/u);
+    expect(labels).toMatch(/Energy optimization/u);
+  });
+
+  it("'are there as many … as …?' is not a 'Yes' above a sentence that says 'a fraction of'", async () => {
+    const a = await ask("Does manufacturing have as many AI PM job postings as SaaS does?");
+    expect(a.parts[0]!.label).toBe("No");
+    expect(a.text).toMatch(/a fraction of those/u);
+  });
+});
+
 describe("pros and cons", () => {
   it("'X vs Y: pros and cons?' leads with the sentence that weighs one against the other", async () => {
     const a = await ask("Emerson vs Instrumental: pros and cons for a first PM job?");

@@ -531,6 +531,12 @@ function verdictFor(lead: Unit, shape: QuestionShape, named: { thing: NamedThing
     const subject = named[0] ? sectionsOf(named[0].thing) : [];
     return comparativeVerdict(lead, shape, subject.length > 0 && !subject.includes(lead.chunk.id));
   }
+  // "As many … as …?" asks for a match: a sentence that says "a fraction of" or "fewer" answers No,
+  // and one that merely contrasts ("unlike…", "yet…") gives no verdict.
+  if (/\bas (many|much|big|large|common|high|often|widely)\b[^?]{0,80}\bas\b/u.test(shape.ask.toLowerCase())) {
+    if (/\b(fraction|fewer|less|lower|smaller|far from)\b/iu.test(lead.text)) return "No";
+    if (/\b(unlike|yet|but|however|whereas)\b/iu.test(lead.text)) return null;
+  }
   // Negations that agree make a "Yes"; a "No" is said only from the guide's structure (a status,
   // a comparison), never from counting "not"s, which misreads too easily.
   return askNeg === leadNeg && lead.match >= 0.5 ? "Yes" : null;
@@ -634,7 +640,9 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
     // "How does that compare to SaaS deals?" after procurement: the section pointed at already
     // weighs itself against the name ("Enterprise SaaS deals close in 30-90 days").
     if (sides[0] && focus && mentions(focus.text, n.thing.name)) continue;
-    const id = sectionsOf(n.thing)[0];
+    // The section whose heading names it ("Factory floor UX…" for "UX"), before one that mentions it.
+    const found = sectionsOf(n.thing);
+    const id = found.find((f) => mentions(units.find((u) => u.chunk.id === f)?.chunk.title ?? "", n.thing.name)) ?? found[0];
     if (id && !sides.some((s) => s.chunkId === id)) sides.push({ name: n.thing.name, chunkId: id });
   }
   // A side can also be a section named by its heading ("pure-play vendors", "industrial giants"),

@@ -33,7 +33,7 @@ const MAX_CHARS = 4_000;
 const FIRST_PERSON = /\b(i'm|i am|im|i've|i have|i work|i worked|i've been|i have been|i do|i spent|i lead|i run|my (background|role|job|title|company|team|experience|degree)|currently (a|an|working|at|in)|coming from|as an? [a-z-]+ (at|in|for))\b/u;
 /** A question about the asker ("should I…", "for someone like me"). */
 export const SELF_QUESTION = /\b(i|me|my|someone like me)\b/iu;
-const CONTRAST = /\b(vs\.?|versus|or|compared? (to|with)|comparison|better|difference|differ|rather than|instead of|between)\b/u;
+const CONTRAST = /\b(vs\.?|versus|or|compared? (to|with)|comparison|better|difference|differ|differs|different (from|than|to)|same (thing )?as|rather than|instead of|between)\b/u;
 const PAY = /\b(salary|salaries|pay|pays|paid|paying|earn|earns|earning|compensation|comp|income|money)\b|\b(how much|what) (do|does|did|would|will|could|can|might)\b[^?]{0,60}\b(make|makes|making)\b/u;
 const COUNT_ASK = /\bhow many\b(?! (hours|weeks|months|years|days))/u;
 const DURATION_ASK = /\bhow long\b|\bhow many (hours|weeks|months|years|days)\b|\bhow much time\b|\bhow quickly\b|\bhow fast\b|\bwhat(?:'s| is)? (?:the |a )?(timeline|time ?frame)\b|\bhow soon\b/u;
@@ -68,7 +68,9 @@ export function shapeOf(rawText: string): QuestionShape {
   // it ("just curious about the money side") does not.
   const lastAsked = asked.length > 0 ? sentences.lastIndexOf(asked[asked.length - 1]!) : -1;
   const trailing = lastAsked >= 0 ? sentences.slice(lastAsked + 1) : [];
-  const fragment = trailing.length === 1 && (/,|\betc\b/u.test(trailing[0]!) || trailing[0]!.split(/\s+/u).length <= 3) && trailing[0]!.split(/\s+/u).length <= 6 && !FIRST_PERSON.test(trailing[0]!.toLowerCase()) ? ` ${trailing[0]}` : "";
+  // So does a second question typed without its "?" ("…? how are they different").
+  const trailingQuestion = trailing.length === 1 && /^(how|what|why|which|who|where|when|is|are|do|does|can|should)\b/iu.test(trailing[0]!) && trailing[0]!.split(/\s+/u).length <= 12;
+  const fragment = trailing.length === 1 && (trailingQuestion || ((/,|\betc\b/u.test(trailing[0]!) || trailing[0]!.split(/\s+/u).length <= 3) && trailing[0]!.split(/\s+/u).length <= 6)) && !FIRST_PERSON.test(trailing[0]!.toLowerCase()) ? ` ${trailing[0]}` : "";
   const ask = ((asked.length > 0 ? asked.slice(-2).join(" ") : sentences[sentences.length - 1] ?? text) + fragment).trim();
   const told = sentences.filter((s) => !asked.includes(s) && FIRST_PERSON.test(s.toLowerCase()));
   const lower = ask.toLowerCase().replace(LEAD_IN, "");
@@ -111,7 +113,8 @@ export function shapeOf(rawText: string): QuestionShape {
   else if (numberKind && (aboutPay || /\bhow (much|many|long|big|large)\b/u.test(lower))) kind = "number";
   // "Is generative design real yet, or mostly a demo?" is a yes/no about a status, not a comparison.
   else if (asksStatus && YES_NO.test(main) && !comparative && !CONTRAST_SIDES.test(lower)) kind = "yesno";
-  else if (contrasts && !/^(what|how) (is|are) /u.test(lower)) kind = "compare";
+  // ("What is X or Y…" lists; "how is X different from Y" compares.)
+  else if (contrasts && (!/^(what|how) (is|are) /u.test(lower) || /\b(different (from|than|to)|difference between|differ(s)? from|same (thing )?as)\b/u.test(lower))) kind = "compare";
   else if (numberKind) kind = "number";
   else if (WHO.test(lower)) kind = "who";
   else if (YES_NO.test(main)) kind = "yesno";

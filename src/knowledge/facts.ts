@@ -167,6 +167,8 @@ export function extractFacts(chunks: readonly Chunk[], extraWorldWords: readonly
     if (chunk.metadata.Status) statuses.push({ chunkId: chunk.id, title: chunk.title, status: chunk.metadata.Status });
     for (const w of contentTerms(chunk.title)) world.add(w);
     addOnce(named(chunk.title, chunk.title).mentionedIn, chunk.id);
+    // "a digital twin" names the "Digital twins" section too.
+    if (/[^s]s$/iu.test(chunk.title) && chunk.title.split(/\s+/u).length <= 4) addOnce(named(chunk.title.slice(0, -1), chunk.title).mentionedIn, chunk.id);
 
     for (const paragraph of chunk.text.split("\n\n")) {
       const list = listValue(paragraph);
