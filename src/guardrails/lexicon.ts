@@ -131,7 +131,10 @@ export class Lexicon {
     const unspaced = UNSPACED.test(folded);
     // Short Latin or Cyrillic terms ("sis", "trip", "loto") must be whole words (a plural "s" is
     // fine), or "sistema" would name a SIS; long ones may sit inside a compound (Schutztürverriegelung).
-    const hit: Hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || firstWord >= 7 };
+    // A term that starts with an apostrophe is an ending ("'s lock": anyone's lock, whatever
+    // the name before it), so it starts inside the word it ends.
+    const ending = !isLetter(folded[0]!);
+    const hit: Hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || firstWord >= 7 || ending };
     const existing = node.hits ?? [];
     if (!SIGNAL_IDS.has(id)) node.hits = [hit];
     else if (existing.every((h) => SIGNAL_IDS.has(h.id) && h.id !== id)) node.hits = [...existing, hit];
