@@ -337,7 +337,12 @@ export class Guard {
       // it reads as harmless only because the device and the defeat are in the turn before.
       const turn = fold(bound(text, 2_000));
       const howAgain = now.words <= 8 && !now.legit && /[?？]/u.test(turn) && ANAPHORA.test(turn) && HOW.test(turn);
-      const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1 && !howAgain) || (now.legit && !now.defeat));
+      // "¿y en la célula vieja?", "and on the older press?": a short question that carries the
+      // request on to another machine names a device or place and nothing else; it reads as
+      // harmless alone only because the defeat is in the turn before. "And what about salaries?"
+      // names no device and is a new topic.
+      const carriesOn = now.words <= 7 && !now.legit && /[?？;]/u.test(turn) && CARRY_ON.test(turn) && (now.weak || now.concepts.length > 0);
+      const legitimate = !now.framing && ((now.none >= 0.9 && now.bypass < 0.1 && !howAgain && !carriesOn) || (now.legit && !now.defeat));
       if (now.framing && !legitimate) return "continuation_reframed";
       // The turn points back at the refused one: "it", a device, a defeat word, a bare "how?"
       // or a short question that carries the request on ("and on the older press?", "e sulla

@@ -43,6 +43,8 @@ interface Hit {
   lang: string;
   short: boolean;
   inner: boolean;
+  /** The term counts only where a sentence starts ("^perché": "why" there, "so that" inside one). */
+  opening: boolean;
 }
 
 interface Node {
@@ -77,6 +79,22 @@ const MAX_SKIPS = 2;
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
 /** Scripts whose words take endings (Korean particles): a term need not end a word. */
 const SUFFIXED = /[\p{Script=Hangul}]/u;
+
+/** Marks that end a sentence or open a quoted one. */
+const SENTENCE_MARK = /[.?!¿¡:;\n"«“(]/u;
+
+/**
+ * Does a sentence start at `start`: the text's start, or a sentence mark at most three spaces or
+ * marks before it. Looks back a fixed few characters, so matching stays linear.
+ */
+function opensSentence(chars: string[], start: number): boolean {
+  for (let k = start - 1; k >= Math.max(0, start - 4); k--) {
+    const c = chars[k]!;
+    if (SENTENCE_MARK.test(c)) return true;
+    if (c !== " " && c !== "\t") return false;
+  }
+  return start <= 4 && chars.slice(0, start).every((c) => c === " " || c === "\t");
+}
 
 export class Lexicon {
   private readonly root: Node = { next: new Map() };
@@ -116,7 +134,8 @@ export class Lexicon {
   }
 
   private add(term: string, id: string, lang: string): void {
-    const folded = fold(term);
+    const opening = term.startsWith("^");
+    const folded = fold(opening ? term.slice(1) : term);
     if (!folded) return;
     let node = this.root;
     for (const ch of folded) {
@@ -131,7 +150,10 @@ export class Lexicon {
     const unspaced = UNSPACED.test(folded);
     // Short Latin or Cyrillic terms ("sis", "trip", "loto") must be whole words (a plural "s" is
     // fine), or "sistema" would name a SIS; long ones may sit inside a compound (Schutztürverriegelung).
-    const hit: Hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || firstWord >= 7 };
+    // A term that starts with an apostrophe is an ending ("'s lock": anyone's lock, whatever
+    // the name before it), so it starts inside the word it ends.
+    const ending = !isLetter(folded[0]!);
+    const hit: Hit = { id, lang, short: !unspaced && !SUFFIXED.test(folded) && letters <= 4, inner: unspaced || firstWord >= 7 || ending, opening };
     const existing = node.hits ?? [];
     if (!SIGNAL_IDS.has(id)) node.hits = [hit];
     else if (existing.every((h) => SIGNAL_IDS.has(h.id) && h.id !== id)) node.hits = [...existing, hit];
@@ -150,6 +172,7 @@ export class Lexicon {
     const found = new Map<string, LexiconHit>();
     const record = (hit: Hit, start: number, end: number) => {
       if (start > 0 && letter[start - 1] && !hit.inner && !UNSPACED.test(chars[start]!)) return;
+      if (hit.opening && !opensSentence(chars, start)) return;
       if (hit.short) {
         const after = chars[end + 1];
         const afterNext = chars[end + 2];
