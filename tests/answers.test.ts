@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Coach } from "../src/coach.js";
 import type { Answer, HistoryMessage, Turn } from "../src/types.js";
 import { testCoach } from "./helpers.js";
-import { resolveReference } from "../src/compose/references.js";
+import { memoryOf, resolveReference } from "../src/compose/references.js";
 
 /**
  * Answers that answer the question: each kind of question gets its own shape, and the first
@@ -220,6 +220,22 @@ describe("comparisons in other words", () => {
     const a = await ask("Does manufacturing have as many AI PM job postings as SaaS does?");
     expect(a.parts[0]!.label).toBe("No");
     expect(a.text).toMatch(/a fraction of those/u);
+  });
+});
+
+describe("a lead that leans on its heading", () => {
+  it("'AI PM roles here…' or 'Used by…' opens with the heading it leans on", async () => {
+    const a = await ask("who uses generative design?");
+    expect(a.parts[0]!.label).toBe("Generative design");
+    expect(a.parts[0]!.text).toMatch(/^Used by Airbus/u);
+  });
+
+  it("a sentence with commas under its heading is not remembered as a list of names; a list line is", () => {
+    const cite = (id: string, title: string) => ({ id, document: "Guide", title, section: title, path: [title], score: 1, text: "" });
+    const sentence = memoryOf([{ kind: "lead", label: "Overview", text: "The market has three tiers: vendors, giants, and clouds.", cites: [0] }], [cite("ov", "Overview")]);
+    expect(sentence.names).toBeUndefined();
+    const list = memoryOf([{ kind: "lead", label: "Vendors", text: "Acme, Globex, Initech", cites: [0] }], [cite("v", "Vendors")]);
+    expect(list.names).toEqual(["Acme", "Globex", "Initech"]);
   });
 });
 

@@ -515,8 +515,15 @@ function leadPart(lead: Unit, input: ComposeInput, cites: CitationBuilder, named
     return { kind: "lead", label: verdict ? `${verdict}, ${lead.chunk.title.replace(/^./u, (c) => c.toLowerCase())}` : lead.chunk.title, text: lead.list, cites: [cite] };
   }
   const verdict = shape.kind === "yesno" ? verdictFor(lead, shape, named) : null;
-  return { kind: "lead", text: lead.text, cites: [cite], ...(verdict ? { label: verdict } : {}) };
+  // A sentence that leans on its heading ("AI PM roles here…", "This is a viable first step",
+  // "Used by Airbus…") opens the answer with that heading, so it says what it is about.
+  const leansOnHeading = LEANS_ON_HEADING.test(lead.text.slice(0, 80)) ? lead.chunk.title : undefined;
+  const label = verdict && leansOnHeading ? `${verdict}, ${leansOnHeading.replace(/^./u, (c) => c.toLowerCase())}` : (verdict ?? leansOnHeading);
+  return { kind: "lead", text: lead.text, cites: [cite], ...(label ? { label } : {}) };
 }
+
+/** The opening words of a sentence that cannot stand without its heading. */
+const LEANS_ON_HEADING = /^(?:this|these|those|it|its|they|their|here|there)\b|^[^.,;:]{0,40}\b(?:here|there|these (?:companies|roles|tools))\b|^(?:used by|companies like|expect)\b/iu;
 
 /**
  * "Yes"/"No" only when the guide's sentence decides it: it matches most of the question, and its

@@ -204,7 +204,9 @@ export function memoryOf(parts: readonly AnswerPart[], citations: readonly Citat
   const lead = parts.find((p) => p.kind === "lead");
   const focus = lead && lead.cites.length === 1 ? (citations[lead.cites[0]!]?.id ?? null) : null;
   // A list line shown whole (its section's title as label): its names, in order.
-  const listed = items.length === 0 ? parts.find((p) => p.label && p.cites.length === 1 && citations[p.cites[0]!]?.title === p.label && p.text.includes(", ")) : undefined;
+  // (A list line has no closing stop; a sentence with commas under its heading is not a list.
+  // Under a lead that already carries the heading, the list line is shown without it.)
+  const listed = items.length === 0 ? parts.find((p) => p.cites.length === 1 && (p.label === undefined ? parts[0]?.label === citations[p.cites[0]!]?.title : citations[p.cites[0]!]?.title === p.label) && p.text.includes(", ") && !/[.!?]["')\]]?$/u.test(p.text.trim())) : undefined;
   const names = listed ? splitListValue(listed.text).map((n) => n.replace(/\s*\([^)]*\)/gu, "").trim()) : [];
   return { list: items, focus: listed ? (citations[listed.cites[0]!]?.id ?? focus) : focus, ...(names.length > 1 ? { names } : {}) };
 }
