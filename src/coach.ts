@@ -250,8 +250,15 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const lower = text.slice(0, 2_000).toLowerCase();
     let first: { at: number; match: QuestionMatch } | null = null;
     for (const p of priorities) {
-      const at = lower.search(p.pattern);
-      if (at >= 0 && (!first || at < first.at)) first = { at, match: { chunkId: p.chunkId, answer: p.evidence, score: 1, alone: true } };
+      const found = p.pattern.exec(lower);
+      if (!found) continue;
+      const at = found.index;
+      // What a person plays down ("money isn't what matters", "I'd trade some pay for…", "stability
+      // over pay") is not what they are choosing for.
+      const before = lower.slice(Math.max(0, at - 30), at);
+      const after = lower.slice(at + found[0].length, at + found[0].length + 25);
+      if (PLAYED_DOWN_BEFORE.test(before) || PLAYED_DOWN_AFTER.test(after)) continue;
+      if (!first || at < first.at) first = { at, match: { chunkId: p.chunkId, answer: p.evidence, score: 1, alone: true } };
     }
     return first?.match ?? null;
   };
@@ -365,11 +372,13 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     }
     const retrieval = await retriever.retrieve(question, retrievalHistory, 12);
     // "Which tier pays most?" in one question: the subsection whose section says it is the focus.
+    // (Named first like a choice among a list, but the conversation's last list is not kept for it.)
+    let chosenInQuestion = false;
     if (reference.focus.length === 0 && !rewritten) {
       const chosen = chooseAmongSubsections(reference.text, retrieval.results.slice(0, 3).map((r) => r.chunk.id), facts, retriever.guideChunks);
       if (chosen) {
         reference.focus = [chosen];
-        reference.among = true;
+        chosenInQuestion = true;
       }
     }
     const situation = shape.background ?? shape.situation ?? "";
@@ -410,7 +419,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => retriever.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps, chosenAmong: reference.among === true });
+    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => retriever.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps, chosenAmong: reference.among === true || chosenInQuestion });
     if (partial) extractive.parts.unshift(foreign.length > 0 ? foreignNote(foreign) : partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
@@ -543,7 +552,11 @@ const LIST_NOUNS = new Set(["tier", "tiers", "type", "types", "kind", "kinds", "
 const HTML_TAG = /<\/?[a-z][a-z0-9]{0,10}(?:\s[^<>]{0,200})?\/?>/giu;
 
 /** "Where should I look?", "which kind of employer should I go after?": a person choosing among employers. */
-const EMPLOYER_ASK = /\bwhere (should|do|could|would|can) i (be )?(look|apply|aim|go|target|start looking)[a-z]*\b|\b(which|what) (type|kind|sort|tier)s? of ([a-z]+ ){0,3}(employer|company|companies|firm|organi[sz]ation)s?\b|\bwhich (employer|employers|companies|company|tier)\b|\bwho should i (target|apply to|work for)\b|\b(go after|aim for|target)\b/u;
+const EMPLOYER_ASK = /\bwhere (should|do|could|would|can) i (be )?(look|apply|aim|go|target|start looking)[a-z]*\b|\b(which|what) (type|kind|sort|tier)s? of ([a-z]+ ){0,3}(employer|company|companies|firm|organi[sz]ation)s?\b|\bwhich (employer|employers|companies|company|tier)\b|\bwho should i (target|apply to|work for)\b|\b(go after|aim for|target|apply to|join)\b[^?]{0,30}\b(employers?|compan(y|ies)|firms?|tiers?)\b/u;
+/** Words before a priority that play it down ("isn't about money", "trade some pay for…", "stability over pay"). */
+const PLAYED_DOWN_BEFORE = /(?:\b(?:not|never|no longer|less about|over|than|rather than|instead of|care less about|don't care about|n't care about)\s+(?:(?:the|my|any|much|some|a|bit|of|lot|little|about)\s+){0,3}|\btrade\s+(?:(?:some|a|bit|of|little|lower|less)\s+){0,3})$/u;
+/** Words after a priority that play it down ("money isn't what matters", "pay is secondary"). */
+const PLAYED_DOWN_AFTER = /^\s*(isn't|is not|doesn't|does not|matters less|is secondary|is less important|aside)\b/u;
 
 /** "I want to be an AI PM", "No PM title": a role someone wants or lacks is not the role they have. */
 function withoutAmbition(text: string): string {

@@ -239,6 +239,40 @@ describe("a lead that leans on its heading", () => {
   });
 });
 
+describe("review fixes: rules that must not misfire", () => {
+  it("'how fast does X need to be?' is not a question about learning", async () => {
+    const a = await ask("how fast does edge inference need to be for real-time inspection?");
+    expect(a.text).not.toMatch(/40-60 hours/u);
+  });
+
+  it("'is X as widely deployed as Y?' is Yes when X is further along", async () => {
+    const a = await ask("Is computer vision quality control as widely deployed as digital twins?");
+    expect(a.parts[0]!.label).toBe("Yes");
+  });
+
+  it("'do A pay as much as B?' gives no verdict from a sentence about B", async () => {
+    const a = await ask("Do pure-play vendors pay as much as industrial giants?");
+    expect(a.parts[0]!.label ?? "").not.toBe("No");
+  });
+
+  it("what a person plays down is not what they choose for", async () => {
+    const a = await ask("Salary isn't the point for me, I want to learn fast. Which kind of company should I target?");
+    expect(opening(a)).toMatch(/fastest learning curve/u);
+    const b = await ask("I would trade a bit of pay for stability. Where should I apply?");
+    expect(opening(b)).toMatch(/stability is higher/u);
+  });
+
+  it("'which use case should I target?' from someone in security work is not a choice of employer", async () => {
+    const a = await ask("I'm a PM for network security tools at a vendor. Which use case should I target first?");
+    expect(opening(a)).not.toMatch(/stability is higher/u);
+  });
+
+  it("a choice among the tiers in one question does not bring back the conversation's earlier list", async () => {
+    const [, , second] = await chat("what are the main AI use cases in factories?", "among the employer tiers, where is compensation highest?", "tell me about the second one");
+    expect(second!.citations[0]!.title).not.toBe("Computer vision quality control");
+  });
+});
+
 describe("pros and cons", () => {
   it("'X vs Y: pros and cons?' leads with the sentence that weighs one against the other", async () => {
     const a = await ask("Emerson vs Instrumental: pros and cons for a first PM job?");

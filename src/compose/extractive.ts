@@ -72,6 +72,8 @@ const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|b
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 /** How to learn something: the ways, the places, the speed. */
 const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|courses?|channels?|resources?|where (do|can|should) i|steps|training|certifications?|books|videos)\b/u;
+/** The question is about learning something ("fast" alone is also how fast an edge model must be). */
+const LEARNING_WORD = /\b(learn|learning|study|studying|literate|literacy|fluent|fluency|up to speed|courses?|training|certifications?|books|videos|channels?|resources?)\b/u;
 /** Asking for the ways to learn, not only how in general. */
 const RESOURCE_ASK = /\b(fast|fastest|quick|quickest|quickly|courses?|channels?|resources?|training|certifications?|books|videos)\b/u;
 /** Words that describe ways to learn (bounded text, global match counts them). */
@@ -324,7 +326,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   if (learnAsk && learningStep) return learningAnswer(learningStep, input, cites, weights, byId);
   // "Steps to get OT literate fast? courses, channels…" from anyone: the learning section that says
   // how (the resources, the hours) leads, then the other.
-  if (shape.kind !== "personal" && (input.learnSteps?.length ?? 0) > 0 && HOW_TO_LEARN.test(shape.ask.toLowerCase())) {
+  if (shape.kind !== "personal" && (input.learnSteps?.length ?? 0) > 0 && HOW_TO_LEARN.test(shape.ask.toLowerCase()) && LEARNING_WORD.test(shape.ask.toLowerCase())) {
     const sections = [...new Set(input.learnSteps)];
     // The section that says how: the one that speaks most of ways to learn (training, courses,
     // channels, hours of study).
@@ -541,7 +543,17 @@ function verdictFor(lead: Unit, shape: QuestionShape, named: { thing: NamedThing
   // "As many … as …?" asks for a match: a sentence that says "a fraction of" or "fewer" answers No,
   // and one that merely contrasts ("unlike…", "yet…") gives no verdict.
   if (/\bas (many|much|big|large|common|high|often|widely)\b[^?]{0,80}\bas\b/u.test(shape.ask.toLowerCase())) {
-    if (/\b(fraction|fewer|less|lower|smaller|far from)\b/iu.test(lead.text)) return "No";
+    // Only when the sentence is about the question's own subject: "giants pay lower than pure-play"
+    // answers "do giants pay as much?", not "do pure-play vendors pay as much as giants?".
+    const subject = named[0] ? sectionsOf(named[0].thing) : [];
+    // Without a name, the sentence's "than …" tells: "lower than pure-play vendors" is about the
+    // other side when the question's subject (before "as much") is the pure-play vendors.
+    const ask = shape.ask.toLowerCase();
+    const subjectWords = new Set(contentTerms(ask.slice(0, ask.search(/\bas (many|much|big|large|common|high|often|widely)\b/u))));
+    const thanWhat = /\bthan ((?:[\p{L}-]+ ?){1,3})/iu.exec(lead.text)?.[1] ?? "";
+    const aboutOther = contentTerms(thanWhat).some((t) => subjectWords.has(t));
+    const aboutSubject = subject.length === 0 ? !aboutOther : subject.includes(lead.chunk.id);
+    if (/\b(fraction|fewer|less|lower|smaller|far from)\b/iu.test(lead.text)) return aboutSubject ? "No" : null;
     if (/\b(unlike|yet|but|however|whereas)\b/iu.test(lead.text)) return null;
   }
   // Negations that agree make a "Yes"; a "No" is said only from the guide's structure (a status,
@@ -619,7 +631,8 @@ function statusComparison(input: ComposeInput, pair: KnowledgeFacts["statuses"],
   const [first, second] = [...pair].sort((a, b) => at(a.title) - at(b.title)) as [KnowledgeFacts["statuses"][number], KnowledgeFacts["statuses"][number]];
   const diff = maturity(first.status) - maturity(second.status);
   // "As … as" / "same" asks whether they match; "more"/"less" asks which way they differ.
-  const wanted = shape.comparative === "more" ? diff > 0 : shape.comparative === "less" ? diff < 0 : diff === 0;
+  // "As widely as" is met by as much or more; "more than" needs more, "less than" less.
+  const wanted = shape.comparative === "more" ? diff > 0 : shape.comparative === "less" ? diff < 0 : diff >= 0;
   const verdict = shape.kind !== "yesno" ? undefined : wanted ? "Yes" : shape.comparative === null && diff < 0 ? "Not yet" : "No";
   const firstChunk = byId.get(first.chunkId)!;
   const secondChunk = byId.get(second.chunkId)!;

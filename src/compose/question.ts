@@ -36,7 +36,7 @@ export const SELF_QUESTION = /\b(i|me|my|someone like me)\b/iu;
 const CONTRAST = /\b(vs\.?|versus|or|compared? (to|with)|comparison|better|difference|differ|differs|different (from|than|to)|same (thing )?as|rather than|instead of|between)\b/u;
 const PAY = /\b(salary|salaries|pay|pays|paid|paying|earn|earns|earning|compensation|comp|income|money)\b|\b(how much|what) (do|does|did|would|will|could|can|might)\b[^?]{0,60}\b(make|makes|making)\b/u;
 const COUNT_ASK = /\bhow many\b(?! (hours|weeks|months|years|days))/u;
-const DURATION_ASK = /\bhow long\b|\bhow many (hours|weeks|months|years|days)\b|\bhow much time\b|\bhow quickly\b|\bhow fast\b|\bwhat(?:'s| is)? (?:the |a )?(timeline|time ?frame)\b|\bhow soon\b/u;
+const DURATION_ASK = /\bhow long\b|\bhow many (hours|weeks|months|years|days)\b|\bhow much time\b|\bhow (?:quickly|fast) (?:can|could|will|would|do|should) (?:i|you|someone|people|one|a person)\b|\bhow (?:quickly|fast) (?:to|until)\b|\bwhat(?:'s| is)? (?:the |a )?(timeline|time ?frame)\b|\bhow soon\b/u;
 const MONEY_ASK = /\bhow much\b|\b(cost|costs|worth|value|save|saves|savings|budget|price|revenue|arr|contract size|deal size)\b/u;
 const SIZE_ASK = /\bhow (big|large)\b|\b(size|share|percent|percentage|gdp)\b/u;
 const WHO = /^(who|whom)\b|\bwho (are|is|uses|use|hires|hire|sells|makes|builds|offers|pays|leads)\b|^(which|what) (companies|company|vendors|vendor|employers|employer|firms|firm|customers|manufacturers|startups|organisations|organizations|products|tools|platforms|offerings)\b|\b(name|list) (some|a few|the)? ?(companies|vendors|employers|startups|customers)\b/u;
@@ -56,7 +56,8 @@ const LEAD_IN = /^(so|and|ok|okay|well|also|hey|hi|hello|quick question|one more
 /** The question without a leading "if/once/when …," clause: what it asks, for matching its words. */
 export function mainClause(question: string): string {
   const bounded = question.slice(0, MAX_CHARS);
-  return bounded.replace(/^(?:if|once|when|assuming) [^,?]{1,80}?,\s*/iu, "") || bounded;
+  // ("When is it worth it, and…?" is itself the question: "when" followed by a verb asks.)
+  return bounded.replace(/^(?:if|once|when(?! (?:is|are|was|were|do|does|did|should|can|will|would)\b)|assuming) [^,?]{1,80}?,\s*/iu, "") || bounded;
 }
 
 export function shapeOf(rawText: string): QuestionShape {
@@ -109,7 +110,7 @@ export function shapeOf(rawText: string): QuestionShape {
   // Someone who told their story and asks about themselves; or who asks about the move itself.
   if (situation && (STEPS.test(main) || (told.length > 0 && SELF_QUESTION.test(lower)) || /\b(path|route|fit|chance|realistic|shot|is it possible)\b/u.test(lower))) kind = "personal";
   // "Siemens vs Augury: pay, stability, how fast I'd learn?" weighs two sides, whatever it measures.
-  else if (/\b(vs\.?|versus|compare|compared|comparison)\b/u.test(lower) && !YES_NO.test(main)) kind = "compare";
+  else if (/\b(vs\.?|versus)\b|\bcompared?\b[^?]{1,60}\b(to|with|against)\b|\bhow do(es)? (they|the two|both) compare\b|\bcomparison\b/u.test(lower) && !YES_NO.test(main)) kind = "compare";
   else if (numberKind && (aboutPay || /\bhow (much|many|long|big|large)\b/u.test(lower))) kind = "number";
   // "Is generative design real yet, or mostly a demo?" is a yes/no about a status, not a comparison.
   else if (asksStatus && YES_NO.test(main) && !comparative && !CONTRAST_SIDES.test(lower)) kind = "yesno";
