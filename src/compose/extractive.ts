@@ -62,6 +62,19 @@ const POINT_MIN_MATCH = 0.2;
 export const ASKED_LEAD = 0.6;
 /** How much less a sentence of a supplementary document weighs than one of the guide. */
 const SUPPLEMENT_PENALTY = 0.12;
+/**
+ * Yes/no questions: the sentence that makes the claim counts for more (relevance × 1.33) and the
+ * section the subject found for less (0.2 instead of 0.4), so "…in the cloud?" is answered by the
+ * edge-vs-cloud sentence rather than by the vision section the subject names. Tuned on the eval set.
+ */
+const YESNO_SENTENCE_BOOST = 1.33;
+const YESNO_SECTION_WEIGHT = 0.2;
+/** A summary (the TL;DR) gives way to a full section scoring this share of it (less for yes/no, whose summary edge is smaller). */
+const SUMMARY_EDGE = 0.85;
+const SUMMARY_EDGE_YESNO = 0.7;
+/** How much a sentence that weighs one side against the other is preferred as a comparison's lead ("pros and cons?": more). */
+const WEIGH_EDGE = 0.1;
+const WEIGH_EDGE_GENERIC = 0.25;
 /** "What should I learn/study first?" */
 const LEARN_ASK = /\b(learn|study|read up|brush up|skill up|upskill|pick up)\b/u;
 /** A match this close overrides the shape a question's wording suggests. */
@@ -243,8 +256,8 @@ function scoreUnit(u: Unit, chunkScore: number, weights: Map<string, number>, as
   const relevance = shape.kind === "personal" ? 0.45 * u.askMatch + 0.15 * u.match : 0.6 * u.match;
   // A yes/no question is about one claim ("…in the cloud?"): the sentence that makes it counts for
   // more than the section the question's subject found.
-  const sectionWeight = shape.kind === "yesno" ? 0.2 : 0.4;
-  u.score = relevance * (shape.kind === "yesno" ? 1.33 : 1) + sectionWeight * chunkScore + bonus - 0.005 * u.position;
+  const sectionWeight = shape.kind === "yesno" ? YESNO_SECTION_WEIGHT : 0.4;
+  u.score = relevance * (shape.kind === "yesno" ? YESNO_SENTENCE_BOOST : 1) + sectionWeight * chunkScore + bonus - 0.005 * u.position;
 }
 
 /** Whether `text` names `name` as a whole word or phrase ("OT" is not in "not"). */
@@ -270,7 +283,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   if (best && input.facts.summaries.has(best.chunk.id)) {
     const full = units.find((u) => !input.facts.summaries.has(u.chunk.id) && !u.list);
     // (A yes/no weighs the sentence more than its section, so the summary's edge is smaller there.)
-    if (full && full.score >= best.score * (shape.kind === "yesno" ? 0.7 : 0.85)) best = full;
+    if (full && full.score >= best.score * (shape.kind === "yesno" ? SUMMARY_EDGE_YESNO : SUMMARY_EDGE)) best = full;
   }
   // An overview's summary sentence names every subsection; when a subsection says the thing asked
   // nearly as well ("compensation is highest"), that subsection answers.
@@ -698,7 +711,7 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   const weigh = (u: Unit) => (/\bthan\b/iu.test(u.text) || otherSide(u) ? 2 : 0) + (COMPARATIVE.test(u.text) ? 1 : 0);
   // What the question weighs them on (pay, learning, stability) decides; a sentence
   // that compares the sides gets a small edge.
-  const edge = generic ? 0.25 : 0.1;
+  const edge = generic ? WEIGH_EDGE_GENERIC : WEIGH_EDGE;
   const lead = units.filter((u) => inSides(u) && !u.list).sort((a, b) => b.score + edge * weigh(b) - (a.score + edge * weigh(a)))[0] ?? sideUnits(sides[0]!.chunkId)[0];
   if (!lead) return null;
   const labelOf = (side: { name: string; chunkId: string }, chunk: Chunk) => (side.name === chunk.title ? chunk.title : `${side.name}, ${chunk.title.replace(/^./u, (c) => c.toLowerCase())}`);

@@ -1,5 +1,5 @@
 import type { AnswerPart, Chunk, Citation, HistoryMessage } from "../types.js";
-import { contentTerms, normalizeText } from "../text/normalize.js";
+import { contentTerms, normalizeText, sameWordFamily } from "../text/normalize.js";
 import { namesIn, splitListValue, type KnowledgeFacts } from "../knowledge/facts.js";
 
 /**
@@ -138,15 +138,6 @@ function pickAmong(question: string, list: readonly string[], chunks: readonly C
   return best && !tied ? best.id : null;
 }
 
-/** "stable" and "stability": stems that share nearly all of the shorter one. */
-function sameWordFamily(a: string, b: string): boolean {
-  if (a === b) return true;
-  const shorter = Math.min(a.length, b.length);
-  if (shorter < 5) return false;
-  let common = 0;
-  while (common < shorter && a[common] === b[common]) common++;
-  return common >= 4 && common >= 0.8 * shorter;
-}
 
 /** The question uses most of a section heading's distinctive words ("…the hyperscalers with manufacturing verticals"). */
 function namesASection(text: string, chunks: readonly Chunk[]): boolean {

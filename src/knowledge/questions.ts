@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { KnowledgeInvalidError } from "../errors.js";
-import { isStopword, stem, words } from "../text/normalize.js";
+import { isStopword, sameWordFamily, stem, words } from "../text/normalize.js";
 import type { Chunk } from "../types.js";
 import { englishRarity } from "../text/english.js";
 
@@ -154,13 +154,7 @@ export function termWeightIn(lexical: { has(term: string): boolean; idf(term: st
 function inFamily(term: string, set: ReadonlySet<string> | undefined): boolean {
   if (!set || set.size === 0) return false;
   if (set.has(term)) return true;
-  for (const other of set) {
-    const shorter = Math.min(term.length, other.length);
-    if (shorter < 5) continue;
-    let common = 0;
-    while (common < shorter && term[common] === other[common]) common++;
-    if (common >= 0.8 * shorter) return true;
-  }
+  for (const other of set) if (sameWordFamily(term, other)) return true;
   return false;
 }
 

@@ -102,6 +102,16 @@ export function stem(word: string): string {
   return w;
 }
 
+/** Stems of one word family that the stemmer leaves apart ("stabl"/"stabil", "employ"/"employer"): they share nearly all of the shorter one. */
+export function sameWordFamily(a: string, b: string): boolean {
+  if (a === b) return true;
+  const shorter = Math.min(a.length, b.length);
+  if (shorter < 5) return false;
+  let common = 0;
+  while (common < shorter && a[common] === b[common]) common++;
+  return common >= 4 && common >= 0.8 * shorter;
+}
+
 /** Content terms: stems of the non-stopword words. */
 export function contentTerms(input: string): string[] {
   return contentTermsOf(words(input));
