@@ -8,7 +8,7 @@ import { AnsweredQuestions, termWeightIn, type QuestionMatch } from "./knowledge
 import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
-import { composeExtractiveAnswer } from "./compose/extractive.js";
+import { composeExtractiveAnswer, LEARNING_WORD } from "./compose/extractive.js";
 import { emptyInputRail, inputLengthRail, rateLimitRail } from "./guardrails/input.js";
 import { createInjectionRail } from "./guardrails/injection.js";
 import { Guard } from "./guardrails/guard.js";
@@ -389,7 +389,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const askOnly = shape.background && shape.ask.length < question.length && !about ? await retriever.retrieve(shape.ask, [], 12) : null;
     // Steps still to learn, for a person who described themselves without the OT layer.
     // Anyone asking how to get OT literate (the top section is one of those steps) is asking to learn it.
-    const learnSteps = person ? (person.otBackground !== true ? otSteps : []) : retrieval.results[0] && otSteps.includes(retrieval.results[0].chunk.id) ? otSteps : [];
+    // (A question about learning whose best matches include how to get OT literate asks that too.)
+    const aboutLearningOt = LEARNING_WORD.test(shape.ask.toLowerCase()) && retrieval.results.slice(0, 3).some((r) => otSteps.includes(r.chunk.id) && r.score >= 0.6);
+    const learnSteps = person ? (person.otBackground !== true ? otSteps : []) : (retrieval.results[0] && otSteps.includes(retrieval.results[0].chunk.id)) || aboutLearningOt ? otSteps : [];
     const named = namesIn(shape.ask, facts).filter((n) => !n.thing.generic && n.thing.listedIn.length + n.thing.mentionedIn.length <= 4);
     // Calibrated evidence, not keywords, decides whether the guide covers the question. A question
     // about the person's own move, or about a name the guide uses, is answered with what the guide
@@ -408,7 +410,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const priority = choosing ? priorityIn(`${situation} ${shape.background ?? ""} ${shape.ask}`) : null;
     if (priority) asked.unshift(priority);
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
-    const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE) && !aboutNamed;
+    const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE || aboutLearningOt) && !aboutNamed;
     // A name the guide never uses ("…in Germany", "…Jira or Aha?"): what the guide says is not about
     // it, so it is said as a partial answer, never as the answer.
     const foreign = covered && !focusChunk && shape.kind !== "personal" ? namesTheGuideLacks(shape.ask) : [];

@@ -273,6 +273,14 @@ describe("review fixes: rules that must not misfire", () => {
   });
 });
 
+describe("questions about learning the OT side are covered", () => {
+  it("'what should I read to pick up OT know-how?' is answered with the guide's resources, not 'not covered'", async () => {
+    const a = await ask("which study materials would you point me to for OT know-how?");
+    expect(a.outcome).toBe("answered");
+    expect(a.text).toMatch(/ISA-95/u);
+  });
+});
+
 describe("pros and cons", () => {
   it("'X vs Y: pros and cons?' leads with the sentence that weighs one against the other", async () => {
     const a = await ask("Emerson vs Instrumental: pros and cons for a first PM job?");

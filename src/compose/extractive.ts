@@ -84,11 +84,11 @@ const ASKED_SUPPORT = 0.5;
 const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|begin)\b|\bstarting point\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 /** How to learn something: the ways, the places, the speed. */
-const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|courses?|channels?|resources?|where (do|can|should) i|steps|training|certifications?|books|videos)\b/u;
+const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|courses?|channels?|resources?|materials?|reading|where (do|can|should) i|steps|training|certifications?|books|videos)\b/u;
 /** The question is about learning something ("fast" alone is also how fast an edge model must be). */
-const LEARNING_WORD = /\b(learn|learning|study|studying|literate|literacy|fluent|fluency|up to speed|courses?|training|certifications?|books|videos|channels?|resources?)\b/u;
+export const LEARNING_WORD = /\b(learn|learning|study|studying|literate|literacy|fluent|fluency|up to speed|know-how|courses?|training|certifications?|books|videos|channels?|resources?|materials?)\b/u;
 /** Asking for the ways to learn, not only how in general. */
-const RESOURCE_ASK = /\b(fast|fastest|quick|quickest|quickly|courses?|channels?|resources?|training|certifications?|books|videos)\b/u;
+const RESOURCE_ASK = /\b(fast|fastest|quick|quickest|quickly|courses?|channels?|resources?|materials?|reading|training|certifications?|books|videos)\b/u;
 /** Words that describe ways to learn (bounded text, global match counts them). */
 const LEARNING_WAYS = /\b(training|courses?|university|channels?|videos?|books?|study|hours|fastest|path|certifications?)\b/gu;
 /** "What could I build…?", "what project should I build…?": the verb of what the person would do. */
