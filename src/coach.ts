@@ -27,7 +27,7 @@ import { loadCoachingContent } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
 import { smallTalkReply } from "./compose/small-talk.js";
 import { inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
-import { contentTerms, isStopword, splitSentences, stem, words } from "./text/normalize.js";
+import { contentTerms, isStopword, splitSentences, stem, stripMarkup, words } from "./text/normalize.js";
 import type { Retrieval } from "./retrieval/retriever.js";
 import type { Chunk } from "./types.js";
 import { mainClause, SELF_QUESTION, shapeOf, type QuestionShape } from "./compose/question.js";
@@ -333,7 +333,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // a model: retrieval and the model see the question and history without them.
     const history = rawHistory.map((m) => ({ role: m.role, content: stripPersonalData(m.content) }));
     // Markup pasted from a web page or a rich-text client ("<p>What is <i>PdM</i>?</p>") is not the question's words.
-    const text = stripPersonalData(rawText).replace(HTML_TAG, " ");
+    const text = stripMarkup(stripPersonalData(rawText));
     if (!/[\p{L}\p{N}]/u.test(text)) return noAnswer(started, rawText);
     const memory = await state.getRecord<ConversationMemory>(memoryKey).catch(() => null);
     const reference = resolveReference(text, history, memory, facts, retriever.guideChunks);
@@ -549,9 +549,6 @@ function namedAttributeCovered(question: string, retrieval: Retrieval, things: N
 
 /** Nouns people count a list in: "the second tier", "the last option". */
 const LIST_NOUNS = new Set(["tier", "tiers", "type", "types", "kind", "kinds", "category", "categories", "option", "options", "item", "items", "group", "groups", "step", "steps", "path", "paths", "case", "cases", "point", "points"]);
-
-/** An HTML tag, bounded: a name of up to 10 characters and up to 200 of attributes. */
-const HTML_TAG = /<\/?[a-z][a-z0-9]{0,10}(?:\s[^<>]{0,200})?\/?>/giu;
 
 /** "Where should I look?", "which kind of employer should I go after?": a person choosing among employers. */
 const EMPLOYER_ASK = /\bwhere (should|do|could|would|can) i (be )?(look|apply|aim|go|target|start looking)[a-z]*\b|\b(which|what) (type|kind|sort|tier)s? of ([a-z]+ ){0,3}(employer|company|companies|firm|organi[sz]ation)s?\b|\bwhich (employer|employers|companies|company|tier)\b|\bwho should i (target|apply to|work for)\b|\b(go after|aim for|target|apply to|join)\b[^?]{0,30}\b(employers?|compan(y|ies)|firms?|tiers?)\b/u;

@@ -60,6 +60,23 @@ export interface Assessment {
   words: number;
 }
 
+/** Which assessment flag a lexicon hit of each kind raises (safety concepts are collected apart). */
+const FLAG_OF_LEXICON_ID: Readonly<Record<string, keyof Assessment & ("generic" | "target" | "framing" | "defeat" | "weak" | "legit" | "modelWord" | "skipCheck" | "aiActor" | "negation" | "evasion" | "explaining" | "capability")>> = {
+  generic: "generic",
+  target: "target",
+  framing: "framing",
+  defeat: "defeat",
+  weak: "weak",
+  legit: "legit",
+  model: "modelWord",
+  skip: "skipCheck",
+  ai: "aiActor",
+  negation: "negation",
+  evasion: "evasion",
+  explain: "explaining",
+  capability: "capability",
+};
+
 /** Where a decision came from, for logs and tests (never the text itself). */
 export type Finding = string | null;
 
@@ -206,19 +223,8 @@ export class Guard {
       }
       a.injection = Math.max(a.injection, scores.injection);
       for (const h of hits) {
-        if (h.id === "generic") a.generic = true;
-        else if (h.id === "target") a.target = true;
-        else if (h.id === "framing") a.framing = true;
-        else if (h.id === "defeat") a.defeat = true;
-        else if (h.id === "weak") a.weak = true;
-        else if (h.id === "legit") a.legit = true;
-        else if (h.id === "model") a.modelWord = true;
-        else if (h.id === "skip") a.skipCheck = true;
-        else if (h.id === "ai") a.aiActor = true;
-        else if (h.id === "negation") a.negation = true;
-        else if (h.id === "evasion") a.evasion = true;
-        else if (h.id === "explain") a.explaining = true;
-        else if (h.id === "capability") a.capability = true;
+        const flag = FLAG_OF_LEXICON_ID[h.id];
+        if (flag) a[flag] = true;
       }
       for (const h of safetyConcepts(hits)) concepts.add(h.id);
     }
