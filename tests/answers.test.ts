@@ -412,6 +412,11 @@ describe("a person's own path", () => {
     expect(a.text).toMatch(/NASA Bearing/u);
   });
 
+  it("'what should I build?' after a story about the person is about the portfolio step, even when the story names employers", async () => {
+    const a = await ask("Operations analyst at a shipping firm, decent at SQL. I'd like industrial AI vendors to take me seriously. What should I build?");
+    expect(a.parts[0]!.label).toMatch(/portfolio project/u);
+  });
+
   it("a company is a manufacturer when its industry says so: a packaging company, not a software company", async () => {
     const inside = await ask("I'm a quality analyst at a packaging company. What's my best route into AI product management?");
     expect(opening(inside)).toMatch(/internal AI PM role/u);

@@ -305,8 +305,9 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // role ("…what's different designing for people on a factory floor?"), asked about that section.
   // ("What could I build…?" names a step by its verb: about the move.)
   const stepVerb = STEP_VERB.exec(shape.ask.toLowerCase())?.[1];
-  const clearTopic = !!best && !(stepVerb && !GENERIC_VERBS.has(stepVerb)) && input.retrieval.results[0]?.chunk.id === best.chunk.id && !(input.careerSteps ?? []).includes(best.chunk.id) && !pathSiblings.includes(best.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase()) && !learnAsk;
-  const aboutTheMove = !clearTopic && (!best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id) || learnAsk);
+  const namesAStepVerb = !!stepVerb && !GENERIC_VERBS.has(stepVerb);
+  const clearTopic = !!best && !namesAStepVerb && input.retrieval.results[0]?.chunk.id === best.chunk.id && !(input.careerSteps ?? []).includes(best.chunk.id) && !pathSiblings.includes(best.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase()) && !learnAsk;
+  const aboutTheMove = !clearTopic && (!best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id) || learnAsk || namesAStepVerb);
   const pathUnits = pathId && aboutTheMove ? units.filter((u) => u.chunk.id === pathId) : [];
   const pathUnit = pathUnits.find((u) => u.text.includes(input.path!.evidence)) ?? pathUnits.sort((a, b) => b.match - a.match || a.position - b.position)[0];
   // A sentence that answers the question as people ask it leads, even for a person with a path
