@@ -27,7 +27,7 @@ import { loadCoachingContent } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
 import { smallTalkReply } from "./compose/small-talk.js";
 import { inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
-import { contentTerms, isStopword, splitSentences, stem, stripMarkup, words } from "./text/normalize.js";
+import { contentTerms, isStopword, splitSentences, stem, stripTags, words } from "./text/normalize.js";
 import type { Retrieval } from "./retrieval/retriever.js";
 import type { Chunk } from "./types.js";
 import { mainClause, SELF_QUESTION, shapeOf, type QuestionShape } from "./compose/question.js";
@@ -333,7 +333,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // a model: retrieval and the model see the question and history without them.
     const history = rawHistory.map((m) => ({ role: m.role, content: stripPersonalData(m.content) }));
     // Markup pasted from a web page or a rich-text client ("<p>What is <i>PdM</i>?</p>") is not the question's words.
-    const text = stripMarkup(stripPersonalData(rawText));
+    const text = stripTags(stripPersonalData(rawText));
     if (!/[\p{L}\p{N}]/u.test(text)) return noAnswer(started, rawText);
     const memory = await state.getRecord<ConversationMemory>(memoryKey).catch(() => null);
     const reference = resolveReference(text, history, memory, facts, retriever.guideChunks);

@@ -60,12 +60,15 @@ export function isStopword(word: string): boolean {
   return STOPWORDS.has(word) || (word.length === 1 && !/\d/u.test(word));
 }
 
+/** HTML tags a user may paste around a question ("<p>What is <i>PdM</i>?</p>"). */
+export function stripTags(text: string): string {
+  // [^<>]: a tag never contains "<", and "<a<a<a…" is then scanned once, not from every "<".
+  return text.replace(/<\/?[a-z][^<>]*>/giu, " ");
+}
+
 /** Markup a user may paste around a question (HTML tags, Markdown emphasis, code ticks). */
 export function stripMarkup(text: string): string {
-  return text
-    // [^<>]: a tag never contains "<", and "<a<a<a…" is then scanned once, not from every "<".
-    .replace(/<\/?[a-z][^<>]*>/giu, " ")
-    .replace(/[`*_~]+/gu, " ");
+  return stripTags(text).replace(/[`*_~]+/gu, " ");
 }
 
 /** "wich", "waht", "shoud": a misspelt filler word, not an unknown topic word. */
