@@ -94,7 +94,10 @@ interface CoachProfile {
   sampleQuestions: string[];
   domainTerms?: string[];
   name: string;
-  words: Omit<CoachWords, "name">;
+  words: Omit<CoachWords, "name"> & {
+    /** Said when the guide does not speak to a topic the coach can name ("{topic}": "networking"); `notCovered` otherwise. */
+    notCoveredTopic?: string;
+  };
 }
 
 /** knowledge/coach.json, checked: a content owner's typo is a clear startup error, not a blank reply. */
@@ -242,8 +245,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   const priorities = (coachingContent.plan.priorities?.items ?? []).flatMap((p) => {
     const chunk = retriever.guideChunks.find((c) => c.title.toLowerCase() === p.section.toLowerCase());
     if (!chunk) return [];
-    const words = p.says.map((w) => w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/gu, "\\$&")).join("|");
-    return [{ id: p.id, chunkId: chunk.id, evidence: p.evidence, pattern: new RegExp(`(?<![\\p{L}\\p{N}])(?:${words})(?![\\p{L}\\p{N}])`, "u") }];
+    return [{ id: p.id, chunkId: chunk.id, evidence: p.evidence, pattern: wholeWordsPattern(p.says) }];
   });
   /** The priority a person names first in their words, as the guide sentence that answers "where should I look?" for it. */
   const priorityIn = (text: string): QuestionMatch | null => {
@@ -261,6 +263,25 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       if (!first || at < first.at) first = { at, match: { chunkId: p.chunkId, answer: p.evidence, score: 1, alone: true } };
     }
     return first?.match ?? null;
+  };
+  // What people ask about their own move (coaching.json plan.asks): the guide sentence that answers
+  // each, or the topic the guide does not speak to. One alternation of literal words per ask.
+  const planAsks = (coachingContent.plan.asks?.items ?? []).flatMap((a) => {
+    const chunk = a.section ? retriever.guideChunks.find((c) => c.title.toLowerCase() === a.section!.toLowerCase()) : undefined;
+    if (a.section && !chunk) return [];
+    return [{ id: a.id, chunkId: chunk?.id, evidence: a.evidence, notCovered: a.notCovered, pattern: wholeWordsPattern(a.says) }];
+  });
+  /** A question's asks about the person's own move, in the order asked: what the guide answers, and what it does not speak to. */
+  const asksIn = (question: string): { answered: QuestionMatch[]; notCovered: string[] } => {
+    const lower = question.slice(0, 2_000).toLowerCase();
+    const found = planAsks.flatMap((a) => {
+      const at = a.pattern.exec(lower)?.index;
+      return at === undefined ? [] : [{ at, ask: a }];
+    }).sort((x, y) => x.at - y.at);
+    return {
+      answered: found.filter((f) => f.ask.chunkId && f.ask.evidence).map((f) => ({ chunkId: f.ask.chunkId!, answer: f.ask.evidence!, score: 1, explicit: true })),
+      notCovered: found.flatMap((f) => (f.ask.notCovered ? [f.ask.notCovered] : [])),
+    };
   };
   const isOffTopic = (question: string) => !inGuideWorld(question, facts) && domainTerms.expansionsFor(question).length === 0;
 
@@ -280,6 +301,13 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
           profile.words.notCovered,
           profile.sampleQuestions.slice(0, 3),
         );
+
+  /** Asked what the guide does not speak to ("networking"): said by name, with what the coach can help with. */
+  const notCoveredTopic = (started: number, topics: string[]): Answer => {
+    const template = profile.words.notCoveredTopic;
+    const text = template ? template.replace("{topic}", joinTopics(topics)) : profile.words.notCovered;
+    return reply(started, "no_answer", "not_in_guide", text, profile.sampleQuestions.slice(0, 3));
+  };
 
   async function ask(turn: Turn, askOptions: AskOptions = {}): Promise<Answer> {
     const started = performance.now();
@@ -377,7 +405,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     if (reference.focus.length === 0 && !rewritten) {
       const chosen = chooseAmongSubsections(reference.text, retrieval.results.slice(0, 3).map((r) => r.chunk.id), facts, retriever.guideChunks);
       if (chosen) {
-        reference.focus = [chosen];
+        reference.focus = [chosen.id];
+        reference.evidence = chosen.sentence;
         chosenInQuestion = true;
       }
     }
@@ -409,6 +438,13 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const choosing = (shape.kind === "personal" || (!!shape.background && SELF_QUESTION.test(shape.ask))) && EMPLOYER_ASK.test(shape.ask.toLowerCase());
     const priority = choosing ? priorityIn(`${situation} ${shape.background ?? ""} ${shape.ask}`) : null;
     if (priority) asked.unshift(priority);
+    // "Which of those slows a launch most?": the sentence that made the pick ("takes 12-24 months") leads.
+    // What a person asks about their own move ("what do I say in an interview?") is answered by the
+    // guide sentence for it, in the order asked; what the guide does not speak to ("am I too old?")
+    // is said first, honestly, before what it does say for them.
+    const moveAsks = !pointedAt && (shape.kind === "personal" || SELF_QUESTION.test(shape.ask)) ? asksIn(shape.ask) : { answered: [], notCovered: [] };
+    if (shape.kind === "personal") asked.splice(priority ? 1 : 0, 0, ...moveAsks.answered);
+    if (reference.evidence && reference.focus[0] && !rewritten) asked.unshift({ chunkId: reference.focus[0], answer: reference.evidence, score: 1, alone: true });
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
     const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE || aboutLearningOt) && !aboutNamed;
     // A name the guide never uses ("…in Germany", "…Jira or Aha?"): what the guide says is not about
@@ -416,8 +452,10 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const foreign = covered && !focusChunk && shape.kind !== "personal" ? namesTheGuideLacks(shape.ask) : [];
     const answerable = covered && foreign.length === 0;
     const partial = foreign.length > 0 || (!answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0);
-    if (!answerable && !partial && !focusChunk) {
-      const answer = noAnswer(started, text);
+    // Asked only what the guide does not speak to, and not about their own move: said, by topic.
+    const unspoken = moveAsks.notCovered.length > 0 && moveAsks.answered.length === 0 && shape.kind !== "personal";
+    if ((!answerable && !partial && !focusChunk) || (unspoken && !focusChunk)) {
+      const answer = unspoken ? notCoveredTopic(started, moveAsks.notCovered) : noAnswer(started, text);
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
@@ -449,6 +487,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
         notUsed(error instanceof ModelCallError ? error.failure : "unexpected", error instanceof Error ? error.message : String(error));
       }
     }
+    if (moveAsks.notCovered.length > 0 && !partial) composed = { ...composed, parts: [unspokenNote(moveAsks.notCovered), ...composed.parts] };
+    // Nothing they asked is something the guide speaks to: what it says for them is not the answer.
+    const saysOnlyNearby = partial || (moveAsks.notCovered.length > 0 && moveAsks.answered.length === 0);
     const parts = composed.parts.map((p) => ({ ...p, text: stripDisallowedLinks(neutralizeControlSequences(p.text), linkHosts), ...(p.label ? { label: neutralizeControlSequences(p.label) } : {}) }));
     const problems = mode === "extractive" ? checkPartsGrounding(parts, composed.citations, names, { everyClaimCites: !partial }) : [];
     if (problems.length > 0) {
@@ -464,7 +505,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // An answer chosen among the last list ("which of those pays most?") leaves that list to choose from again.
     const kept = reference.among && memory ? { ...remembered, list: memory.list, ...(memory.names ? { names: memory.names } : {}) } : remembered.list.length || remembered.names?.length ? remembered : { ...remembered, list: memory?.list ?? [], ...(memory?.names ? { names: memory.names } : {}) };
     await state.setRecord(memoryKey, kept, MEMORY_TTL_MS).catch(() => undefined);
-    if (partial) {
+    if (saysOnlyNearby) {
       // The guide does not answer the question, but it does speak of what the question names: a
       // no-answer that says so, with what the guide says, cited.
       log.info({ reason: "not_in_guide", partial: true, sections: composed.citations.map((c) => c.id) }, "partly covered");
@@ -557,9 +598,25 @@ const PLAYED_DOWN_BEFORE = /(?:\b(?:not|never|no longer|less about|over|than|rat
 /** Words after a priority that play it down ("money isn't what matters", "pay is secondary"). */
 const PLAYED_DOWN_AFTER = /^\s*(isn't|is not|doesn't|does not|matters less|is secondary|is less important|aside)\b/u;
 
+/** One alternation of literal, lower-cased words or phrases, matched as whole words (linear time). */
+function wholeWordsPattern(says: readonly string[]): RegExp {
+  const words = says.map((w) => w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/gu, "\\$&")).join("|");
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${words})(?![\\p{L}\\p{N}])`, "u");
+}
+
 /** "I want to be an AI PM", "No PM title": a role someone wants or lacks is not the role they have. */
 function withoutAmbition(text: string): string {
   return text.replace(/\b(no|not an?|without(?: an?)?|never been an?|zero)\s+(?:ai )?(?:pm|product manager|product owner|product)\b(?: title| experience| background| role)?/giu, " ").replace(/\b(want(?:s|ed)? to|wanna|hope to|hoping to|would like to|'d like to|trying to|try to|aim to|plan to|dream(?:ing)? of|love to)\s+(?:be|become|being|move into|get into|break into|land|work as|go into|join)\b[^.,;!?]*/giu, " ").replace(/\bas an? (ai )?(pm|product manager)\b/giu, " ");
+}
+
+/** A person's ask the guide does not speak to ("age"), said first: what follows is what it says for them. */
+function unspokenNote(topics: string[]): AnswerPart {
+  return { kind: "note", text: `The guide doesn't speak to ${joinTopics(topics)}, so I won't guess. What it does say for someone in your position:`, cites: [] };
+}
+
+function joinTopics(topics: string[]): string {
+  const distinct = [...new Set(topics)].slice(0, 2);
+  return distinct.join(" or ");
 }
 
 /** A name the knowledge never uses, said first: what follows is what the guide does say nearby. */

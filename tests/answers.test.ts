@@ -344,6 +344,63 @@ describe("what the guide does not say about", () => {
   });
 });
 
+describe("what a person asks about their own move", () => {
+  it("a story with a question about interviews is answered with what interviewers check, not a topic from the story", async () => {
+    const a = await ask("I spent eight years configuring MES and ERP systems for a brewery group. When I get in front of an interviewer for an AI PM role, what will they probe?");
+    expect(a.outcome).toBe("answered");
+    expect(opening(a)).toMatch(/hiring managers can quickly identify candidates/u);
+    expect(a.text).toMatch(/SCADA and DCS/u);
+  });
+
+  it("asked what the guide does not speak to (age), it says so first, then gives the path that fits the person", async () => {
+    const a = await ask("I'm 57 and have run a stamping plant for a car maker for two decades. Is my age going to count against me, and what would be my way in?");
+    expect(a.parts[0]).toMatchObject({ kind: "note" });
+    expect(a.parts[0]!.text).toMatch(/doesn't speak to age/u);
+    expect(a.text).toMatch(/internal AI PM role on an adjacent team/u);
+  });
+
+  it("asked only what the guide does not speak to, and not about their own move, it names the topic and answers nothing else", async () => {
+    const a = await ask("Should I be networking with people on LinkedIn to find these roles?");
+    expect(a.outcome).toBe("no_answer");
+    expect(a.reason).toBe("not_in_guide");
+    expect(a.text).toMatch(/doesn't speak to networking/u);
+    expect(a.citations).toEqual([]);
+  });
+
+  it("'CV' in a question about vision systems is computer vision, not a résumé", async () => {
+    const a = await ask("As the PM of a CV inspection product, which problems will I hit first?");
+    expect(a.outcome).toBe("answered");
+    expect(a.text).toMatch(/class imbalance/u);
+    expect(a.text).not.toMatch(/résumé/u);
+  });
+});
+
+describe("lists of a section's members, and choosing among them", () => {
+  it("'what are the big X that…' lists the whole family in the guide's order", async () => {
+    const a = await ask("What are the big constraints a factory imposes on AI products?");
+    const labels = a.parts.filter((p) => p.kind === "item").map((p) => p.label ?? "");
+    expect(labels.length).toBe(5);
+    expect(labels[0]).toMatch(/^OT\/IT convergence/u);
+    expect(labels[4]).toMatch(/^Procurement cycles/u);
+  });
+
+  it("'which of those slows things down most?' picks the item whose section states the longest time, and leads with that time", async () => {
+    const [, pick] = await chat("What are the big constraints a factory imposes on AI products?", "Which of those would delay a launch the longest?");
+    expect(pick!.parts[0]!.label).toMatch(/^Procurement cycles/u);
+    expect(opening(pick!)).toMatch(/12-24 months/u);
+  });
+
+  it("'the second one' followed by more words ('…in an interview') still counts in the last list", async () => {
+    const [, second] = await chat("What are the big constraints a factory imposes on AI products?", "How should I bring up the second one in an interview?");
+    expect(second!.citations[0]!.title).toMatch(/^Edge vs\. cloud/u);
+  });
+
+  it("a heading that starts with an acronym keeps its capitals inside a sentence", async () => {
+    const a = await ask("Should I take an ML certificate or just build projects?");
+    expect(a.text).not.toMatch(/\boT\/IT\b/u);
+  });
+});
+
 describe("a person's own path", () => {
   it("a story full of words the guide never uses does not hide a question it answers", async () => {
     const a = await ask("Former Navy electrician, ten years aboard destroyers and submarines. I think camera-based inspection would suit me. What makes that hard for a PM?");

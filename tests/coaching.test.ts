@@ -404,8 +404,9 @@ describe("coaching content", () => {
       content.quiz[0].facts[0].evidence = "a sentence the guide never says";
       content.readiness[0].section = "A heading that does not exist";
       content.plan.priorities.items[0].evidence = "pay is always the best here";
+      content.plan.asks.items.find((a: { id: string }) => a.id === "age").section = "TL;DR";
       writeFileSync(file, JSON.stringify(content));
-      await expect(createCoach(local.config, silentLogger)).rejects.toThrow(/does not occur in the section[\s\S]*no section titled "A heading that does not exist"[\s\S]*plan priority "pay"/u);
+      await expect(createCoach(local.config, silentLogger)).rejects.toThrow(/does not occur in the section[\s\S]*no section titled "A heading that does not exist"[\s\S]*plan priority "pay"[\s\S]*plan ask "age" needs either "section" and "evidence" or "notCovered"/u);
     } finally {
       local.cleanup();
     }

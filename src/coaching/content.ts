@@ -89,11 +89,29 @@ export interface PlanPriority {
   evidence: string;
 }
 
+/**
+ * Something people ask about their own move ("what do I say in an interview?", "am I too old?"),
+ * and the guide sentence that answers it, or, when the guide does not speak to it, the topic the
+ * coach names when it says so.
+ */
+export interface PlanAsk {
+  id: string;
+  /** Words or phrases that mark the ask in a person's question. */
+  says: string[];
+  section?: string;
+  /** The start of the guide's sentence in `section` that answers it. */
+  evidence?: string;
+  /** The topic, as the coach names it, when the guide does not speak to it ("age"). */
+  notCovered?: string;
+}
+
+type Plan = { phases: PlanPhase[]; useCases: PlanUseCase[]; paths: Record<PathId, PlanPath>; priorities?: { items: PlanPriority[] }; asks?: { items: PlanAsk[] } };
+
 export interface CoachingContent {
   topics: Topic[];
   questions: PracticeQuestion[];
   readiness: ReadinessItem[];
-  plan: { phases: PlanPhase[]; useCases: PlanUseCase[]; paths: Record<PathId, PlanPath>; priorities?: { items: PlanPriority[] } };
+  plan: Plan;
   /** The guide sentence holding `evidence` in the section titled `section`. */
   quote(section: string, evidence: string): GuideQuote;
 }
@@ -111,7 +129,7 @@ interface RawContent {
   topics: Record<string, { label: string; words: string[] }>;
   quiz: { id: string; topic: string; prompt: string; section: string; facts: RawFact[] }[];
   readiness: { id: string; label: string; ask: string; section: string; next: { section: string; evidence: string }[] }[];
-  plan: { phases: PlanPhase[]; useCases: PlanUseCase[]; paths: Record<PathId, PlanPath>; priorities?: { items: PlanPriority[] } };
+  plan: Plan;
 }
 
 const comparable = (text: string) => normalizeText(text).toLowerCase();
@@ -194,6 +212,12 @@ export function loadCoachingContent(knowledgeDir: string, chunks: readonly Chunk
   for (const priority of plan?.priorities?.items ?? []) {
     if (typeof priority.id !== "string" || !Array.isArray(priority.says) || !priority.says.every((w) => typeof w === "string" && w.length > 0)) problems.push(`plan priority "${String(priority.id)}" needs an id and "says" words`);
     else quote(priority.section, priority.evidence, `plan priority "${priority.id}"`);
+  }
+  for (const ask of plan?.asks?.items ?? []) {
+    const where = `plan ask "${String(ask.id)}"`;
+    if (typeof ask.id !== "string" || !Array.isArray(ask.says) || !ask.says.every((w) => typeof w === "string" && w.length > 0)) problems.push(`${where} needs an id and "says" words`);
+    else if (typeof ask.notCovered === "string" ? ask.section !== undefined || ask.evidence !== undefined : typeof ask.section !== "string" || typeof ask.evidence !== "string") problems.push(`${where} needs either "section" and "evidence" or "notCovered", not both`);
+    else if (ask.section && ask.evidence) quote(ask.section, ask.evidence, where);
   }
   if (questions.length === 0 || readiness.length === 0 || !plan?.phases?.length) problems.push("needs quiz questions, readiness items and plan phases");
   if (problems.length > 0) {

@@ -81,7 +81,7 @@ const LEARN_ASK = /\b(learn|study|read up|brush up|skill up|upskill|pick up)\b/u
 const ASKED_CLOSE = 0.8;
 /** Below the lead's bar, a close phrasing still lifts its sentence among the candidates. */
 const ASKED_SUPPORT = 0.5;
-const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|begin)\b|\bstarting point\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
+const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|begin)\b|\bstarting point\b|\b(my|a|the) way in(to)?\b|\b(use|leverage|make use of) my (experience|background|years)\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 /** How to learn something: the ways, the places, the speed. */
 const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|courses?|channels?|resources?|materials?|reading|where (do|can|should) i|steps|training|certifications?|books|videos)\b/u;
@@ -318,7 +318,8 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const ownShape = shape.kind === "who" || shape.kind === "list" || (shape.kind === "steps" && (top1?.score ?? 0) < ASKED_CLOSE);
   // Someone already inside a manufacturer asking about the move gets their path first: what people
   // usually mean by "is it realistic?" ("achievable without industrial backgrounds") is not them.
-  const insiderMove = !!pathUnit && input.path?.insider === true;
+  // (Unless they asked for something else in so many words: "what will the interviewer probe?")
+  const insiderMove = !!pathUnit && input.path?.insider === true && top1?.explicit !== true;
   const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape && !insiderMove ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
   // A person whose question is matched to one sentence outside the ways into the role asked that
   // (how interfaces change for people on the line): no list of steps.
@@ -357,7 +358,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   }
   // A person who names one of the steps ("I want a portfolio project… what should I build?") asks
   // about that step: it leads, before their path.
-  const namedStep = (shape.kind === "personal" || shape.kind === "steps") && !askedUnit && steps ? stepNamedBy(`${shape.situation ?? ""} ${shape.ask}`, steps, byId, input.idf) : undefined;
+  const namedStep = (shape.kind === "personal" || shape.kind === "steps") && !askedUnit && steps ? stepNamedBy(`${shape.situation ?? ""} ${shape.ask}`, shape.ask, steps, byId, input.idf) : undefined;
   if (namedStep && namedStep !== pathId) {
     const stepUnits = units.filter((u) => u.chunk.id === namedStep && !u.list);
     const first = stepUnits.sort((a, b) => b.askMatch - a.askMatch || a.position - b.position)[0] ?? unitsOf(byId.get(namedStep)!).find((u) => !u.list);
@@ -365,6 +366,12 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
       const rest = unitsOf(byId.get(namedStep)!).filter((u) => !u.list && u.text !== first.text).slice(0, 3);
       const parts: AnswerPart[] = [{ ...leadPart(first, input, cites, named), label: first.chunk.title }];
       for (const u of rest) parts.push({ kind: "point", text: u.text, cites: [cites.cite(u.chunk)] });
+      // Asked also where to start ("where do I even start, and what should I build?"): the way into
+      // the role that fits the person follows the step they asked about.
+      const alsoTheMove = /\b(start|begin|first move|path|route)\b/u.test(shape.ask.toLowerCase());
+      const path = pathId && alsoTheMove ? byId.get(pathId) : undefined;
+      const pathSentence = path && input.path ? unitsOf(path).find((u) => u.text.includes(input.path!.evidence)) : undefined;
+      if (pathSentence) parts.push({ kind: "point", label: path!.title, text: pathSentence.text, cites: [cites.cite(path!)] });
       return parts;
     }
   }
@@ -467,7 +474,7 @@ function learningAnswer(stepId: string, input: ComposeInput, cites: CitationBuil
 }
 
 /** The step whose heading the person's words mostly hold ("portfolio project" for "Build a domain-signal portfolio project"). */
-function stepNamedBy(text: string, steps: readonly string[], byId: Map<string, Chunk>, idf: (t: string) => number): string | undefined {
+function stepNamedBy(text: string, question: string, steps: readonly string[], byId: Map<string, Chunk>, idf: (t: string) => number): string | undefined {
   // "What could I build…?" asks for the step whose heading starts with that verb ("Build a …").
   const verb = STEP_VERB.exec(text.toLowerCase())?.[1];
   if (verb && !GENERIC_VERBS.has(verb)) {
@@ -475,13 +482,18 @@ function stepNamedBy(text: string, steps: readonly string[], byId: Map<string, C
     if (byVerb) return byVerb;
   }
   const said = new Set(contentTerms(text));
+  const asked = new Set(contentTerms(question));
+  const titles = steps.map((id) => [...new Set(contentTerms(byId.get(id)?.title ?? ""))]);
   let best: { id: string; share: number } | undefined;
-  for (const id of steps) {
+  for (const [i, id] of steps.entries()) {
     // Weighed by rarity: "industrial AI vendors" is where people work, "portfolio project" is a step.
-    const title = [...new Set(contentTerms(byId.get(id)?.title ?? ""))];
+    const title = titles[i]!;
     const total = title.reduce((sum, t) => sum + idf(t), 0);
     if (total <= 0) continue;
-    const share = title.filter((t) => said.has(t)).reduce((sum, t) => sum + idf(t), 0) / total;
+    // A rare word only this step's heading has ("portfolio") names it on its own.
+    // (In the question itself: "quality analyst" in a story is a role, not the analyst track.)
+    const ownWord = title.some((t) => asked.has(t) && idf(t) > 2 && titles.every((other, j) => j === i || !other.includes(t)));
+    const share = ownWord ? 0.5 : title.filter((t) => said.has(t)).reduce((sum, t) => sum + idf(t), 0) / total;
     if (share >= 0.5 && (!best || share > best.share)) best = { id, share };
   }
   return best?.id;
@@ -528,13 +540,13 @@ function leadPart(lead: Unit, input: ComposeInput, cites: CitationBuilder, named
   if (lead.list) {
     const who = named.find((n) => lead.list!.toLowerCase().includes(n.alias));
     const verdict = shape.kind === "yesno" && who ? "Yes" : undefined;
-    return { kind: "lead", label: verdict ? `${verdict}, ${lead.chunk.title.replace(/^./u, (c) => c.toLowerCase())}` : lead.chunk.title, text: lead.list, cites: [cite] };
+    return { kind: "lead", label: verdict ? `${verdict}, ${lowerFirst(lead.chunk.title)}` : lead.chunk.title, text: lead.list, cites: [cite] };
   }
   const verdict = shape.kind === "yesno" ? verdictFor(lead, shape, named) : null;
   // A sentence that leans on its heading ("AI PM roles here…", "This is a viable first step",
   // "Used by Airbus…") opens the answer with that heading, so it says what it is about.
   const leansOnHeading = LEANS_ON_HEADING.test(lead.text.slice(0, 80)) ? lead.chunk.title : undefined;
-  const label = verdict && leansOnHeading ? `${verdict}, ${leansOnHeading.replace(/^./u, (c) => c.toLowerCase())}` : (verdict ?? leansOnHeading);
+  const label = verdict && leansOnHeading ? `${verdict}, ${lowerFirst(leansOnHeading)}` : (verdict ?? leansOnHeading);
   return { kind: "lead", text: lead.text, cites: [cite], ...(label ? { label } : {}) };
 }
 
@@ -653,7 +665,7 @@ function statusComparison(input: ComposeInput, pair: KnowledgeFacts["statuses"],
   const parts: AnswerPart[] = [
     {
       kind: "lead",
-      text: `${first.title} ${isOrAre(first.title)} ${phrase(first.status)}; ${second.title.replace(/^./u, (c) => c.toLowerCase())} ${isOrAre(second.title)} ${phrase(second.status)}.`,
+      text: `${first.title} ${isOrAre(first.title)} ${phrase(first.status)}; ${lowerFirst(second.title)} ${isOrAre(second.title)} ${phrase(second.status)}.`,
       cites: [cites.cite(firstChunk), cites.cite(secondChunk)],
       ...(verdict ? { label: verdict } : {}),
     },
@@ -715,10 +727,10 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   const edge = generic ? WEIGH_EDGE_GENERIC : WEIGH_EDGE;
   const lead = units.filter((u) => inSides(u) && !u.list).sort((a, b) => b.score + edge * weigh(b) - (a.score + edge * weigh(a)))[0] ?? sideUnits(sides[0]!.chunkId)[0];
   if (!lead) return null;
-  const labelOf = (side: { name: string; chunkId: string }, chunk: Chunk) => (side.name === chunk.title ? chunk.title : `${side.name}, ${chunk.title.replace(/^./u, (c) => c.toLowerCase())}`);
+  const labelOf = (side: { name: string; chunkId: string }, chunk: Chunk) => (side.name === chunk.title ? chunk.title : `${side.name}, ${lowerFirst(chunk.title)}`);
   const leadSide = sides.find((s) => s.chunkId === lead.chunk.id)!;
   const verdict = shape.kind === "yesno" ? comparativeVerdict(lead, shape, lead.chunk.id !== sides[0]!.chunkId) : null;
-  const parts: AnswerPart[] = [{ kind: "lead", label: verdict ? `${verdict}, ${labelOf(leadSide, lead.chunk).replace(/^./u, (c) => c.toLowerCase())}` : labelOf(leadSide, lead.chunk), text: lead.text, cites: [cites.cite(lead.chunk, lead.score)] }];
+  const parts: AnswerPart[] = [{ kind: "lead", label: verdict ? `${verdict}, ${lowerFirst(labelOf(leadSide, lead.chunk))}` : labelOf(leadSide, lead.chunk), text: lead.text, cites: [cites.cite(lead.chunk, lead.score)] }];
   // Two sides, unless the question names three.
   // Each side gets what it says by name or by weighing, and its next best sentence (two
   // sentences a side say what each is, not just that they differ).
@@ -789,7 +801,10 @@ function enumerationAnswer(units: Unit[], input: ComposeInput, cites: CitationBu
   // (Two adjacent words of its heading, "unique constraints", not one shared word, "companies".)
   const headingWords = contentTerms(overview.title);
   const ledToOverview = headingWords.some((t, i) => i + 1 < headingWords.length && retrieval.question.expansionTerms.includes(t) && retrieval.question.expansionTerms.includes(headingWords[i + 1]!));
-  if (!ledToOverview && retrieval.question.terms.some((t) => !overviewTerms.has(t) && memberTerms.has(t) && input.idf(t) > 2.2)) return null;
+  // (Nor when a list question found the overview itself first: "what are the big constraints that
+  // make … hard?" restates the family in its own words; it does not single out one member.)
+  const listFoundOverview = shape.kind === "list" && overview === top;
+  if (!ledToOverview && !listFoundOverview && retrieval.question.terms.some((t) => !overviewTerms.has(t) && memberTerms.has(t) && input.idf(t) > 2.2)) return null;
   const leadUnit = units.filter((u) => u.chunk.id === overview.id && !u.list).sort((a, b) => b.score - a.score)[0] ?? unitsOf(overview).find((u) => !u.list);
   if (!leadUnit) return null;
   const parts: AnswerPart[] = [{ kind: "lead", text: leadUnit.text, cites: [cites.cite(overview, leadUnit.score)] }];
@@ -804,6 +819,11 @@ function enumerationAnswer(units: Unit[], input: ComposeInput, cites: CitationBu
     parts.push({ kind: "item", label: chunk.title, text: `${status}${best.list ?? best.text}`, cites: [cites.cite(chunk)] });
   }
   return parts;
+}
+
+/** A heading inside a sentence ("Yes, industrial giants…"), lower-cased unless it starts with an acronym ("OT/IT convergence"). */
+function lowerFirst(text: string): string {
+  return /^\p{Lu}[\p{Lu}\d/&-]/u.test(text) ? text : text.replace(/^./u, (c) => c.toLowerCase());
 }
 
 function joinNames(names: string[]): string {

@@ -30,19 +30,21 @@ export interface QuestionShape {
 
 const MAX_CHARS = 4_000;
 
-const FIRST_PERSON = /\b(i'm|i am|im|i've|i have|i work|i worked|i've been|i have been|i do|i spent|i lead|i run|my (background|role|job|title|company|team|experience|degree)|currently (a|an|working|at|in)|coming from|as an? [a-z-]+ (at|in|for))\b/u;
+const FIRST_PERSON = /\b(i'm|i am|im|i've|i have|i work|i worked|i've been|i have been|i do|i spent|i lead|i run|i was|i led|i ran|i managed|i got|i left|i quit|i retired|got out|my (background|role|job|title|company|team|experience|degree)|currently (a|an|working|at|in)|coming from|as an? [a-z-]+ (at|in|for))\b/u;
 /** A question about the asker ("should I…", "for someone like me"). */
 export const SELF_QUESTION = /\b(i|me|my|someone like me)\b/iu;
 const CONTRAST = /\b(vs\.?|versus|or|compared? (to|with)|comparison|better|difference|differ|differs|different (from|than|to)|same (thing )?as|rather than|instead of|between)\b/u;
 const PAY = /\b(salary|salaries|pay|pays|paid|paying|earn|earns|earning|compensation|comp|income|money)\b|\b(how much|what) (do|does|did|would|will|could|can|might)\b[^?]{0,60}\b(make|makes|making)\b/u;
 const COUNT_ASK = /\bhow many\b(?! (hours|weeks|months|years|days))/u;
 const DURATION_ASK = /\bhow long\b|\bhow many (hours|weeks|months|years|days)\b|\bhow much time\b|\bhow (?:quickly|fast) (?:can|could|will|would|do|should) (?:i|you|someone|people|one|a person)\b|\bhow (?:quickly|fast) (?:to|until)\b|\bwhat(?:'s| is)? (?:the |a )?(timeline|time ?frame)\b|\bhow soon\b/u;
+/** Asks which thing takes the most time: "slow down … most", "which takes longest", "what delays…". */
+export const TIME_ASK = /\b(?:slow|slows|slowed|slowing|slowest|slower|longest|longer|take (?:the )?(?:most|longest) time|takes (?:the )?(?:most|longest) time|delay|delays|delaying|drag|drags|hold (?:us |me |you |it )?(?:up|back)|holds (?:us |me |you |it )?(?:up|back))\b/u;
 const MONEY_ASK = /\bhow much\b|\b(cost|costs|worth|value|save|saves|savings|budget|price|revenue|arr|contract size|deal size)\b/u;
 const SIZE_ASK = /\bhow (big|large)\b|\b(size|share|percent|percentage|gdp)\b/u;
 const WHO = /^(who|whom)\b|\bwho (are|is|uses|use|hires|hire|sells|makes|builds|offers|pays|leads)\b|^(which|what) (companies|company|vendors|vendor|employers|employer|firms|firm|customers|manufacturers|startups|organisations|organizations|products|tools|platforms|offerings)\b|\b(name|list) (some|a few|the)? ?(companies|vendors|employers|startups|customers)\b/u;
-const LIST = /^(what|which) (are|were) (the )?(main|key|top|biggest|different|most common|core|major|dominant) |\b(which|what) (types?|kinds?|sorts?|categories) of\b|\bwhere do\b[^?]{0,60}\bwork\b|\b(list|name|examples of|which use cases|what use cases|what kinds of|what types of|options)\b/u;
+const LIST = /^(what|which) (are|were) (the )?(main|key|top|big|biggest|hardest|different|most common|common|typical|core|major|dominant|unique|real) |\b(which|what) (types?|kinds?|sorts?|categories) of\b|\bwhere do\b[^?]{0,60}\bwork\b|\b(list|name|examples of|which use cases|what use cases|what kinds of|what types of|options)\b/u;
 /** About the move itself ("how do I become…", "what should I do first"): answered with the guide's steps. */
-const STEPS = /\bwhat (should|do|can|could|would) i (do|learn|study|focus on|read|build)( first| next)?\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\b(my|the) first move\b|\b(first steps?|next steps?|where (do|should|to) (i )?start|get into|getting into|break into|breaking into|become|becoming|land (a|an|my|the)|landing (a|an|my|the)|transition|transitioning|switch into|move into|moving into|pivot|make the (move|jump|switch))\b/u;
+const STEPS = /\bwhat (should|do|can|could|would) i (do|learn|study|focus on|read|build)( first| next)?\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\b(my|the) first move\b|\b(my|a|the) way in(to)?\b|\b(use|leverage|make use of) my (experience|background|years)\b|\b(first steps?|next steps?|where (do|should|to) (i )?start|get into|getting into|break into|breaking into|become|becoming|land (a|an|my|the)|landing (a|an|my|the)|transition|transitioning|switch into|move into|moving into|pivot|make the (move|jump|switch))\b/u;
 /** "X vs Y", "X or Y", "than": two sides, a comparison even when it asks about maturity. */
 const CONTRAST_SIDES = /\b(vs\.?|versus|than)\b/u;
 const YES_NO = /^(is|are|can|could|do|does|did|should|will|would|has|have|am|was|were|isn't|aren't|don't|doesn't)\b/u;

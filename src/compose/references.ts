@@ -1,6 +1,7 @@
 import type { AnswerPart, Chunk, Citation, HistoryMessage } from "../types.js";
-import { contentTerms, normalizeText, sameWordFamily } from "../text/normalize.js";
+import { contentTerms, normalizeText, sameWordFamily, splitSentences } from "../text/normalize.js";
 import { namesIn, splitListValue, type KnowledgeFacts } from "../knowledge/facts.js";
+import { TIME_ASK } from "./question.js";
 
 /**
  * Follow-ups that point back: "the second one" (an ordinal over the last list), "and who buys it",
@@ -29,11 +30,19 @@ export interface Reference {
   standalone?: boolean;
   /** The focus was chosen among the last list ("which of those pays most?"): that list stays the one to choose from. */
   among?: boolean;
+  /** With `among`: the sentence of the chosen section that made it the pick ("compensation is highest"). */
+  evidence?: string;
+}
+
+/** An item chosen among a list, and the sentence of its section that decided it. */
+export interface AmongPick {
+  id: string;
+  sentence: string;
 }
 
 const ORDINALS: Record<string, number> = { first: 0, "1st": 0, second: 1, "2nd": 1, third: 2, "3rd": 2, fourth: 3, "4th": 3, fifth: 4, "5th": 4, sixth: 5, "6th": 5, seventh: 6, "7th": 6, last: -1, final: -1 };
 // "the second one", "the third?", "number 2", "#3", "the last tier" — but not "my first role".
-const ORDINAL = /\b(?:the|that|this) (first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|last|final)(?: (?:one|item|option|tier|type|kind|category|use case|case|company|step|path|group|point))?(?=\s*(?:[?!.,;:]|$|\b(?:and|is|was|about|then|please|again|mean|means|do|does|look|pay|involve)\b))|\b(?:number|no\.?|#)\s?([1-7])\b/u;
+const ORDINAL = /\b(?:the|that|this) (first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|last|final)(?: (?:one|item|option|tier|type|kind|category|use case|case|company|step|path|group|point))?(?=\s*(?:[?!.,;:]|$|\b(?:and|is|was|about|then|please|again|mean|means|do|does|look|pay|involve|in|on|for|at|with|to|during|when)\b))|\b(?:number|no\.?|#)\s?([1-7])\b/u;
 // "that"/"this" point back only as a pointer ("in that space", "do that", "that company"), not as
 // a relative pronoun ("the hyperscalers that have…").
 const POINTS_BACK = /\b(it|its|it's|there|those|these|they|them|their|the same|above|mentioned)\b|\b(about|with|in|at|of|for|do|does|on|like|from) (that|this)\b|\b(that|this) (one|company|companies|tier|use case|space|area|role|path|step|thing|kind|sector|field|vendor|product)\b|\b(that|this)\s*\?|^(and|also|so|but|what about|how about)\b/u;
@@ -46,9 +55,9 @@ const COMPARES_BACK = /\b(?:that|it|this|they|those|these)\b(?: [a-z']+){0,3} (?
 const AMONG = /\bwhich (?:of (?:those|them|these|the (?:two|three|four|five|six|tiers|options|types|kinds))|one|tier|type|kind)\b/u;
 /** "…among the three tiers", "which of the tiers…": the choice names the group. */
 const AMONG_NAMED = /\bamong (?:the |these |those |all )?(?:two |three |four |five |six )?(?:[a-z-]+ )?[a-z-]+s\b|\bwhich of the (?:[a-z-]+ )?[a-z-]+s\b|\bof the (?:two |three |four |five |six )?(?:[a-z-]+ )?(?:tiers|types|kinds|options)\b/u;
-const DEGREE = /\b(?:most|least|best|worst|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest|more|less|higher|lower)\b/u;
-const DEGREE_WORDS = /\b(?:most|least|best|worst|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest|more|less|higher|lower|which|of|those|them|these|one|the)\b/gu;
-const SUPERLATIVE = /\b(?:most|least|best|highest|lowest|fastest|slowest|largest|biggest|smallest|broadest|greatest)\b/u;
+const DEGREE = /\b(?:most|least|best|worst|highest|lowest|fastest|slowest|longest|shortest|largest|biggest|smallest|broadest|greatest|more|less|higher|lower)\b/u;
+const DEGREE_WORDS = /\b(?:most|least|best|worst|highest|lowest|fastest|slowest|longest|shortest|largest|biggest|smallest|broadest|greatest|more|less|higher|lower|which|of|those|them|these|one|the)\b/gu;
+const SUPERLATIVE = /\b(?:most|least|best|highest|lowest|fastest|slowest|longest|shortest|largest|biggest|smallest|broadest|greatest)\b/u;
 const MORE_WORDS = /\b(?:most|best|highest|fastest|largest|biggest|broadest|greatest|more|higher|broader|faster|larger|bigger|greater|further|furthest)\b/u;
 const LESS_WORDS = /\b(?:least|worst|lowest|slowest|smallest|fewest|less|lower|slower|smaller|fewer|narrower)\b/u;
 const PAY_WORDS = /\b(?:pay|pays|paid|salary|salaries|comp|compensation|earn|earns|money)\b/u;
@@ -78,7 +87,7 @@ export function resolveReference(rawText: string, history: readonly HistoryMessa
   // superlative or comparative sentence ("compensation is highest").
   if (recalled.list.length >= 2 && AMONG.test(question) && DEGREE.test(question)) {
     const picked = pickAmong(question, recalled.list, chunks);
-    if (picked) return { text, focus: [picked], switched: false, among: true };
+    if (picked) return { text, focus: [picked.id], switched: false, among: true, evidence: picked.sentence };
   }
   if (switchedByWords) return { text, focus: [], switched: true };
   // A question that names its own topic ("what about generative design?") stands alone.
@@ -97,7 +106,7 @@ export function resolveReference(rawText: string, history: readonly HistoryMessa
  * among an overview's subsections asked in one question. The overview is the first of `found`
  * that has subsections; the pick is the subsection whose section says it.
  */
-export function chooseAmongSubsections(question: string, found: readonly string[], facts: KnowledgeFacts, chunks: readonly Chunk[]): string | null {
+export function chooseAmongSubsections(question: string, found: readonly string[], facts: KnowledgeFacts, chunks: readonly Chunk[]): AmongPick | null {
   const lower = normalizeText(question.slice(0, MAX_CHARS)).toLowerCase();
   if (!(AMONG.test(lower) || AMONG_NAMED.test(lower)) || !DEGREE.test(lower)) return null;
   const overview = found.find((id) => (facts.children.get(id)?.length ?? 0) >= 2) ?? found.map((id) => chunks.find((c) => c.id === id)?.parentSection).find((id): id is string => !!id && (facts.children.get(id)?.length ?? 0) >= 2);
@@ -105,9 +114,37 @@ export function chooseAmongSubsections(question: string, found: readonly string[
   return overview ? pickAmong(lower.replace(AMONG_NAMED, " "), facts.children.get(overview)!, chunks) : null;
 }
 
+/** A stated span of time: "12-24 months", "30-90 days", "the 18-month mark". Bounded counts, one pass. */
+const STATED_SPAN = /\b(\d{1,4})(?:\s?[-–]\s?(\d{1,4}))?[\s-]?(hour|day|week|month|year)s?\b/gu;
+const DAYS_PER: Record<string, number> = { hour: 1 / 24, day: 1, week: 7, month: 30, year: 365 };
+
+/** The one section among `members` that states the longest span of time (null if none or a tie). */
+function longestStatedDuration(members: readonly Chunk[]): AmongPick | null {
+  let best: { id: string; days: number; sentence: string } | null = null;
+  let tied = false;
+  for (const chunk of members) {
+    for (const sentence of splitSentences(chunk.text)) {
+      let days = 0;
+      for (const m of sentence.matchAll(STATED_SPAN)) days = Math.max(days, Number(m[2] ?? m[1]) * DAYS_PER[m[3]!]!);
+      if (days === 0) continue;
+      if (!best || days > best.days) {
+        best = { id: chunk.id, days, sentence };
+        tied = false;
+      } else if (days === best.days && best.id !== chunk.id) tied = true;
+    }
+  }
+  return best && !tied ? { id: best.id, sentence: best.sentence } : null;
+}
+
 /** The item of a list whose section answers a "which of those … most?" question, or null if none clearly does. */
-function pickAmong(question: string, list: readonly string[], chunks: readonly Chunk[]): string | null {
+function pickAmong(question: string, list: readonly string[], chunks: readonly Chunk[]): AmongPick | null {
   const members = list.map((id) => chunks.find((c) => c.id === id)).filter((c): c is Chunk => !!c);
+  // "Which of those would slow us down most?" asks which takes longest: the item whose section
+  // states the longest time ("12-24 months"), if one clearly does.
+  if (TIME_ASK.test(question)) {
+    const longest = longestStatedDuration(members);
+    if (longest) return longest;
+  }
   // Words most of the items' sections use ("AI PM roles here…") do not tell them apart.
   const usedBy = new Map<string, number>();
   for (const chunk of members) for (const t of new Set(contentTerms(chunk.text))) usedBy.set(t, (usedBy.get(t) ?? 0) + 1);
@@ -117,10 +154,11 @@ function pickAmong(question: string, list: readonly string[], chunks: readonly C
   if (asked.size === 0 && !aboutPay) return null;
   // "Highest" is answered by a sentence that goes up ("highest", "broader"), not one that goes down ("lower").
   const wantsLess = LESS_WORDS.test(question) && !MORE_WORDS.test(question);
-  let best: { id: string; score: number } | null = null;
+  let best: { id: string; score: number; sentence: string } | null = null;
   let tied = false;
   for (const chunk of members) {
     let score = 0;
+    let said = "";
     for (const sentence of chunk.text.split(/(?<=[.!?])\s+/u)) {
       const lower = sentence.toLowerCase();
       const sameWay = wantsLess ? LESS_WORDS.test(lower) : MORE_WORDS.test(lower);
@@ -128,14 +166,17 @@ function pickAmong(question: string, list: readonly string[], chunks: readonly C
       const degree = SUPERLATIVE.test(lower) ? 2 : 1;
       const terms = contentTerms(sentence);
       const shared = [...asked].filter((t) => terms.some((w) => sameWordFamily(t, w))).length + (aboutPay && PAY_WORDS.test(lower) ? 1 : 0);
-      if (shared > 0) score = Math.max(score, shared * 2 + degree);
+      if (shared > 0 && shared * 2 + degree > score) {
+        score = shared * 2 + degree;
+        said = sentence;
+      }
     }
     if (score > 0 && (!best || score > best.score)) {
-      best = { id: chunk.id, score };
+      best = { id: chunk.id, score, sentence: said };
       tied = false;
     } else if (best && score === best.score) tied = true;
   }
-  return best && !tied ? best.id : null;
+  return best && !tied ? { id: best.id, sentence: best.sentence } : null;
 }
 
 

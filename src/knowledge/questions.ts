@@ -24,6 +24,8 @@ export interface QuestionMatch {
   score: number;
   /** The sentence answers this person's question by itself (what matters to them), with no steps after it. */
   alone?: boolean;
+  /** The person asked for this in so many words (coaching.json plan.asks): it leads, even before their own path. */
+  explicit?: boolean;
 }
 
 const MAX_ENTRIES = 2_000;
