@@ -375,6 +375,22 @@ describe("what a person asks about their own move", () => {
   });
 });
 
+describe("comparing two employers", () => {
+  it("'a predictive maintenance startup' is a startup (a pure-play vendor), not the predictive maintenance use case", async () => {
+    const a = await ask("Should my first PM job be at Rockwell or at a predictive maintenance startup?");
+    const titles = a.citations.map((c) => c.title);
+    expect(titles).toContain("Pure-play industrial AI vendors");
+    expect(titles).not.toContain("Predictive maintenance");
+  });
+
+  it("pros and cons give each side its upside and its catch", async () => {
+    const a = await ask("Pros and cons of Uptake versus ABB for my first product role?");
+    expect(a.text).toMatch(/fastest learning curve/u);
+    expect(a.text).toMatch(/seed-to-series-C risk/u);
+    expect(a.text).toMatch(/stability is higher/u);
+  });
+});
+
 describe("lists of a section's members, and choosing among them", () => {
   it("'what are the big X that…' lists the whole family in the guide's order", async () => {
     const a = await ask("What are the big constraints a factory imposes on AI products?");

@@ -1,6 +1,6 @@
 import type { AnswerPart, Chunk, Citation } from "../types.js";
 import type { Retrieval, RetrievedChunk } from "../retrieval/retriever.js";
-import { contentTerms, splitSentences } from "../text/normalize.js";
+import { contentTerms, isStopword, splitSentences } from "../text/normalize.js";
 import { isKeyLine, listValue, namesIn, numberKinds, type KnowledgeFacts, type NamedThing } from "../knowledge/facts.js";
 import type { QuestionShape } from "./question.js";
 import { CitationBuilder, plainTextOf } from "./parts.js";
@@ -678,14 +678,31 @@ function statusComparison(input: ComposeInput, pair: KnowledgeFacts["statuses"],
 }
 
 /** "Rockwell or C3.ai?", "pure-play vs hyperscalers": both sides, and the sentence that compares them first. */
+/** Up to three words before an employer noun ("predictive maintenance startup"): what that employer does. */
+const EMPLOYER_NOUN = /((?:[\p{L}\p{N}-]+ ){1,3})(?:startup|startups|start-up|start-ups|vendor|vendors|company|companies|firm|firms|player|players|provider|providers)\b/gu;
+
 function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: string; thing: NamedThing }[], cites: CitationBuilder, idf: (t: string) => number, expansions: readonly string[], overviews: ReadonlyMap<string, unknown>, focus?: Chunk): AnswerPart[] | null {
   if (shape.kind !== "compare" && !shape.comparative) return null;
   // "How does the pay there compare to…?": what "there" points at is the first side.
   const sides: { name: string; chunkId: string }[] = focus && !overviews.has(focus.id) ? [{ name: focus.title, chunkId: focus.id }] : [];
+  const askLower = shape.ask.toLowerCase();
+  // "…a small predictive maintenance startup": the words before an employer noun say what the
+  // employer does; the employer (a startup, a vendor) is the side, found by the glossary's word for it.
+  // (Only the words right before the noun: "is Cognite a vendor" names no kind of vendor.)
+  const employers = [...askLower.matchAll(EMPLOYER_NOUN)].map((m) => {
+    const before = m[1]!.trim().split(/\s+/u);
+    const run = before.slice(before.findLastIndex((w) => isStopword(w)) + 1);
+    return new Set(contentTerms(run.join(" ")));
+  });
+  const describesEmployer = (name: string) => {
+    const terms = contentTerms(name).filter((t) => idf(t) > 0.9);
+    return terms.length > 0 && employers.some((words) => terms.every((t) => words.has(t)));
+  };
   for (const n of named) {
     // "How does that compare to SaaS deals?" after procurement: the section pointed at already
     // weighs itself against the name ("Enterprise SaaS deals close in 30-90 days").
     if (sides[0] && focus && mentions(focus.text, n.thing.name)) continue;
+    if (describesEmployer(n.thing.name)) continue;
     // The section whose heading names it ("Factory floor UX…" for "UX"), before one that mentions it.
     const found = sectionsOf(n.thing);
     const id = found.find((f) => mentions(units.find((u) => u.chunk.id === f)?.chunk.title ?? "", n.thing.name)) ?? found[0];
@@ -701,12 +718,12 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
     // Only the heading's distinctive words count: "manufacturing" or "AI" name no side.
     const title = contentTerms(u.chunk.title).filter((t) => idf(t) > 0.9);
     const shared = title.filter((t) => asked.has(t)).length;
-    if (shared > 0 && shared / title.length >= 0.34) sides.push({ name: u.chunk.title, chunkId: u.chunk.id });
+    if (shared > 0 && shared / title.length >= 0.34 && !describesEmployer(u.chunk.title)) sides.push({ name: u.chunk.title, chunkId: u.chunk.id });
   }
   if (sides.length < 2) return null;
   // The question's order: the side it names first is its subject.
   const at = (name: string) => {
-    const i = shape.ask.toLowerCase().indexOf(name.toLowerCase().split(" ")[0]!);
+    const i = askLower.indexOf(name.toLowerCase().split(" ")[0]!);
     return i < 0 ? Infinity : i;
   };
   sides.sort((a, b) => (a.chunkId === focus?.id ? -1 : b.chunkId === focus?.id ? 1 : at(a.name) - at(b.name)));
@@ -737,8 +754,12 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
   const shown = named.length >= 3 ? 3 : 2;
   for (const side of sides.slice(0, shown)) {
     const ranked = sideUnits(side.chunkId).filter((u) => u !== lead);
-    const byMatch = generic ? ranked[1] : [...ranked].sort((a, b) => b.score - a.score).find((u) => u !== ranked[0]);
-    for (const u of [ranked[0], byMatch].filter((x): x is Unit => !!x).slice(0, shown === 2 ? 2 : 1)) {
+    // Pros and cons: a side whose first sentence is all upside also shows its catch (a risk, a "but").
+    const catchOf = generic && ranked[0] && !TRADE_OFF.test(ranked[0].text) && !(lead.chunk.id === side.chunkId && TRADE_OFF.test(lead.text)) ? ranked.slice(1).find((u) => TRADE_OFF.test(u.text)) : undefined;
+    const byMatch = catchOf ?? (generic ? ranked[1] : [...ranked].sort((a, b) => b.score - a.score).find((u) => u !== ranked[0]));
+    const next = generic ? ranked.find((u) => u !== ranked[0] && u !== catchOf) : undefined;
+    const chosen = catchOf ? [ranked[0], next, catchOf] : [ranked[0], byMatch];
+    for (const u of chosen.filter((x): x is Unit => !!x).slice(0, shown === 2 ? (catchOf ? 3 : 2) : 1)) {
       // A side is named once, on its first sentence: the next one reads as more about it.
       const alreadyNamed = parts.some((p) => p.label && p.cites.includes(cites.cite(u.chunk, u.score)));
       parts.push({ kind: "point", ...(alreadyNamed ? {} : { label: labelOf(side, u.chunk) }), text: u.text, cites: [cites.cite(u.chunk, u.score)] });
