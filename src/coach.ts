@@ -442,7 +442,9 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // What a person asks about their own move ("what do I say in an interview?") is answered by the
     // guide sentence for it, in the order asked; what the guide does not speak to ("am I too old?")
     // is said first, honestly, before what it does say for them.
-    const moveAsks = !pointedAt && (shape.kind === "personal" || SELF_QUESTION.test(shape.ask)) ? asksIn(shape.ask) : { answered: [], notCovered: [] };
+    // (A remark after the last question mark asks too: "…? worried about the pay cut too".)
+    const afterQuestion = reference.text.includes("?") ? reference.text.slice(reference.text.lastIndexOf("?") + 1, reference.text.lastIndexOf("?") + 300) : "";
+    const moveAsks = !pointedAt && (shape.kind === "personal" || SELF_QUESTION.test(shape.ask)) ? asksIn(`${shape.ask} ${afterQuestion}`) : { answered: [], notCovered: [] };
     if (shape.kind === "personal") asked.splice(priority ? 1 : 0, 0, ...moveAsks.answered);
     if (reference.evidence && reference.focus[0] && !rewritten) asked.unshift({ chunkId: reference.focus[0], answer: reference.evidence, score: 1, alone: true });
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));

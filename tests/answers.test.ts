@@ -367,6 +367,12 @@ describe("what a person asks about their own move", () => {
     expect(a.citations).toEqual([]);
   });
 
+  it("a remark after the question asks too: '…? and the pay worries me'", async () => {
+    const a = await ask("Process engineer at a glass plant for six years. Would my experience carry over into AI product work? the pay worries me a bit");
+    expect(opening(a)).toMatch(/harder to fill/u);
+    expect(a.text).toMatch(/\$200K-\$320K/u);
+  });
+
   it("'CV' in a question about vision systems is computer vision, not a résumé", async () => {
     const a = await ask("As the PM of a CV inspection product, which problems will I hit first?");
     expect(a.outcome).toBe("answered");
