@@ -26,7 +26,7 @@ import { englishRarity } from "./text/english.js";
 import { loadCoachingContent } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
 import { smallTalkReply } from "./compose/small-talk.js";
-import { inGuideWorld, namesIn, type NamedThing } from "./knowledge/facts.js";
+import { inGuideWorld, namesIn, numberKinds, type NamedThing } from "./knowledge/facts.js";
 import { contentTerms, isStopword, splitSentences, stem, stripTags, words } from "./text/normalize.js";
 import type { Retrieval } from "./retrieval/retriever.js";
 import type { Chunk } from "./types.js";
@@ -455,9 +455,10 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const answerable = covered && foreign.length === 0;
     const partial = foreign.length > 0 || (!answerable && !focusChunk && named.length > 0 && retrieval.results.length > 0);
     // Asked only what the guide does not speak to, and not about their own move: said, by topic.
-    const unspoken = moveAsks.notCovered.length > 0 && moveAsks.answered.length === 0 && shape.kind !== "personal";
+    // ("…remotely? and how long would the switch take?" also asks a number the guide gives: composed, with the note.)
+    const unspoken = moveAsks.notCovered.length > 0 && moveAsks.answered.length === 0 && ["yesno", "explain", "who", "list"].includes(shape.kind);
     if ((!answerable && !partial && !focusChunk) || (unspoken && !focusChunk)) {
-      const answer = unspoken ? notCoveredTopic(started, moveAsks.notCovered) : noAnswer(started, text);
+      const answer = moveAsks.notCovered.length > 0 ? notCoveredTopic(started, moveAsks.notCovered) : noAnswer(started, text);
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
@@ -490,8 +491,15 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       }
     }
     if (moveAsks.notCovered.length > 0 && !partial) composed = { ...composed, parts: [unspokenNote(moveAsks.notCovered), ...composed.parts] };
+    // "How many months of data…?", "what % of the time…?": an answer with no figure of that kind is
+    // what the guide says nearby, said as such, not a dodge.
+    // (Only when the number is all it asks: "how much does it cost, and is it worth it?" asks more.)
+    const figureKind = shape.kind === "number" && !ALSO_ASKS.test(shape.ask.toLowerCase()) ? shape.numberKind : null;
+    // (Any figure counts: "by how much…?" is answered by "45% weight reduction".)
+    const noFigure = !!figureKind && !partial && moveAsks.notCovered.length === 0 && !composed.parts.some((p) => numberKinds(p.text).length > 0);
+    if (noFigure) composed = { ...composed, parts: [{ kind: "note", text: "The guide gives no figure for that, so I won't guess. What it says nearby:", cites: [] }, ...composed.parts] };
     // Nothing they asked is something the guide speaks to: what it says for them is not the answer.
-    const saysOnlyNearby = partial || (moveAsks.notCovered.length > 0 && moveAsks.answered.length === 0);
+    const saysOnlyNearby = partial || noFigure || (moveAsks.notCovered.length > 0 && moveAsks.answered.length === 0);
     const parts = composed.parts.map((p) => ({ ...p, text: stripDisallowedLinks(neutralizeControlSequences(p.text), linkHosts), ...(p.label ? { label: neutralizeControlSequences(p.label) } : {}) }));
     const problems = mode === "extractive" ? checkPartsGrounding(parts, composed.citations, names, { everyClaimCites: !partial }) : [];
     if (problems.length > 0) {
@@ -589,6 +597,9 @@ function namedAttributeCovered(question: string, retrieval: Retrieval, things: N
     return asked.some((t) => terms.has(t));
   });
 }
+
+/** A second question joined to the first ("…, and is it worth doing?"). */
+const ALSO_ASKS = /\b(?:and|or|also)\s+(?:is|are|should|do|does|can|could|would|what|how|which|why|who|where)\b/u;
 
 /** Nouns people count a list in: "the second tier", "the last option". */
 const LIST_NOUNS = new Set(["tier", "tiers", "type", "types", "kind", "kinds", "category", "categories", "option", "options", "item", "items", "group", "groups", "step", "steps", "path", "paths", "case", "cases", "point", "points"]);

@@ -367,10 +367,32 @@ describe("what a person asks about their own move", () => {
     expect(a.citations).toEqual([]);
   });
 
+  it("'how long will my switch take?' from a person leads with the step that states a time", async () => {
+    const a = await ask("I'm a shipping coordinator at a distribution center. Roughly how long does it take to move from a job like mine into AI product management?");
+    expect(opening(a)).toMatch(/12-18 months/u);
+  });
+
   it("a remark after the question asks too: '…? and the pay worries me'", async () => {
     const a = await ask("Process engineer at a glass plant for six years. Would my experience carry over into AI product work? the pay worries me a bit");
     expect(opening(a)).toMatch(/harder to fill/u);
     expect(a.text).toMatch(/\$200K-\$320K/u);
+  });
+
+  it("'could I do it inside my current company?' is the internal move", async () => {
+    const a = await ask("Could I switch into an AI PM role inside my current company rather than applying elsewhere?");
+    expect(opening(a)).toMatch(/internal AI PM role on an adjacent team/u);
+  });
+
+  it("a number the guide does not give is said to be missing, with what it says nearby", async () => {
+    const a = await ask("How many weeks of sensor history does a vision inspection model need before it is trusted?");
+    expect(a.outcome).toBe("no_answer");
+    expect(a.parts[0]!.text).toMatch(/gives no figure/u);
+    expect(a.citations.length).toBeGreaterThan(0);
+  });
+
+  it("a question the guide cannot answer names what it does not speak to, even beside a number it could give", async () => {
+    const a = await ask("my family keeps me in a small town far from any plant. can I do this job remotely, and how long would my switch take?");
+    expect(a.text).toMatch(/doesn't speak to remote work/u);
   });
 
   it("'CV' in a question about vision systems is computer vision, not a résumé", async () => {

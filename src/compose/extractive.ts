@@ -2,7 +2,7 @@ import type { AnswerPart, Chunk, Citation } from "../types.js";
 import type { Retrieval, RetrievedChunk } from "../retrieval/retriever.js";
 import { contentTerms, isStopword, splitSentences } from "../text/normalize.js";
 import { isKeyLine, listValue, namesIn, numberKinds, type KnowledgeFacts, type NamedThing } from "../knowledge/facts.js";
-import type { QuestionShape } from "./question.js";
+import { mainClause, type QuestionShape } from "./question.js";
 import { CitationBuilder, plainTextOf } from "./parts.js";
 import type { QuestionMatch } from "../knowledge/questions.js";
 
@@ -81,7 +81,7 @@ const LEARN_ASK = /\b(learn|study|read up|brush up|skill up|upskill|pick up)\b/u
 const ASKED_CLOSE = 0.8;
 /** Below the lead's bar, a close phrasing still lifts its sentence among the candidates. */
 const ASKED_SUPPORT = 0.5;
-const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|begin)\b|\bstarting point\b|\b(my|a|the) way in(to)?\b|\b(use|leverage|make use of) my (experience|background|years)\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
+const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|begin)\b|\bstarting point\b|\bmov(?:e|ing) (?:[a-z']+ ){0,6}?into\b|\b(my|a|the) way in(to)?\b|\b(use|leverage|make use of) my (experience|background|years)\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 /** How to learn something: the ways, the places, the speed. */
 const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|courses?|channels?|resources?|materials?|reading|where (do|can|should) i|steps|training|certifications?|books|videos)\b/u;
@@ -304,10 +304,12 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // A person whose question found one section of the guide outright, outside the ways into the
   // role ("…what's different designing for people on a factory floor?"), asked about that section.
   // ("What could I build…?" names a step by its verb: about the move.)
+  // (Asked in the main clause: "If I move into factory AI, what changes about design?" asks about design.)
+  const asksTheMove = STEPS_ASK.test(mainClause(shape.ask).toLowerCase());
   const stepVerb = STEP_VERB.exec(shape.ask.toLowerCase())?.[1];
   const namesAStepVerb = !!stepVerb && !GENERIC_VERBS.has(stepVerb);
-  const clearTopic = !!best && !namesAStepVerb && input.retrieval.results[0]?.chunk.id === best.chunk.id && !(input.careerSteps ?? []).includes(best.chunk.id) && !pathSiblings.includes(best.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase()) && !learnAsk;
-  const aboutTheMove = !clearTopic && (!best || (best.askMatch < 0.3 && best.match < 0.3) || STEPS_ASK.test(shape.ask.toLowerCase()) || pathSiblings.includes(best.chunk.id) || learnAsk || namesAStepVerb);
+  const clearTopic = !!best && !namesAStepVerb && input.retrieval.results[0]?.chunk.id === best.chunk.id && !(input.careerSteps ?? []).includes(best.chunk.id) && !pathSiblings.includes(best.chunk.id) && !asksTheMove && !learnAsk;
+  const aboutTheMove = !clearTopic && (!best || (best.askMatch < 0.3 && best.match < 0.3) || asksTheMove || pathSiblings.includes(best.chunk.id) || learnAsk || namesAStepVerb);
   const pathUnits = pathId && aboutTheMove ? units.filter((u) => u.chunk.id === pathId) : [];
   const pathUnit = pathUnits.find((u) => u.text.includes(input.path!.evidence)) ?? pathUnits.sort((a, b) => b.match - a.match || a.position - b.position)[0];
   // A sentence that answers the question as people ask it leads, even for a person with a path
@@ -323,7 +325,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   const askedUnit = top1 && top1.score >= ASKED_LEAD && !ownShape && !insiderMove ? units.find((u) => u.chunk.id === top1.chunkId && u.text.startsWith(top1.answer)) : undefined;
   // A person whose question is matched to one sentence outside the ways into the role asked that
   // (how interfaces change for people on the line): no list of steps.
-  const specificAsk = !!askedUnit && (top1?.alone === true || (!(input.careerSteps ?? []).includes(askedUnit.chunk.id) && !pathSiblings.includes(askedUnit.chunk.id) && !STEPS_ASK.test(shape.ask.toLowerCase())));
+  const specificAsk = !!askedUnit && (top1?.alone === true || (!(input.careerSteps ?? []).includes(askedUnit.chunk.id) && !pathSiblings.includes(askedUnit.chunk.id) && !asksTheMove));
   let lead = askedUnit ?? pathUnit ?? best;
   if (!lead) return [];
   // "How do I…" about the whole move, or a person's own situation: the guide's steps, in order;
@@ -375,10 +377,14 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
       return parts;
     }
   }
-  const stepLead = (steps && !pathUnit && !answersAsked) || learningStep;
+  // "How long does the switch take?" from a person: the first step that states a time leads, with
+  // that sentence, unless the sentence found already states one.
+  const figureKind = shape.numberKind;
+  const figureStep = steps && !learningStep && !askedUnit && figureKind && !numberKinds(lead.text).includes(figureKind) ? steps.map((id) => unitsOf(byId.get(id)!).find((u) => !u.list && numberKinds(u.text).includes(figureKind))).find((u) => !!u) : undefined;
+  const stepLead = (steps && !pathUnit && !answersAsked) || learningStep || figureStep;
   if (steps && stepLead) {
     const first = byId.get(learningStep ?? steps[0]!)!;
-    lead = units.filter((u) => u.chunk.id === first.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(first).find((u) => !u.list) ?? lead;
+    lead = (figureStep && (units.find((u) => u.chunk.id === figureStep.chunk.id && u.text === figureStep.text) ?? figureStep)) ?? units.filter((u) => u.chunk.id === first.id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(first).find((u) => !u.list) ?? lead;
   }
   const parts: AnswerPart[] = [leadPart(lead, input, cites, named)];
   if (steps?.includes(lead.chunk.id) && (!pathUnit || learningStep)) parts[0] = { ...parts[0]!, label: lead.chunk.title };

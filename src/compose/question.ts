@@ -32,7 +32,7 @@ const MAX_CHARS = 4_000;
 
 const FIRST_PERSON = /\b(i'm|i am|im|i've|i have|i work|i worked|i've been|i have been|i do|i spent|i lead|i run|i was|i led|i ran|i managed|i got|i left|i quit|i retired|got out|my (background|role|job|title|company|team|experience|degree)|currently (a|an|working|at|in)|coming from|as an? [a-z-]+ (at|in|for))\b/u;
 /** A question about the asker ("should I…", "for someone like me"). */
-export const SELF_QUESTION = /\b(i|me|my|someone like me)\b/iu;
+export const SELF_QUESTION = /\b(i|me|my|mine|someone like me)\b/iu;
 const CONTRAST = /\b(vs\.?|versus|or|compared? (to|with)|comparison|better|difference|differ|differs|different (from|than|to)|same (thing )?as|rather than|instead of|between)\b/u;
 const PAY = /\b(salary|salaries|pay|pays|paid|paying|earn|earns|earning|compensation|comp|income|money)\b|\b(how much|what) (do|does|did|would|will|could|can|might)\b[^?]{0,60}\b(make|makes|making)\b/u;
 const COUNT_ASK = /\bhow many\b(?! (hours|weeks|months|years|days))/u;
@@ -44,7 +44,7 @@ const SIZE_ASK = /\bhow (big|large)\b|\b(size|share|percent|percentage|gdp)\b/u;
 const WHO = /^(who|whom)\b|\bwho (are|is|uses|use|hires|hire|sells|makes|builds|offers|pays|leads)\b|^(which|what) (companies|company|vendors|vendor|employers|employer|firms|firm|customers|manufacturers|startups|organisations|organizations|products|tools|platforms|offerings)\b|\b(name|list) (some|a few|the)? ?(companies|vendors|employers|startups|customers)\b/u;
 const LIST = /^(what|which) (are|were) (the )?(main|key|top|big|biggest|hardest|different|most common|common|core|major|dominant|unique) |\b(which|what) (types?|kinds?|sorts?|categories) of\b|\bwhere do\b[^?]{0,60}\bwork\b|\b(list|name|examples of|which use cases|what use cases|what kinds of|what types of|options)\b/u;
 /** About the move itself ("how do I become…", "what should I do first"): answered with the guide's steps. */
-const STEPS = /\bwhat (should|do|can|could|would) i (do|learn|study|focus on|read|build)( first| next)?\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\b(my|the) first move\b|\b(my|a|the) way in(to)?\b|\b(use|leverage|make use of) my (experience|background|years)\b|\b(first steps?|next steps?|where (do|should|to) (i )?start|get into|getting into|break into|breaking into|become|becoming|land (a|an|my|the)|landing (a|an|my|the)|transition|transitioning|switch into|move into|moving into|pivot|make the (move|jump|switch))\b/u;
+const STEPS = /\bwhat (should|do|can|could|would) i (do|learn|study|focus on|read|build)( first| next)?\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\b(my|the) first move\b|\b(my|a|the) way in(to)?\b|\bmov(?:e|ing) (?:[a-z']+ ){0,6}?into\b|\b(use|leverage|make use of) my (experience|background|years)\b|\b(first steps?|next steps?|where (do|should|to) (i )?start|get into|getting into|break into|breaking into|become|becoming|land (a|an|my|the)|landing (a|an|my|the)|transition|transitioning|switch into|move into|moving into|pivot|make the (move|jump|switch))\b/u;
 /** "X vs Y", "X or Y", "than": two sides, a comparison even when it asks about maturity. */
 const CONTRAST_SIDES = /\b(vs\.?|versus|than)\b/u;
 const YES_NO = /^(is|are|can|could|do|does|did|should|will|would|has|have|am|was|were|isn't|aren't|don't|doesn't)\b/u;
@@ -52,7 +52,7 @@ const STATUS = /\b((in|into|reached|reach|ready for|used in) (full |wide |broad 
 const MORE = /\b(more|higher|highest|most|better|bigger|larger|faster|greater)\b/u;
 const LESS = /\b(less|lower|lowest|least|fewer|smaller|slower|worse)\b/u;
 /** The employer the person already works for, named inside the question ("the manufacturer I work for"). */
-const INSIDE_EMPLOYER = /\b(?:(?:at|for|in) )?(?:the|my|our) (?:[a-z&-]+ ){0,2}(?:company|manufacturer|plant|factory|employer|site|mill|supplier) (?:that |where )?i (?:already |currently |now )?(?:work for|work at|work in|work)\b|\bwhere i (?:already |currently )?work\b/u;
+const INSIDE_EMPLOYER = /\b(?:(?:at|for|in) )?(?:the|my|our) (?:[a-z&-]+ ){0,2}(?:company|manufacturer|plant|factory|employer|site|mill|supplier) (?:that |where )?i (?:already |currently |now )?(?:work for|work at|work in|work)\b|\bwhere i (?:already |currently )?work\b|\b(?:within|inside|at|in|from) (?:my|our) (?:current|own|present) (?:company|employer|job|organi[sz]ation|firm|plant)\b/u;
 const LEAD_IN = /^(so|and|ok|okay|well|also|hey|hi|hello|quick question|one more thing|btw)\b[,:!. ]*/u;
 
 /** The question without a leading "if/once/when …," clause: what it asks, for matching its words. */
