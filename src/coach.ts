@@ -19,7 +19,7 @@ import { allowedLinkHosts, checkPartsGrounding, nameAllowlist, neutralizeControl
 import type { InputRail } from "./guardrails/verdict.js";
 import { asCoachError, EmbeddingsUnavailableError, KnowledgeInvalidError, logFields, ModelCallError } from "./errors.js";
 import { stripPersonalData } from "./guardrails/privacy.js";
-import { LangChainChatModel, ResilientChatModel, type ChatModel } from "./llm/model.js";
+import { ResilientChatModel, type ChatModel } from "./llm/model.js";
 import { composeLlmAnswer, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
 import { PROJECT_ROOT } from "./paths.js";
 import { englishRarity } from "./text/english.js";
@@ -142,7 +142,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
       ? options.chatModel
       : config.llmProvider === "none"
         ? null
-        : new ResilientChatModel(new LangChainChatModel(config), { timeoutMs: config.llm.timeoutMs });
+        : // The model client's packages are loaded only when a model is configured (see llm/openai-chat.ts).
+          new ResilientChatModel(new (await import("./llm/openai-chat.js")).LangChainChatModel(config), { timeoutMs: config.llm.timeoutMs });
   const prompts = chatModel ? loadPrompts(join(PROJECT_ROOT, "prompts")) : null;
   const state = options.state ?? new MemoryStateStore();
   const coachingContent = loadCoachingContent(config.knowledgeDir, index.chunks);
