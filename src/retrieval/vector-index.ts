@@ -77,7 +77,8 @@ export class VectorIndex {
     } else {
       candidates = Array.from({ length: this.size }, (_, i) => i);
     }
-    const similarities = candidates.map((position) => this.dot(position, query) / norm);
+    const terms = sparseTerms(query);
+    const similarities = candidates.map((position) => (terms ? this.sparseDot(position, terms) : this.dot(position, query)) / norm);
     return topIndexes(similarities, candidates, count).map((i) => ({ position: candidates[i]!, similarity: similarities[i]! }));
   }
 
@@ -86,6 +87,16 @@ export class VectorIndex {
     const offset = position * this.dimensions;
     let sum = 0;
     for (let j = 0; j < query.length; j++) sum += rows[offset + j]! * query[j]!;
+    return sum;
+  }
+
+  /** `dot` over the query's non-zero dimensions only, added in the same order: the same sum. */
+  private sparseDot(position: number, terms: SparseTerms): number {
+    const rows = this.rows;
+    const offset = position * this.dimensions;
+    const { dims, values } = terms;
+    let sum = 0;
+    for (let t = 0; t < dims.length; t++) sum += rows[offset + dims[t]!]! * values[t]!;
     return sum;
   }
 
@@ -124,6 +135,32 @@ export class VectorIndex {
   static readRows(dir: string): Float32Array {
     return readRows(join(dir, VECTORS_FILE));
   }
+}
+
+interface SparseTerms {
+  dims: Int32Array;
+  values: Float64Array;
+}
+
+/**
+ * The non-zero dimensions of a query vector, when they are few: the hashing embedder gives a
+ * question a hundred or so of its 1,024, and a candidate's similarity is then a tenth of the work.
+ * The terms left out are exact zeros, so the sum is the one the full product gives. Null for a
+ * dense vector (a model's embedding).
+ */
+function sparseTerms(query: readonly number[]): SparseTerms | null {
+  let count = 0;
+  for (const x of query) if (x !== 0) count++;
+  if (count * 2 > query.length) return null;
+  const dims = new Int32Array(count);
+  const values = new Float64Array(count);
+  let t = 0;
+  for (let j = 0; j < query.length; j++) {
+    if (query[j] === 0) continue;
+    dims[t] = j;
+    values[t++] = query[j]!;
+  }
+  return { dims, values };
 }
 
 /** The native addon is loaded only for a corpus large enough to have a graph. */
