@@ -7,6 +7,7 @@ import { IndexCorruptError } from "../src/errors.js";
 import { EXACT_SEARCH_MAX_CHUNKS, VectorIndex } from "../src/retrieval/vector-index.js";
 import { createCoach } from "../src/coach.js";
 import { silentLogger } from "../src/logger.js";
+import { allowedLinkHosts, nameAllowlist } from "../src/guardrails/output.js";
 import { recordingLogger, tempWorkspace, turn } from "./helpers.js";
 
 let cleanups: (() => void)[] = [];
@@ -93,6 +94,39 @@ describe("index store", () => {
     manifest.files["chunks.json"].bytes += 1;
     writeFileSync(manifestPath, JSON.stringify(manifest));
     await expect(loadBuiltIndex(ws.knowledgeDir, ws.dataDir)).rejects.toThrow(/checksum/u);
+  });
+
+  it("starts from the output rail's names and link hosts saved at ingest, not from every chunk", async () => {
+    const ws = workspace();
+    const built = await buildIndex(ws.knowledgeDir, ws.dataDir);
+    expect(built.manifest.files["allowlists.json"]).toBeDefined();
+    const loaded = await loadBuiltIndex(ws.knowledgeDir, ws.dataDir);
+    expect([...loaded.names].sort()).toEqual([...nameAllowlist(loaded.chunks)].sort());
+    expect([...loaded.linkHosts].sort()).toEqual([...allowedLinkHosts(loaded.chunks)].sort());
+    expect(loaded.names.has("Augury")).toBe(true);
+    // What a start reads is the saved list: a name changed in it (same size) is what the rail knows.
+    const path = join(built.dir, "allowlists.json");
+    writeFileSync(path, readFileSync(path, "utf8").replace('"Augury"', '"Xugury"'));
+    const edited = await loadBuiltIndex(ws.knowledgeDir, ws.dataDir);
+    expect(edited.names.has("Augury")).toBe(false);
+    expect(edited.names.has("Xugury")).toBe(true);
+  });
+
+  it("refuses allowlists saved by another version of the output rail, saying so, and rebuilds them", async () => {
+    const ws = workspace();
+    const built = await buildIndex(ws.knowledgeDir, ws.dataDir);
+    const path = join(built.dir, "allowlists.json");
+    const saved = readFileSync(path, "utf8");
+    expect(saved).toMatch(/^\{"version":1,/u);
+    writeFileSync(path, saved.replace('{"version":1,', '{"version":0,'));
+    await expect(loadBuiltIndex(ws.knowledgeDir, ws.dataDir)).rejects.toThrow(/allowlists\.json was made by version 0 of the output rail's allowlists, this code makes version 1/u);
+    const { logger, lines } = recordingLogger();
+    const rebuilt = await openIndex(ws.knowledgeDir, ws.dataDir, logger);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.msg).toMatch(/rebuilding/u);
+    expect(String(lines[0]!.cause)).toMatch(/version 0/u);
+    expect(rebuilt.names.has("Augury")).toBe(true);
+    expect(readFileSync(join(rebuilt.dir, "allowlists.json"), "utf8")).toMatch(/^\{"version":1,/u);
   });
 
   it("re-chunks and re-embeds only the document that changed, and answers from its new text", async () => {
