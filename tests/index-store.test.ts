@@ -193,3 +193,30 @@ describe("vector index above the exact-search size", () => {
     await expect(VectorIndex.load(dir, built.params, dimensions, count + 1)).rejects.toThrow(/manifest says/u);
   });
 });
+
+describe("vector similarities", () => {
+  it("are exactly the dot products summed dimension by dimension, for sparse and dense queries", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coach-vectors-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dimensions = 96;
+    const count = 39; // not a multiple of the four candidates summed side by side
+    let seed = 11;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) - 0.5;
+    const { index } = await VectorIndex.build(Float32Array.from({ length: count * dimensions }, next), dimensions, dir);
+    const dense = Array.from({ length: dimensions }, next);
+    // A hashing-embedder question: most dimensions exactly zero.
+    const sparse = dense.map((x, j) => (j % 7 === 0 ? x : 0));
+    for (const query of [dense, sparse]) {
+      let norm = 0;
+      for (const x of query) norm += x * x;
+      norm = Math.sqrt(norm);
+      const expected = Array.from({ length: count }, (_, position) => {
+        const row = index.vector(position);
+        let sum = 0;
+        for (let j = 0; j < dimensions; j++) sum += row[j]! * query[j]!;
+        return { position, similarity: sum / norm };
+      }).sort((a, b) => b.similarity - a.similarity || a.position - b.position);
+      expect(index.nearest(query, count)).toEqual(expected);
+    }
+  });
+});
