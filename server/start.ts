@@ -6,12 +6,11 @@ import type { Logger } from "../src/logger.js";
 import { createCoach } from "../src/coach.js";
 import { CoachService } from "../src/service.js";
 import { MemoryStateStore, type StateStore } from "../src/state/store.js";
-import { RedisStateStore } from "../src/state/redis-store.js";
 import { FileEventLog, RedisEventLog, type EventLog } from "../src/state/feedback.js";
 import { CoachMetrics } from "./metrics.js";
 import { createHttpApp, InFlightGauge, listen } from "../adapters/web/http.js";
 import type { FastRoute, PlatformStatus } from "../adapters/types.js";
-import { createSlackAdapter, type SlackAdapter } from "../adapters/slack/app.js";
+import type { SlackAdapter } from "../adapters/slack/app.js";
 import { createTeamsAdapter } from "../adapters/teams/bot.js";
 
 export interface RunningServer {
@@ -35,7 +34,7 @@ export interface StartOptions {
 }
 
 export async function startCoachServer(config: CoachConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
-  const { state, events, file } = await openState(config, logger);
+  const { state, events, file, stateHealth } = await openState(config, logger);
   const metrics = new CoachMetrics();
   const coach = await createCoach(config, logger, { state, onModelFallback: (cause) => metrics.modelFallback(cause) });
   const service = new CoachService(coach, state, events, metrics, logger);
@@ -43,7 +42,8 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
   const inFlight = new InFlightGauge();
   // Teams is always on: with no MicrosoftAppId it serves the Bot Framework Emulator locally.
   const teams = createTeamsAdapter(config.teams, service, logger, { streaming: config.llmProvider !== "none" });
-  const slack: SlackAdapter | null = config.slack.botToken ? createSlackAdapter({ config: config.slack, service, logger, busy: () => inFlight.busy(), streaming: config.llmProvider !== "none", ...options.slack }) : null;
+  // Bolt (~0.4 s to load) only when Slack is configured.
+  const slack: SlackAdapter | null = config.slack.botToken ? (await import("../adapters/slack/app.js")).createSlackAdapter({ config: config.slack, service, logger, busy: () => inFlight.busy(), streaming: config.llmProvider !== "none", ...options.slack }) : null;
 
   const platforms = (): PlatformStatus[] => [
     { name: "web", enabled: true, ready: true, detail: "playground at /" },
@@ -57,7 +57,7 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
     platforms,
     inFlight,
     web: { ratePerMinute: config.webRateLimitPerMinute, trustProxy: config.trustProxy },
-    ...(state instanceof RedisStateStore ? { stateHealth: () => state.health() } : {}),
+    ...(stateHealth ? { stateHealth } : {}),
     mount: (a) => {
       slack?.mount(a);
       teams.mount(a);
@@ -87,9 +87,11 @@ export async function startCoachServer(config: CoachConfig, logger: Logger, opti
   return { server, url: `http://127.0.0.1:${port}`, service, stop, settled: async () => await slack?.settled() };
 }
 
-async function openState(config: CoachConfig, logger: Logger): Promise<{ state: StateStore; events: EventLog; file: FileEventLog }> {
+async function openState(config: CoachConfig, logger: Logger): Promise<{ state: StateStore; events: EventLog; file: FileEventLog; stateHealth?: () => { ok: boolean; detail: string } }> {
   const file = new FileEventLog(join(config.dataDir, "feedback.jsonl"), join(config.dataDir, "answers.jsonl"), config.answerLogMaxBytes);
   if (!config.redisUrl) return { state: new MemoryStateStore(), events: file, file };
+  // The Redis client (~0.25 s to load) only when REDIS_URL is set.
+  const { RedisStateStore } = await import("../src/state/redis-store.js");
   const redis = await RedisStateStore.connect(config.redisUrl, logger, "coach:", config.redisTimeoutMs);
-  return { state: redis, events: new RedisEventLog(redis, file, logger), file };
+  return { state: redis, events: new RedisEventLog(redis, file, logger), file, stateHealth: () => redis.health() };
 }

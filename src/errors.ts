@@ -70,7 +70,7 @@ export class IndexBuildFailedError extends CoachError {
 /** Why a model call failed, as a stable label for logs and metrics. */
 export type ModelFailure = "timeout" | "rate_limited" | "server_error" | "network" | "unauthorized" | "circuit_open" | "bad_response" | "client_error";
 
-/** A chat-model call that failed (classified by src/llm/model.ts from the openai client's typed errors). */
+/** A chat-model call that failed (classified by src/llm/openai-chat.ts from the openai client's typed errors). */
 export class ModelCallError extends CoachError {
   readonly code = "coach_model_failed" as const;
   constructor(

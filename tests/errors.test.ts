@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
-import { classifyModelError, LangChainChatModel } from "../src/llm/model.js";
+import { classifyModelError, LangChainChatModel } from "../src/llm/openai-chat.js";
 import { readJsonl } from "../src/state/feedback.js";
 import { REPO } from "./helpers.js";
 

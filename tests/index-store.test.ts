@@ -7,6 +7,7 @@ import { IndexCorruptError } from "../src/errors.js";
 import { EXACT_SEARCH_MAX_CHUNKS, VectorIndex } from "../src/retrieval/vector-index.js";
 import { createCoach } from "../src/coach.js";
 import { silentLogger } from "../src/logger.js";
+import { allowedLinkHosts, nameAllowlist } from "../src/guardrails/output.js";
 import { recordingLogger, tempWorkspace, turn } from "./helpers.js";
 
 let cleanups: (() => void)[] = [];
@@ -95,6 +96,39 @@ describe("index store", () => {
     await expect(loadBuiltIndex(ws.knowledgeDir, ws.dataDir)).rejects.toThrow(/checksum/u);
   });
 
+  it("starts from the output rail's names and link hosts saved at ingest, not from every chunk", async () => {
+    const ws = workspace();
+    const built = await buildIndex(ws.knowledgeDir, ws.dataDir);
+    expect(built.manifest.files["allowlists.json"]).toBeDefined();
+    const loaded = await loadBuiltIndex(ws.knowledgeDir, ws.dataDir);
+    expect([...loaded.names].sort()).toEqual([...nameAllowlist(loaded.chunks)].sort());
+    expect([...loaded.linkHosts].sort()).toEqual([...allowedLinkHosts(loaded.chunks)].sort());
+    expect(loaded.names.has("Augury")).toBe(true);
+    // What a start reads is the saved list: a name changed in it (same size) is what the rail knows.
+    const path = join(built.dir, "allowlists.json");
+    writeFileSync(path, readFileSync(path, "utf8").replace('"Augury"', '"Xugury"'));
+    const edited = await loadBuiltIndex(ws.knowledgeDir, ws.dataDir);
+    expect(edited.names.has("Augury")).toBe(false);
+    expect(edited.names.has("Xugury")).toBe(true);
+  });
+
+  it("refuses allowlists saved by another version of the output rail, saying so, and rebuilds them", async () => {
+    const ws = workspace();
+    const built = await buildIndex(ws.knowledgeDir, ws.dataDir);
+    const path = join(built.dir, "allowlists.json");
+    const saved = readFileSync(path, "utf8");
+    expect(saved).toMatch(/^\{"version":1,/u);
+    writeFileSync(path, saved.replace('{"version":1,', '{"version":0,'));
+    await expect(loadBuiltIndex(ws.knowledgeDir, ws.dataDir)).rejects.toThrow(/allowlists\.json was made by version 0 of the output rail's allowlists, this code makes version 1/u);
+    const { logger, lines } = recordingLogger();
+    const rebuilt = await openIndex(ws.knowledgeDir, ws.dataDir, logger);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.msg).toMatch(/rebuilding/u);
+    expect(String(lines[0]!.cause)).toMatch(/version 0/u);
+    expect(rebuilt.names.has("Augury")).toBe(true);
+    expect(readFileSync(join(rebuilt.dir, "allowlists.json"), "utf8")).toMatch(/^\{"version":1,/u);
+  });
+
   it("re-chunks and re-embeds only the document that changed, and answers from its new text", async () => {
     const ws = workspace();
     const plant = (site: string, fact: string) => `# ${site} plant notes\n\n## Predictive maintenance\n\nThe ${site} press line 4 pilot streams spindle vibration from the ${site} historian into a model that ${fact}\n\n## Paint shop pilot\n\nThe ${site} paint shop photographs every panel for orange-peel defects.\n`;
@@ -157,5 +191,32 @@ describe("vector index above the exact-search size", () => {
       expect(hits).toEqual(built.nearest(query, 5));
     }
     await expect(VectorIndex.load(dir, built.params, dimensions, count + 1)).rejects.toThrow(/manifest says/u);
+  });
+});
+
+describe("vector similarities", () => {
+  it("are exactly the dot products summed dimension by dimension, for sparse and dense queries", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coach-vectors-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dimensions = 96;
+    const count = 39; // not a multiple of the four candidates summed side by side
+    let seed = 11;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) - 0.5;
+    const { index } = await VectorIndex.build(Float32Array.from({ length: count * dimensions }, next), dimensions, dir);
+    const dense = Array.from({ length: dimensions }, next);
+    // A hashing-embedder question: most dimensions exactly zero.
+    const sparse = dense.map((x, j) => (j % 7 === 0 ? x : 0));
+    for (const query of [dense, sparse]) {
+      let norm = 0;
+      for (const x of query) norm += x * x;
+      norm = Math.sqrt(norm);
+      const expected = Array.from({ length: count }, (_, position) => {
+        const row = index.vector(position);
+        let sum = 0;
+        for (let j = 0; j < dimensions; j++) sum += row[j]! * query[j]!;
+        return { position, similarity: sum / norm };
+      }).sort((a, b) => b.similarity - a.similarity || a.position - b.position);
+      expect(index.nearest(query, count)).toEqual(expected);
+    }
   });
 });

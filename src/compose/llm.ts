@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Chunk, Citation, HistoryMessage } from "../types.js";
 import type { Retrieval } from "../retrieval/retriever.js";
-import { ChatPromptTemplate } from "@langchain/core/prompts";
 import type { ChatMessage, ChatModel, Completion } from "../llm/model.js";
 import type { DraftRejection } from "../errors.js";
 import { checkLlmGrounding, guideTextOf } from "../guardrails/output.js";
@@ -57,6 +56,8 @@ export async function judgeKeyPoints(question: string, answer: string, points: r
  * "the prompt text before/after", and a value containing "{{history}}" could be filled again.
  */
 async function promptMessages(parts: [ "system" | "human", string][], values: Record<string, string>): Promise<ChatMessage[]> {
+  // Loaded here, not at the top: only a configured model ever fills a prompt.
+  const { ChatPromptTemplate } = await import("@langchain/core/prompts");
   const template = ChatPromptTemplate.fromMessages(parts, { templateFormat: "mustache" });
   const messages = await template.formatMessages(values);
   return messages.map((m) => ({ role: m.getType() === "system" ? "system" : "user", content: typeof m.content === "string" ? m.content : JSON.stringify(m.content) }));

@@ -33,6 +33,8 @@ export interface KnowledgeFacts {
   names: Map<string, NamedThing>;
   /** Longest alias in words, to bound the name scan. */
   maxNameWords: number;
+  /** The first word of every alias: a scan tries longer aliases only from these. */
+  firstNameWords: Set<string>;
   /** Words that place a question in the guide's world: its names, headings and rare words. */
   worldWords: Set<string>;
   /** Sections that summarise others (a TL;DR naming three or more other sections' topics). */
@@ -193,13 +195,14 @@ export function extractFacts(chunks: readonly Chunk[], extraWorldWords: readonly
   for (const [alias] of names) for (const w of words(alias)) if (!isStopword(w) && englishRarity(w) >= 0.55) world.add(w);
   for (const w of extraWorldWords) for (const x of words(w)) world.add(x);
   const maxNameWords = Math.max(1, ...[...names.keys()].map((k) => k.split(" ").length));
+  const firstNameWords = new Set([...names.keys()].map((k) => k.split(" ")[0]!));
   const summaries = new Set<string>();
   for (const chunk of chunks) {
     const text = chunk.text.toLowerCase();
     const named = chunks.filter((other) => other.id !== chunk.id && other.parentSection !== chunk.id && other.title.length >= 8 && text.includes(other.title.toLowerCase())).length;
     if (named >= 3) summaries.add(chunk.id);
   }
-  return { statuses, children, names, maxNameWords, worldWords: world, summaries };
+  return { statuses, children, names, maxNameWords, firstNameWords, worldWords: world, summaries };
 }
 
 /**
@@ -216,7 +219,9 @@ export function namesIn(text: string, facts: KnowledgeFacts): { alias: string; t
   const taken = new Set<number>();
   for (let n = facts.maxNameWords; n >= 1; n--) {
     for (let i = 0; i + n <= tokens.length; i++) {
-      if ([...Array(n).keys()].some((k) => taken.has(i + k))) continue;
+      // Every alias of two words or more starts with one of these (singular forms only change the end).
+      if (n > 1 && !facts.firstNameWords.has(tokens[i]!)) continue;
+      if (anyTaken(taken, i, n)) continue;
       const alias = tokens.slice(i, i + n).join(" ");
       const singular = alias.endsWith("s") ? alias.slice(0, -1) : alias;
       const thing = facts.names.get(alias) ?? facts.names.get(singular);
@@ -227,6 +232,11 @@ export function namesIn(text: string, facts: KnowledgeFacts): { alias: string; t
     }
   }
   return found;
+}
+
+function anyTaken(taken: ReadonlySet<number>, from: number, count: number): boolean {
+  for (let k = from; k < from + count; k++) if (taken.has(k)) return true;
+  return false;
 }
 
 /** The question mentions something of the guide's world (a name, a heading word, a rare term). */

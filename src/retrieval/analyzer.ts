@@ -1,6 +1,7 @@
-import { contentTerms, editDistance, isMisspeltStopword, isStopword, stem, words } from "../text/normalize.js";
+import { contentTerms, isMisspeltStopword, isStopword, stem, words } from "../text/normalize.js";
 import type { Glossary } from "../knowledge/glossary.js";
 import type { Chunk } from "../types.js";
+import { NearestWords } from "./spelling.js";
 
 /**
  * The words typos are corrected against, each once, in the order the knowledge first uses them
@@ -40,9 +41,8 @@ const DERIVATIONAL_SUFFIXES = ["ations", "ation", "ions", "ion", "ives", "ive", 
  * vocabulary of the knowledge ("maintenence" -> "maintenance"), and glossary expansion.
  */
 export class QueryAnalyzer {
-  private readonly byLength = new Map<number, string[]>();
-  /** The same lists split by first letter: a one-edit correction keeps the first letter. */
-  private readonly byLengthAndFirst = new Map<string, string[]>();
+  /** Made on the first correction: a question with no unknown word never needs it. */
+  private nearestWords: NearestWords | null = null;
   private readonly correctionCache = new Map<string, string | null>();
 
   private readonly vocabulary: ReadonlySet<string>;
@@ -62,15 +62,6 @@ export class QueryAnalyzer {
     const known = new Set<string>();
     for (const w of sourceWords) if (isCorrectionTarget(w)) known.add(w);
     this.knownWords = known;
-    for (const term of known) {
-      const list = this.byLength.get(term.length) ?? [];
-      list.push(term);
-      this.byLength.set(term.length, list);
-      const key = `${term.length}:${term[0]}`;
-      const sameFirst = this.byLengthAndFirst.get(key) ?? [];
-      sameFirst.push(term);
-      this.byLengthAndFirst.set(key, sameFirst);
-    }
   }
 
   analyze(text: string): AnalyzedQuery {
@@ -129,18 +120,9 @@ export class QueryAnalyzer {
     const cached = this.correctionCache.get(term);
     if (cached !== undefined) return cached;
     const max = term.length >= 9 ? 2 : 1;
-    let best: string | null = null;
-    let bestDistance = max + 1;
-    for (let len = term.length - max; len <= term.length + max; len++) {
-      // Same order as the full list, so ties go to the same word.
-      for (const candidate of (max === 1 ? this.byLengthAndFirst.get(`${len}:${term[0]}`) : this.byLength.get(len)) ?? []) {
-        const d = editDistance(term, candidate, max);
-        if (d < bestDistance) {
-          bestDistance = d;
-          best = candidate;
-        }
-      }
-    }
+    // Ties go to the word the knowledge uses first; a one-edit correction keeps the first letter.
+    this.nearestWords ??= new NearestWords([...this.knownWords]);
+    const best = this.nearestWords.nearest(term, max, max === 1);
     if (this.correctionCache.size > 10_000) this.correctionCache.clear();
     this.correctionCache.set(term, best);
     return best;

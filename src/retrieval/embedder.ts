@@ -1,4 +1,4 @@
-import { Embeddings } from "@langchain/core/embeddings";
+import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { contentTerms, contentTermsOf, words } from "../text/normalize.js";
 
 /** What a built index stores so that the same embedder can be rebuilt at load time. */
@@ -17,16 +17,17 @@ export const HASHING_EMBEDDER_ID = "hashing-ngram-v1";
  * What it is not: it knows no meaning beyond shared words and spellings, so a paraphrase with no
  * word in common with the guide ("staying employed for a long time" vs "durable wedge") is only
  * found through the glossary or the lexical side. That is why retrieval is hybrid.
+ *
+ * It has LangChain's embeddings interface without extending its base class, whose module and
+ * dependencies would be loaded at every start for a retry queue this in-process embedder never uses.
  */
-export class HashingEmbedder extends Embeddings {
+export class HashingEmbedder implements EmbeddingsInterface {
   readonly id = HASHING_EMBEDDER_ID;
 
   private readonly termFeatures = new Map<string, { word: number; bigramPrefix: number }>();
   private readonly wordTrigrams = new Map<string, Float64Array>();
 
-  private constructor(private readonly state: HashingEmbedderState) {
-    super({});
-  }
+  private constructor(private readonly state: HashingEmbedderState) {}
 
   get dimensions(): number {
     return this.state.dimensions;

@@ -12,13 +12,16 @@ import { ANALYZER_VERSION, contentTermsOf, words as wordsOf } from "../text/norm
 import { knowledgeWordsOf } from "./analyzer.js";
 import { VectorIndex, type VectorIndexParams } from "./vector-index.js";
 import type { Logger } from "../logger.js";
+import { OUTPUT_ALLOWLISTS_VERSION, outputAllowlistsOf, type OutputAllowlists } from "../guardrails/output.js";
 
 /**
  * Bump when the saved files change shape, so every built index is rebuilt. 2: no text in the
  * vector store. 3: vectors as float32 rows plus a sketch graph for large corpora, per-document
- * hashes, file sizes and a manifest checksum.
+ * hashes, file sizes and a manifest checksum. 4: the output rail's allowlists (allowlists.json).
  */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
+/** The output rail's names and link hosts, read from every chunk once, at ingest. */
+const ALLOWLISTS_FILE = "allowlists.json";
 const DIMENSIONS = 1024;
 
 /** A file of the index as written: checked by size at every start, by hash when reused. */
@@ -86,6 +89,9 @@ export interface LoadedIndex {
   headings: Bm25Index;
   /** The words typos are corrected against (analyzer.ts `knowledgeWords`), saved at ingest. */
   words?: string[];
+  /** Capitalised names and link hosts the knowledge uses: what an answer may name and link to (output rail), saved at ingest. */
+  names: ReadonlySet<string>;
+  linkHosts: ReadonlySet<string>;
   /**
    * Sources of the documents the coach was written for (knowledge/coach.json "guides"; every
    * document when it names none). Its world, the off-topic test and the answer/no-answer evidence
@@ -151,7 +157,7 @@ function indexRoot(dataDir: string): string {
 }
 
 function expectedKey(contentHash: string, spec: EmbedderSpec): string {
-  return createHash("sha256").update(`${contentHash}:${embedderId(spec)}:${DIMENSIONS}:${INDEX_FORMAT}:${ANALYZER_VERSION}`).digest("hex").slice(0, 16);
+  return createHash("sha256").update(`${contentHash}:${embedderId(spec)}:${DIMENSIONS}:${INDEX_FORMAT}:${ANALYZER_VERSION}:${OUTPUT_ALLOWLISTS_VERSION}`).digest("hex").slice(0, 16);
 }
 
 /**
@@ -252,6 +258,8 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     const headings = Bm25Index.buildFromTerms(partWords.map((p) => contentTermsOf(p.heading)));
     const words = knowledgeWordsOf(partWords.map((p) => [...p.path, ...p.text]));
     phase("lexical");
+    const allowlists = outputAllowlistsOf(chunks);
+    phase("allowlists");
 
     const written: Record<string, IndexFile> = {};
     const write = (name: string, text: string) => {
@@ -264,6 +272,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
     write("lexical.json", JSON.stringify(lexical.toState()));
     write("headings.json", JSON.stringify(headings.toState()));
     write("words.json", JSON.stringify(words));
+    write(ALLOWLISTS_FILE, JSON.stringify(allowlists));
     for (const name of vectorFiles) written[name] = fileEntry(join(tmp, name));
     const fileEntries: Record<string, IndexFile> = {};
     for (const name of Object.keys(written).sort()) fileEntries[name] = written[name]!;
@@ -297,7 +306,7 @@ export async function buildIndex(knowledgeDir: string, dataDir: string, spec: Em
       reusedFrom: previous && previousRows ? previous.dir : null,
       phasesMs,
     };
-    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, headings, words, guides, ingest };
+    return { dir: finalDir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, headings, words, ...allowlistSets(allowlists), guides, ingest };
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
     throw new IndexBuildFailedError(`Building the index in ${root} failed: ${(error as Error).message}`, { cause: error });
@@ -379,10 +388,11 @@ export async function loadBuiltIndex(knowledgeDir: string, dataDir: string, spec
     const headings = Bm25Index.fromState(JSON.parse(readFileSync(join(dir, "headings.json"), "utf8")) as Bm25State);
     const words = JSON.parse(readFileSync(join(dir, "words.json"), "utf8")) as string[];
     if (!Array.isArray(words)) throw new Error("words.json is not a list");
+    const allowlists = readAllowlists(join(dir, ALLOWLISTS_FILE));
     if (chunks.length !== manifest.chunkCount || lexical.size !== chunks.length || headings.size !== chunks.length) throw new Error("chunk count does not match the manifest");
     const model = spec.kind === "openai" ? await modelEmbeddings(spec) : undefined;
     const vectors = await VectorIndex.load(dir, manifest.vectors, manifest.embedder.dimensions, chunks.length);
-    loaded = { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, headings, words };
+    loaded = { dir, manifest, chunks, embedder, embedQuery: queryEmbedder(spec, embedder, model), vectors, lexical, headings, words, ...allowlistSets(allowlists) };
   } catch (error) {
     throw new IndexCorruptError(`The index in ${dir} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }
@@ -405,6 +415,24 @@ export async function openIndex(knowledgeDir: string, dataDir: string, logger: L
 
 export function embedderSpecOf(config: { embeddings: string; llm: { apiKey: string | null; baseUrl: string | null; embeddingsModel: string } }): EmbedderSpec {
   return config.embeddings === "openai" ? { kind: "openai", model: config.llm.embeddingsModel, baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey } : LOCAL_EMBEDDER;
+}
+
+/**
+ * The saved allowlists, refused (so the index is rebuilt) when missing, malformed or derived by
+ * another version of the output rail: a stale list could let an invented name through.
+ */
+function readAllowlists(path: string): OutputAllowlists {
+  if (!existsSync(path)) throw new Error(`${ALLOWLISTS_FILE} is missing`);
+  const saved = JSON.parse(readFileSync(path, "utf8")) as Partial<OutputAllowlists> | null;
+  if (saved?.version !== OUTPUT_ALLOWLISTS_VERSION) {
+    throw new Error(`${ALLOWLISTS_FILE} was made by version ${String(saved?.version)} of the output rail's allowlists, this code makes version ${OUTPUT_ALLOWLISTS_VERSION}`);
+  }
+  if (!Array.isArray(saved.names) || !Array.isArray(saved.linkHosts) || ![...saved.names, ...saved.linkHosts].every((x) => typeof x === "string")) throw new Error(`${ALLOWLISTS_FILE} is not in the expected shape`);
+  return saved as OutputAllowlists;
+}
+
+function allowlistSets(allowlists: OutputAllowlists): { names: ReadonlySet<string>; linkHosts: ReadonlySet<string> } {
+  return { names: new Set(allowlists.names), linkHosts: new Set(allowlists.linkHosts) };
 }
 
 function sha256(data: string | Uint8Array): string {

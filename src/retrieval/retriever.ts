@@ -321,9 +321,12 @@ function scopeOf(index: LoadedIndex, chunks: Chunk[], glossary: Glossary): Guide
     let norm = 0;
     for (const x of vector) norm += x * x;
     norm = Math.sqrt(norm) || 1;
+    // Only the query's non-zero dimensions, in order: the terms left out are exact zeros.
+    const dims: number[] = [];
+    for (let j = 0; j < vector.length; j++) if (vector[j] !== 0) dims.push(j);
     const similarities = vectors.map((v) => {
       let dot = 0;
-      for (let j = 0; j < v.length; j++) dot += v[j]! * (vector[j] ?? 0);
+      for (const j of dims) if (j < v.length) dot += v[j]! * vector[j]!;
       return dot / norm;
     });
     for (const i of topIndexes(similarities, similarities.map((_, i) => i), count)) out.set(i, similarities[i]!);
