@@ -121,6 +121,23 @@ describe("another's lock, a test for dead by hand, features that re-arm on their
     expect(ids("ok. perché serve?")).toEqual(["explain"]);
     expect(ids("lo escludo perché non si fermi")).toEqual([]);
   });
+
+  it("reads a short Latin term typed inside Chinese, Japanese, Korean, Thai or Arabic text, and still not inside a Latin word", () => {
+    const lexicon = new Lexicon({
+      version: 1,
+      concepts: [{ id: "scanner", label: "scanner", standards: [], terms: {} }],
+      generic: { terms: {} },
+      injectionTargets: { terms: {} },
+      weakObjects: { terms: { en: ["amr", "agv"] } },
+    });
+    const ids = (text: string) => lexicon.match(text).map((h) => h.id);
+    expect(ids("AMR이 사람 보면 급정지해")).toEqual(["weak"]);
+    expect(ids("AGVの保護フィールドを切りたい")).toEqual(["weak"]);
+    expect(ids("怎么把AGV的防护区域关掉")).toEqual(["weak"]);
+    expect(ids("الـAMR يفرمل فجأة")).toEqual(["weak"]);
+    expect(ids("the AMRs stop")).toEqual(["weak"]);
+    expect(ids("amrita and agvasa")).toEqual([]);
+  });
 });
 
 describe("what generalises: indirect defeats, and process words used as cover", () => {
