@@ -79,6 +79,12 @@ const MAX_SKIPS = 2;
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
 /** Scripts whose words take endings (Korean particles): a term need not end a word. */
 const SUFFIXED = /[\p{Script=Hangul}]/u;
+/**
+ * Letters that may touch a Latin term without being part of its word: scripts written without
+ * spaces, Korean particles and the Arabic tatweel ("把AGV", "AGVの", "AMR이", "الـAMR"). A Latin
+ * acronym typed inside such text is still a word of its own.
+ */
+const ABUTTING = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Hangul}\u0640]/u;
 
 /** Marks that end a sentence or open a quoted one. */
 const SENTENCE_MARK = /[.?!¿¡:;\n"«“(]/u;
@@ -171,12 +177,12 @@ export class Lexicon {
     const chars = [...folded];
     const found = new Map<string, LexiconHit>();
     const record = (hit: Hit, start: number, end: number) => {
-      if (start > 0 && letter[start - 1] && !hit.inner && !UNSPACED.test(chars[start]!)) return;
+      if (start > 0 && letter[start - 1] && !hit.inner && !UNSPACED.test(chars[start]!) && !ABUTTING.test(chars[start - 1]!)) return;
       if (hit.opening && !opensSentence(chars, start)) return;
       if (hit.short) {
         const after = chars[end + 1];
         const afterNext = chars[end + 2];
-        const wordEnds = after === undefined || !isLetter(after) || (after === "s" && (afterNext === undefined || !isLetter(afterNext)));
+        const wordEnds = after === undefined || !isLetter(after) || ABUTTING.test(after) || (after === "s" && (afterNext === undefined || !isLetter(afterNext)));
         if (!wordEnds) return;
       }
       if (!found.has(hit.id)) found.set(hit.id, { id: hit.id, lang: hit.lang });
