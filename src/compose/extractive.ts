@@ -55,6 +55,8 @@ interface Unit {
 }
 
 const MAX_POINTS = 4;
+/** How much better another sentence of a step must match the question to be said instead of the step's first. */
+const STEP_SENTENCE_EDGE = 0.15;
 /** A supporting sentence must score this share of the lead's score and match the question itself. */
 const POINT_FLOOR = 0.62;
 const POINT_MIN_MATCH = 0.2;
@@ -436,7 +438,13 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   for (const id of steps ?? []) {
     if (id === lead.chunk.id) continue;
     const chunk = byId.get(id)!;
-    const best = units.filter((u) => u.chunk.id === id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0] ?? unitsOf(chunk).find((u) => !u.list);
+    // A step is said by its first sentence (who it is for, what it is: "If you're at a large
+    // manufacturer…"), unless another of its sentences clearly answers the question better: a
+    // sentence that presumes the premise ("You already have the domain context") is not said alone.
+    const first = unitsOf(chunk).find((u) => !u.list);
+    const matched = units.filter((u) => u.chunk.id === id && !u.list).sort((a, b) => b.match - a.match || a.position - b.position)[0];
+    const firstMatch = units.find((u) => u.chunk.id === id && u.text === first?.text)?.match ?? 0;
+    const best = matched && (!first || matched.match >= firstMatch + STEP_SENTENCE_EDGE) ? matched : (first ?? matched);
     if (best) parts.push({ kind: "item", label: chunk.title, text: best.text, cites: [cites.cite(chunk)] });
   }
   return parts;
