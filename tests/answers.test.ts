@@ -372,6 +372,12 @@ describe("what a person asks about their own move", () => {
     expect(opening(a)).toMatch(/12-18 months/u);
   });
 
+  it("an outsider's list of steps says the internal step by who it is for, never 'you already have the domain context'", async () => {
+    const a = await ask("I'm a credit-risk modeller at a bank with zero factory time. How should I sell my experience to get an AI PM job in manufacturing?");
+    expect(a.text).not.toMatch(/already have the domain context/u);
+    expect(a.text).toMatch(/If you're at a large manufacturer/u);
+  });
+
   it("a remark after the question asks too: '…? and the pay worries me'", async () => {
     const a = await ask("Process engineer at a glass plant for six years. Would my experience carry over into AI product work? the pay worries me a bit");
     expect(opening(a)).toMatch(/harder to fill/u);
