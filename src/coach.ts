@@ -8,7 +8,7 @@ import { AnsweredQuestions, termWeightIn, type QuestionMatch } from "./knowledge
 import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
 import { isAnswerable, loadAnswerabilityModel } from "./retrieval/answerability.js";
-import { composeExtractiveAnswer, LEARNING_WORD } from "./compose/extractive.js";
+import { composeExtractiveAnswer, composeSectionsList, LEARNING_WORD } from "./compose/extractive.js";
 import { emptyInputRail, inputLengthRail, rateLimitRail } from "./guardrails/input.js";
 import { createInjectionRail } from "./guardrails/injection.js";
 import { Guard } from "./guardrails/guard.js";
@@ -267,13 +267,21 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   };
   // What people ask about their own move (coaching.json plan.asks): the guide sentence that answers
   // each, or the topic the guide does not speak to. One alternation of literal words per ask.
+  /** A heading's own section, or, for a heading with no text of its own, its subsections in the guide's order. */
+  const sectionsUnder = (title: string): string[] => {
+    const wanted = title.toLowerCase();
+    const own = retriever.guideChunks.find((c) => c.title.toLowerCase() === wanted);
+    if (own) return [own.id];
+    return retriever.guideChunks.filter((c) => c.headingPath.length >= 2 && c.headingPath[c.headingPath.length - 2]!.toLowerCase() === wanted).map((c) => c.id);
+  };
   const planAsks = (coachingContent.plan.asks?.items ?? []).flatMap((a) => {
     const chunk = a.section ? retriever.guideChunks.find((c) => c.title.toLowerCase() === a.section!.toLowerCase()) : undefined;
     if (a.section && !chunk) return [];
-    return [{ id: a.id, chunkId: chunk?.id, evidence: a.evidence, notCovered: a.notCovered, pattern: wholeWordsPattern(a.says) }];
+    const nearby = a.nearby ? sectionsUnder(a.nearby) : undefined;
+    return [{ id: a.id, chunkId: chunk?.id, evidence: a.evidence, notCovered: a.notCovered, nearby, pattern: wholeWordsPattern(a.says) }];
   });
   /** A question's asks about the person's own move, in the order asked: what the guide answers, and what it does not speak to. */
-  const asksIn = (question: string): { answered: QuestionMatch[]; notCovered: string[] } => {
+  const asksIn = (question: string): { answered: QuestionMatch[]; notCovered: string[]; nearby: string[][] } => {
     const lower = question.slice(0, 2_000).toLowerCase();
     const found = planAsks.flatMap((a) => {
       const at = a.pattern.exec(lower)?.index;
@@ -282,6 +290,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     return {
       answered: found.filter((f) => f.ask.chunkId && f.ask.evidence).map((f) => ({ chunkId: f.ask.chunkId!, answer: f.ask.evidence!, score: 1, explicit: true })),
       notCovered: found.flatMap((f) => (f.ask.notCovered ? [f.ask.notCovered] : [])),
+      nearby: found.flatMap((f) => (f.ask.nearby?.length ? [f.ask.nearby] : [])),
     };
   };
   const isOffTopic = (question: string) => !inGuideWorld(question, facts) && domainTerms.expansionsFor(question).length === 0;
@@ -445,7 +454,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // is said first, honestly, before what it does say for them.
     // (A remark after the last question mark asks too: "…? worried about the pay cut too".)
     const afterQuestion = reference.text.includes("?") ? reference.text.slice(reference.text.lastIndexOf("?") + 1, reference.text.lastIndexOf("?") + 300) : "";
-    const moveAsks = !pointedAt && (shape.kind === "personal" || SELF_QUESTION.test(shape.ask)) ? asksIn(`${shape.ask} ${afterQuestion}`) : { answered: [], notCovered: [] };
+    const moveAsks = !pointedAt && (shape.kind === "personal" || SELF_QUESTION.test(shape.ask)) ? asksIn(`${shape.ask} ${afterQuestion}`) : { answered: [], notCovered: [], nearby: [] };
     if (shape.kind === "personal") asked.splice(priority ? 1 : 0, 0, ...moveAsks.answered);
     if (reference.evidence && reference.focus[0] && !rewritten) asked.unshift({ chunkId: reference.focus[0], answer: reference.evidence, score: 1, alone: true });
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
@@ -458,16 +467,18 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // Asked only what the guide does not speak to, and not about their own move: said, by topic.
     // ("…remotely? and how long would the switch take?" also asks a number the guide gives: composed, with the note.)
     const unspoken = moveAsks.notCovered.length > 0 && moveAsks.answered.length === 0 && ["yesno", "explain", "who", "list"].includes(shape.kind);
-    if ((!answerable && !partial && !focusChunk) || (unspoken && !focusChunk)) {
+    // What the guide has nearby for it ("résumés": how to position yourself) follows the note, as its list.
+    const nearby = (unspoken || (!answerable && !partial)) && !focusChunk ? moveAsks.nearby[0]?.map((id) => retriever.chunkById(id)).filter((c): c is Chunk => !!c) : undefined;
+    if (((!answerable && !partial && !focusChunk) || (unspoken && !focusChunk)) && !nearby?.length) {
       const answer = moveAsks.notCovered.length > 0 ? notCoveredTopic(started, moveAsks.notCovered) : noAnswer(started, text);
       log.info({ reason: answer.reason, evidence: retrieval.evidence }, "no answer in the guide");
       return answer;
     }
-    const extractive = composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => retriever.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps, chosenAmong: reference.among === true || chosenInQuestion });
+    const extractive = nearby?.length ? composeSectionsList(nearby) : composeExtractiveAnswer({ retrieval, shape, facts, chunks: retriever.chunks, idf: (t) => retriever.idf(t), focus: rewritten ? [] : reference.focus, path, partial, partialNames: foreign.length > 0 ? [] : named.map((n) => n.thing), careerSteps, asked, learnSteps, chosenAmong: reference.among === true || chosenInQuestion });
     if (partial) extractive.parts.unshift(foreign.length > 0 ? foreignNote(foreign) : partialNote(named.map((n) => n.thing.name)));
     let composed: { parts: AnswerPart[]; citations: Citation[]; followUps: string[] } = extractive;
     let mode: Answer["mode"] = "extractive";
-    if (chatModel && prompts && !partial) {
+    if (chatModel && prompts && !partial && !nearby?.length) {
       // A model failure or a rejected draft: the user still gets the grounded extractive answer.
       const notUsed = (cause: string, detail: string) => {
         log.warn({ model: chatModel.id, cause, detail: detail.slice(0, 300) }, "model answer not used: answering extractively");
@@ -491,7 +502,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
         notUsed(error instanceof ModelCallError ? error.failure : "unexpected", error instanceof Error ? error.message : String(error));
       }
     }
-    if (moveAsks.notCovered.length > 0 && !partial) composed = { ...composed, parts: [unspokenNote(moveAsks.notCovered), ...composed.parts] };
+    if (moveAsks.notCovered.length > 0 && !partial) composed = { ...composed, parts: [unspokenNote(moveAsks.notCovered, shape.kind === "personal"), ...composed.parts] };
     // "How many months of data…?", "what % of the time…?": an answer with no figure of that kind is
     // what the guide says nearby, said as such, not a dodge.
     // (Only when the number is all it asks: "how much does it cost, and is it worth it?" asks more.)
@@ -624,8 +635,8 @@ function withoutAmbition(text: string): string {
 }
 
 /** A person's ask the guide does not speak to ("age"), said first: what follows is what it says for them. */
-function unspokenNote(topics: string[]): AnswerPart {
-  return { kind: "note", text: `The guide doesn't speak to ${joinTopics(topics)}, so I won't guess. What it does say for someone in your position:`, cites: [] };
+function unspokenNote(topics: string[], aboutThePerson: boolean): AnswerPart {
+  return { kind: "note", text: `The guide doesn't speak to ${joinTopics(topics)}, so I won't guess. What it does say ${aboutThePerson ? "for someone in your position" : "nearby"}:`, cites: [] };
 }
 
 function joinTopics(topics: string[]): string {

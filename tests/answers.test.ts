@@ -401,6 +401,14 @@ describe("what a person asks about their own move", () => {
     expect(a.text).toMatch(/doesn't speak to remote work/u);
   });
 
+  it("asked what the guide does not speak to but has help nearby for (a résumé), it says so, then gives that help, cited", async () => {
+    const a = await ask("Which achievements should my resume highlight when I apply for AI PM jobs at industrial companies?");
+    expect(a.outcome).toBe("no_answer");
+    expect(a.parts[0]!.text).toMatch(/doesn't speak to résumés/u);
+    expect(a.parts.filter((p) => p.kind === "item").map((p) => p.label)).toContain("Build a domain-signal portfolio project");
+    expect(a.citations.length).toBeGreaterThanOrEqual(4);
+  });
+
   it("'CV' in a question about vision systems is computer vision, not a résumé", async () => {
     const a = await ask("As the PM of a CV inspection product, which problems will I hit first?");
     expect(a.outcome).toBe("answered");

@@ -405,8 +405,9 @@ describe("coaching content", () => {
       content.readiness[0].section = "A heading that does not exist";
       content.plan.priorities.items[0].evidence = "pay is always the best here";
       content.plan.asks.items.find((a: { id: string }) => a.id === "age").section = "TL;DR";
+      content.plan.asks.items.find((a: { id: string }) => a.id === "resume").nearby = "A heading the guide never had";
       writeFileSync(file, JSON.stringify(content));
-      await expect(createCoach(local.config, silentLogger)).rejects.toThrow(/does not occur in the section[\s\S]*no section titled "A heading that does not exist"[\s\S]*plan priority "pay"[\s\S]*plan ask "age" needs either "section" and "evidence" or "notCovered"/u);
+      await expect(createCoach(local.config, silentLogger)).rejects.toThrow(/does not occur in the section[\s\S]*no section titled "A heading that does not exist"[\s\S]*plan priority "pay"[\s\S]*plan ask "age" needs either "section" and "evidence" or "notCovered"[\s\S]*plan ask "resume": "nearby" must name a section/u);
     } finally {
       local.cleanup();
     }

@@ -103,6 +103,8 @@ export interface PlanAsk {
   evidence?: string;
   /** The topic, as the coach names it, when the guide does not speak to it ("age"). */
   notCovered?: string;
+  /** With `notCovered`: the guide section that is the nearest help ("résumés" → how to position yourself), said after the note. */
+  nearby?: string;
 }
 
 type Plan = { phases: PlanPhase[]; useCases: PlanUseCase[]; paths: Record<PathId, PlanPath>; priorities?: { items: PlanPriority[] }; asks?: { items: PlanAsk[] } };
@@ -218,6 +220,9 @@ export function loadCoachingContent(knowledgeDir: string, chunks: readonly Chunk
     if (typeof ask.id !== "string" || !Array.isArray(ask.says) || !ask.says.every((w) => typeof w === "string" && w.length > 0)) problems.push(`${where} needs an id and "says" words`);
     else if (typeof ask.notCovered === "string" ? ask.section !== undefined || ask.evidence !== undefined : typeof ask.section !== "string" || typeof ask.evidence !== "string") problems.push(`${where} needs either "section" and "evidence" or "notCovered", not both`);
     else if (ask.section && ask.evidence) quote(ask.section, ask.evidence, where);
+    // (A heading with no text of its own, "How to position yourself…", names its subsections.)
+    const headingKnown = (title: string) => byTitle.has(comparable(title)) || own.some((c) => c.headingPath.length >= 2 && comparable(c.headingPath[c.headingPath.length - 2]!) === comparable(title));
+    if (ask.nearby !== undefined && (typeof ask.notCovered !== "string" || !headingKnown(ask.nearby))) problems.push(`${where}: "nearby" must name a section of the guide, next to "notCovered"`);
   }
   if (questions.length === 0 || readiness.length === 0 || !plan?.phases?.length) problems.push("needs quiz questions, readiness items and plan phases");
   if (problems.length > 0) {

@@ -866,6 +866,17 @@ function joinNames(names: string[]): string {
   return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
+/** Sections named by the coaching content (what the guide has nearby for an ask it does not speak to), one item each: heading and first sentence, in order. */
+export function composeSectionsList(sections: readonly Chunk[]): ComposedAnswer {
+  const cites = new CitationBuilder();
+  const parts: AnswerPart[] = [];
+  for (const chunk of sections) {
+    const first = unitsOf(chunk).find((u) => !u.list);
+    if (first) parts.push({ kind: "item", label: chunk.title, text: first.text, cites: [cites.cite(chunk)] });
+  }
+  return { text: plainTextOf(parts), parts, citations: cites.citations, followUps: [] };
+}
+
 /** The chunks an answer should draw on, for the model's context: the best match, and its subsections when it is an overview. */
 export function chooseChunks(results: RetrievedChunk[], allChunks: readonly Chunk[]): RetrievedChunk[] {
   const usable = results.filter((r) => r.chunk.metadata.Kind !== "promotion");
