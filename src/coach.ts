@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Answer, HistoryMessage, ReasonCode, Turn } from "./types.js";
 import type { CoachConfig } from "./config.js";
 import type { Logger } from "./logger.js";
-import { Glossary } from "./knowledge/glossary.js";
+import { escapeRegExp, Glossary } from "./knowledge/glossary.js";
 import { AnsweredQuestions, termWeightIn, type QuestionMatch } from "./knowledge/questions.js";
 import { embedderSpecOf, openIndex } from "./retrieval/index-store.js";
 import { HybridRetriever } from "./retrieval/retriever.js";
@@ -452,7 +452,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // What a person asks about their own move ("what do I say in an interview?") is answered by the
     // guide sentence for it, in the order asked; what the guide does not speak to ("am I too old?")
     // is said first, honestly, before what it does say for them.
-    // (A remark after the last question mark asks too: "…? worried about the pay cut too".)
+    // (A remark after the last question mark asks too: "…? the salary side worries me".)
     const afterQuestion = reference.text.includes("?") ? reference.text.slice(reference.text.lastIndexOf("?") + 1, reference.text.lastIndexOf("?") + 300) : "";
     const moveAsks = !pointedAt && (shape.kind === "personal" || SELF_QUESTION.test(shape.ask)) ? asksIn(`${shape.ask} ${afterQuestion}`) : { answered: [], notCovered: [], nearby: [] };
     if (shape.kind === "personal") asked.splice(priority ? 1 : 0, 0, ...moveAsks.answered);
@@ -625,7 +625,7 @@ const PLAYED_DOWN_AFTER = /^\s*(isn't|is not|doesn't|does not|matters less|is se
 
 /** One alternation of literal, lower-cased words or phrases, matched as whole words (linear time). */
 function wholeWordsPattern(says: readonly string[]): RegExp {
-  const words = says.map((w) => w.toLowerCase().replace(/[.*+?^${}()|[\]\\]/gu, "\\$&")).join("|");
+  const words = says.map((w) => escapeRegExp(w.toLowerCase())).join("|");
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${words})(?![\\p{L}\\p{N}])`, "u");
 }
 

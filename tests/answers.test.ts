@@ -378,8 +378,14 @@ describe("what a person asks about their own move", () => {
     expect(a.text).toMatch(/If you're at a large manufacturer/u);
   });
 
-  it("a remark after the question asks too: '…? and the pay worries me'", async () => {
-    const a = await ask("Process engineer at a glass plant for six years. Would my experience carry over into AI product work? the pay worries me a bit");
+  it("'where do I start?' is answered by the first step, not by a sentence that merely says 'starts'", async () => {
+    const a = await ask("I'm wrapping up a master's in industrial statistics and want product work instead of research. Where do I start?");
+    expect(a.citations[0]!.title).not.toMatch(/Procurement cycles/u);
+    expect(a.citations.map((c) => c.title)).toContain("Build a domain-signal portfolio project");
+  });
+
+  it("a remark after the question asks too: '…? the salary side worries me'", async () => {
+    const a = await ask("Process engineer at a glass plant for six years. Would my experience carry over into AI product work? the salary side worries me a bit");
     expect(opening(a)).toMatch(/harder to fill/u);
     expect(a.text).toMatch(/\$200K-\$320K/u);
   });
@@ -397,7 +403,7 @@ describe("what a person asks about their own move", () => {
   });
 
   it("a question the guide cannot answer names what it does not speak to, even beside a number it could give", async () => {
-    const a = await ask("my family keeps me in a small town far from any plant. can I do this job remotely, and how long would my switch take?");
+    const a = await ask("my family keeps me in a small town far from any plant. could I work remotely in this job, and how long would my switch take?");
     expect(a.text).toMatch(/doesn't speak to remote work/u);
   });
 
@@ -407,6 +413,20 @@ describe("what a person asks about their own move", () => {
     expect(a.parts[0]!.text).toMatch(/doesn't speak to résumés/u);
     expect(a.parts.filter((p) => p.kind === "item").map((p) => p.label)).toContain("Build a domain-signal portfolio project");
     expect(a.citations.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("the words of an ask inside an ordinary question about the field do not make it one", async () => {
+    for (const q of [
+      "Does the age of my machines matter for predictive maintenance?",
+      "Should my team build the vision model internally or buy one?",
+      "How do I improve my CV model's false reject rate on the line?",
+      "I'm a reliability engineer. Does predictive maintenance pay off for my plant?",
+      "Do I need to read PLC code to integrate a historian?",
+    ]) {
+      const a = await ask(q);
+      expect(a.text, q).not.toMatch(/doesn't speak to/u);
+      expect(a.text, q).not.toMatch(/\$200K-\$320K/u);
+    }
   });
 
   it("'CV' in a question about vision systems is computer vision, not a résumé", async () => {
@@ -448,8 +468,13 @@ describe("lists of a section's members, and choosing among them", () => {
     expect(opening(pick!)).toMatch(/12-24 months/u);
   });
 
+  it("'which of those slows a launch the least?' does not pick the slowest", async () => {
+    const [, pick] = await chat("What are the big constraints a factory imposes on AI products?", "Which of those slows a launch the least?");
+    expect(pick!.parts[0]!.label ?? "").not.toMatch(/^Procurement cycles/u);
+  });
+
   it("'the second one' followed by more words ('…in an interview') still counts in the last list", async () => {
-    const [, second] = await chat("What are the big constraints a factory imposes on AI products?", "How should I bring up the second one in an interview?");
+    const [, second] = await chat("What are the big constraints a factory imposes on AI products?", "Give me talking points on the second one in my next screening call");
     expect(second!.citations[0]!.title).toMatch(/^Edge vs\. cloud/u);
   });
 

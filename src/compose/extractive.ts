@@ -55,6 +55,8 @@ interface Unit {
 }
 
 const MAX_POINTS = 4;
+/** "Where do I start?", "how do I even begin?": asks for the first step, whatever else a sentence matches. */
+const START_ASK = /\b(?:where|how) (?:do|should|would|can|could) i (?:even )?(?:begin|start)\b|\bwhere to (?:begin|start)\b|\bstarting point\b/u;
 /** How much better another sentence of a step must match the question to be said instead of the step's first. */
 const STEP_SENTENCE_EDGE = 0.15;
 /** A supporting sentence must score this share of the lead's score and match the question itself. */
@@ -83,7 +85,7 @@ const LEARN_ASK = /\b(learn|study|read up|brush up|skill up|upskill|pick up)\b/u
 const ASKED_CLOSE = 0.8;
 /** Below the lead's bar, a close phrasing still lifts its sentence among the candidates. */
 const ASKED_SUPPORT = 0.5;
-const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|begin)\b|\bstarting point\b|\bmov(?:e|ing) (?:[a-z']+ ){0,6}?into\b|\b(my|a|the) way in(to)?\b|\b(use|leverage|make use of) my (experience|background|years)\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
+const STEPS_ASK = /\bwhat (do|should|can) i do\b|\b(place|way|point) to (start|begin)\b|\bstarting point\b|\bmov(?:e|ing) (?:myself |my career |over |across |from (?:[a-z']+ ){1,5}?)?into\b|\b(my|a|the) way in(to)?\b(?! which)|\b(use|leverage|make use of) my (experience|background|years)\b|\b(get|find|land) (an?|the|my first|a first) ([a-z]+ ){0,3}(job|role|position)\b|\bwhere (do|should|would) i (begin|start)\b|\bhow (do|should|would) i (start|begin)\b|\bfirst move\b|\b(get into|getting into|break into|become|becoming|land|landing|transition|switch|make the (move|jump|switch)|path|route|where (do|should) i start|first step|next step|what should i do|how do i start|realistic|unrealistic|possible|chance)\b/u;
 const STATUS_PHRASE: Record<string, string> = { production: "in production", scaling: "scaling", emerging: "emerging" };
 /** How to learn something: the ways, the places, the speed. */
 const HOW_TO_LEARN = /\b(how (do|can|should|would) i|fast|fastest|quick|quickly|courses?|channels?|resources?|materials?|reading|where (do|can|should) i|steps|training|certifications?|books|videos)\b/u;
@@ -339,7 +341,8 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
   // (From the steps' own document: "where do I start?" is not answered by a safety procedure that
   // says "before work starts".)
   const stepsDocument = steps?.[0] ? byId.get(steps[0])?.document : undefined;
-  const answersAsked = !!askedUnit || (best && !steps?.includes(best.chunk.id) && best.askMatch >= 0.3 && !best.list && (!stepsDocument || best.chunk.document === stepsDocument));
+  // ("Where do I start?" is answered by the first step, not by a sentence that says "starts".)
+  const answersAsked = !!askedUnit || (best && !START_ASK.test(shape.ask.toLowerCase()) && !steps?.includes(best.chunk.id) && best.askMatch >= 0.3 && !best.list && (!stepsDocument || best.chunk.document === stepsDocument));
   // "What should I learn first?" from someone without the OT layer: the learning step leads.
   const learningStep = LEARN_ASK.test(shape.ask.toLowerCase()) ? steps?.find((id) => input.learnSteps?.includes(id)) : undefined;
   if (learnAsk && learningStep) return learningAnswer(learningStep, input, cites, weights, byId);
@@ -370,7 +373,7 @@ function focusedAnswer(units: Unit[], input: ComposeInput, cites: CitationBuilde
       const rest = unitsOf(byId.get(namedStep)!).filter((u) => !u.list && u.text !== first.text).slice(0, 3);
       const parts: AnswerPart[] = [{ ...leadPart(first, input, cites, named), label: first.chunk.title }];
       for (const u of rest) parts.push({ kind: "point", text: u.text, cites: [cites.cite(u.chunk)] });
-      // Asked also where to start ("where do I even start, and what should I build?"): the way into
+      // Asked also where to start ("…where do I begin, and what could I make?"): the way into
       // the role that fits the person follows the step they asked about.
       const alsoTheMove = /\b(start|begin|first move|path|route)\b/u.test(shape.ask.toLowerCase());
       const path = pathId && alsoTheMove ? byId.get(pathId) : undefined;
@@ -693,7 +696,7 @@ function statusComparison(input: ComposeInput, pair: KnowledgeFacts["statuses"],
 
 /** "Rockwell or C3.ai?", "pure-play vs hyperscalers": both sides, and the sentence that compares them first. */
 /** Up to three words before an employer noun ("predictive maintenance startup"): what that employer does. */
-const EMPLOYER_NOUN = /((?:[\p{L}\p{N}-]+ ){1,3})(?:startup|startups|start-up|start-ups|vendor|vendors|company|companies|firm|firms|player|players|provider|providers)\b/gu;
+const EMPLOYER_NOUN = /(?<![\p{L}\p{N}-])((?:[\p{L}\p{N}-]+ ){1,3})(?:startup|startups|start-up|start-ups|vendor|vendors|company|companies|firm|firms|player|players|provider|providers)\b/gu;
 
 function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: string; thing: NamedThing }[], cites: CitationBuilder, idf: (t: string) => number, expansions: readonly string[], overviews: ReadonlyMap<string, unknown>, focus?: Chunk): AnswerPart[] | null {
   if (shape.kind !== "compare" && !shape.comparative) return null;
@@ -836,8 +839,8 @@ function enumerationAnswer(units: Unit[], input: ComposeInput, cites: CitationBu
   // (Two adjacent words of its heading, "unique constraints", not one shared word, "companies".)
   const headingWords = contentTerms(overview.title);
   const ledToOverview = headingWords.some((t, i) => i + 1 < headingWords.length && retrieval.question.expansionTerms.includes(t) && retrieval.question.expansionTerms.includes(headingWords[i + 1]!));
-  // (Nor when a list question found the overview itself first: "what are the big constraints that
-  // make … hard?" restates the family in its own words; it does not single out one member.)
+  // (Nor when a list question found the overview itself first: "which big limits make … difficult?"
+  // restates the family in its own words; it does not single out one member.)
   const listFoundOverview = shape.kind === "list" && overview === top;
   if (!ledToOverview && !listFoundOverview && retrieval.question.terms.some((t) => !overviewTerms.has(t) && memberTerms.has(t) && input.idf(t) > 2.2)) return null;
   const leadUnit = units.filter((u) => u.chunk.id === overview.id && !u.list).sort((a, b) => b.score - a.score)[0] ?? unitsOf(overview).find((u) => !u.list);

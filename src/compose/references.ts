@@ -42,7 +42,7 @@ export interface AmongPick {
 
 const ORDINALS: Record<string, number> = { first: 0, "1st": 0, second: 1, "2nd": 1, third: 2, "3rd": 2, fourth: 3, "4th": 3, fifth: 4, "5th": 4, sixth: 5, "6th": 5, seventh: 6, "7th": 6, last: -1, final: -1 };
 // "the second one", "the third?", "number 2", "#3", "the last tier" — but not "my first role".
-const ORDINAL = /\b(?:the|that|this) (first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|last|final)(?: (?:one|item|option|tier|type|kind|category|use case|case|company|step|path|group|point))?(?=\s*(?:[?!.,;:]|$|\b(?:and|is|was|about|then|please|again|mean|means|do|does|look|pay|involve|in|on|for|at|with|to|during|when)\b))|\b(?:number|no\.?|#)\s?([1-7])\b/u;
+const ORDINAL = /\b(?:the|that|this) (first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|last|final)(?: (?:one|item|option|tier|type|kind|category|use case|case|company|step|path|group|point))?(?=\s*(?:[?!.,;:]|$|\b(?:and|is|was|about|then|please|again|mean|means|do|does|look|pay|involve|in|on|for|at|with|during|when)\b))|\b(?:number|no\.?|#)\s?([1-7])\b/u;
 // "that"/"this" point back only as a pointer ("in that space", "do that", "that company"), not as
 // a relative pronoun ("the hyperscalers that have…").
 const POINTS_BACK = /\b(it|its|it's|there|those|these|they|them|their|the same|above|mentioned)\b|\b(about|with|in|at|of|for|do|does|on|like|from) (that|this)\b|\b(that|this) (one|company|companies|tier|use case|space|area|role|path|step|thing|kind|sector|field|vendor|product)\b|\b(that|this)\s*\?|^(and|also|so|but|what about|how about)\b/u;
@@ -141,7 +141,7 @@ function pickAmong(question: string, list: readonly string[], chunks: readonly C
   const members = list.map((id) => chunks.find((c) => c.id === id)).filter((c): c is Chunk => !!c);
   // "Which of those would slow us down most?" asks which takes longest: the item whose section
   // states the longest time ("12-24 months"), if one clearly does.
-  if (TIME_ASK.test(question)) {
+  if (TIME_ASK.test(question) && !LESS_WORDS.test(question)) {
     const longest = longestStatedDuration(members);
     if (longest) return longest;
   }

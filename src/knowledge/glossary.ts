@@ -65,6 +65,7 @@ function termPattern(entry: GlossaryEntry): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(entry.term)}(?:s|es)?(?![\\p{L}\\p{N}])`, entry.caseSensitive ? "u" : "iu");
 }
 
-function escapeRegExp(text: string): string {
+/** A literal string as a regular-expression source. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/gu, "\\$&");
 }
