@@ -23,7 +23,7 @@ import { ResilientChatModel, type ChatModel } from "./llm/model.js";
 import { composeLlmAnswer, judgeKeyPoints, loadPrompts, rewriteFollowUp } from "./compose/llm.js";
 import { PROJECT_ROOT } from "./paths.js";
 import { englishRarity } from "./text/english.js";
-import { loadCoachingContent } from "./coaching/content.js";
+import { loadCoachingContent, sectionsUnder } from "./coaching/content.js";
 import { COACHING_STARTERS, CoachingModes, type CoachingReply } from "./coaching/modes.js";
 import { smallTalkReply } from "./compose/small-talk.js";
 import { inGuideWorld, namesIn, numberKinds, type NamedThing } from "./knowledge/facts.js";
@@ -267,17 +267,10 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
   };
   // What people ask about their own move (coaching.json plan.asks): the guide sentence that answers
   // each, or the topic the guide does not speak to. One alternation of literal words per ask.
-  /** A heading's own section, or, for a heading with no text of its own, its subsections in the guide's order. */
-  const sectionsUnder = (title: string): string[] => {
-    const wanted = title.toLowerCase();
-    const own = retriever.guideChunks.find((c) => c.title.toLowerCase() === wanted);
-    if (own) return [own.id];
-    return retriever.guideChunks.filter((c) => c.headingPath.length >= 2 && c.headingPath[c.headingPath.length - 2]!.toLowerCase() === wanted).map((c) => c.id);
-  };
   const planAsks = (coachingContent.plan.asks?.items ?? []).flatMap((a) => {
     const chunk = a.section ? retriever.guideChunks.find((c) => c.title.toLowerCase() === a.section!.toLowerCase()) : undefined;
     if (a.section && !chunk) return [];
-    const nearby = a.nearby ? sectionsUnder(a.nearby) : undefined;
+    const nearby = a.nearby ? sectionsUnder(retriever.guideChunks, a.nearby).map((c) => c.id) : undefined;
     return [{ id: a.id, chunkId: chunk?.id, evidence: a.evidence, notCovered: a.notCovered, nearby, pattern: wholeWordsPattern(a.says) }];
   });
   /** A question's asks about the person's own move, in the order asked: what the guide answers, and what it does not speak to. */
@@ -448,7 +441,6 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const choosing = (shape.kind === "personal" || (!!shape.background && SELF_QUESTION.test(shape.ask))) && EMPLOYER_ASK.test(shape.ask.toLowerCase());
     const priority = choosing ? priorityIn(`${situation} ${shape.background ?? ""} ${shape.ask}`) : null;
     if (priority) asked.unshift(priority);
-    // "Which of those slows a launch most?": the sentence that made the pick ("takes 12-24 months") leads.
     // What a person asks about their own move ("what do I say in an interview?") is answered by the
     // guide sentence for it, in the order asked; what the guide does not speak to ("am I too old?")
     // is said first, honestly, before what it does say for them.
@@ -456,6 +448,7 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     const afterQuestion = reference.text.includes("?") ? reference.text.slice(reference.text.lastIndexOf("?") + 1, reference.text.lastIndexOf("?") + 300) : "";
     const moveAsks = !pointedAt && (shape.kind === "personal" || SELF_QUESTION.test(shape.ask)) ? asksIn(`${shape.ask} ${afterQuestion}`) : { answered: [], notCovered: [], nearby: [] };
     if (shape.kind === "personal") asked.splice(priority ? 1 : 0, 0, ...moveAsks.answered);
+    // "Which of those slows a launch most?": the sentence that made the pick ("takes 12-24 months") leads.
     if (reference.evidence && reference.focus[0] && !rewritten) asked.unshift({ chunkId: reference.focus[0], answer: reference.evidence, score: 1, alone: true });
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));
     const covered = retrieval.results.length > 0 && (isAnswerable(answerability, { ...retrieval.evidence, asked: asked[0]?.score ?? 0 }) || (askOnly !== null && isAnswerable(answerability, { ...askOnly.evidence, asked: asked[0]?.score ?? 0 })) || shape.kind === "personal" || (asked[0]?.score ?? 0) >= ASKED_ANSWERABLE || aboutLearningOt) && !aboutNamed;
@@ -639,9 +632,10 @@ function unspokenNote(topics: string[], aboutThePerson: boolean): AnswerPart {
   return { kind: "note", text: `The guide doesn't speak to ${joinTopics(topics)}, so I won't guess. What it does say ${aboutThePerson ? "for someone in your position" : "nearby"}:`, cites: [] };
 }
 
+/** "age", "age or remote work", "age, remote work or networking". */
 function joinTopics(topics: string[]): string {
-  const distinct = [...new Set(topics)].slice(0, 2);
-  return distinct.join(" or ");
+  const distinct = [...new Set(topics)];
+  return distinct.length <= 1 ? (distinct[0] ?? "") : `${distinct.slice(0, -1).join(", ")} or ${distinct[distinct.length - 1]}`;
 }
 
 /** A name the knowledge never uses, said first: what follows is what the guide does say nearby. */

@@ -220,9 +220,7 @@ export function loadCoachingContent(knowledgeDir: string, chunks: readonly Chunk
     if (typeof ask.id !== "string" || !Array.isArray(ask.says) || !ask.says.every((w) => typeof w === "string" && w.length > 0)) problems.push(`${where} needs an id and "says" words`);
     else if (typeof ask.notCovered === "string" ? ask.section !== undefined || ask.evidence !== undefined : typeof ask.section !== "string" || typeof ask.evidence !== "string") problems.push(`${where} needs either "section" and "evidence" or "notCovered", not both`);
     else if (ask.section && ask.evidence) quote(ask.section, ask.evidence, where);
-    // (A heading with no text of its own, "How to position yourself…", names its subsections.)
-    const headingKnown = (title: string) => byTitle.has(comparable(title)) || own.some((c) => c.headingPath.length >= 2 && comparable(c.headingPath[c.headingPath.length - 2]!) === comparable(title));
-    if (ask.nearby !== undefined && (typeof ask.notCovered !== "string" || !headingKnown(ask.nearby))) problems.push(`${where}: "nearby" must name a section of the guide, next to "notCovered"`);
+    if (ask.nearby !== undefined && (typeof ask.notCovered !== "string" || sectionsUnder(own, ask.nearby).length === 0)) problems.push(`${where}: "nearby" must name a section of the guide, next to "notCovered"`);
   }
   if (questions.length === 0 || readiness.length === 0 || !plan?.phases?.length) problems.push("needs quiz questions, readiness items and plan phases");
   if (problems.length > 0) {
@@ -239,6 +237,17 @@ export function loadCoachingContent(knowledgeDir: string, chunks: readonly Chunk
       return found;
     },
   };
+}
+
+/**
+ * The sections a heading names: its own, or, for a heading with no text of its own ("How to
+ * position yourself for the first role"), its subsections in the guide's order.
+ */
+export function sectionsUnder(chunks: readonly Chunk[], title: string): Chunk[] {
+  const wanted = comparable(title);
+  const own = chunks.find((c) => comparable(c.title) === wanted);
+  if (own) return [own];
+  return chunks.filter((c) => c.headingPath.length >= 2 && comparable(c.headingPath[c.headingPath.length - 2]!) === wanted);
 }
 
 /** Fills a plan template's {useCase}, {useCaseSection}, {dataset}, {path}, {pathLabel}, {pathSection}, {pathEvidence}. */

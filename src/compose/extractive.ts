@@ -773,10 +773,9 @@ function compareAnswer(units: Unit[], shape: QuestionShape, named: { alias: stri
     const ranked = sideUnits(side.chunkId).filter((u) => u !== lead);
     // Pros and cons: a side whose first sentence is all upside also shows its catch (a risk, a "but").
     const catchOf = generic && ranked[0] && !TRADE_OFF.test(ranked[0].text) && !(lead.chunk.id === side.chunkId && TRADE_OFF.test(lead.text)) ? ranked.slice(1).find((u) => TRADE_OFF.test(u.text)) : undefined;
-    const byMatch = catchOf ?? (generic ? ranked[1] : [...ranked].sort((a, b) => b.score - a.score).find((u) => u !== ranked[0]));
-    const next = generic ? ranked.find((u) => u !== ranked[0] && u !== catchOf) : undefined;
-    const chosen = catchOf ? [ranked[0], next, catchOf] : [ranked[0], byMatch];
-    for (const u of chosen.filter((x): x is Unit => !!x).slice(0, shown === 2 ? (catchOf ? 3 : 2) : 1)) {
+    const second = generic ? ranked[1] : [...ranked].sort((a, b) => b.score - a.score).find((u) => u !== ranked[0]);
+    const chosen = catchOf ? [ranked[0], ranked.find((u) => u !== ranked[0] && u !== catchOf), catchOf] : [ranked[0], second];
+    for (const u of chosen.filter((x): x is Unit => !!x).slice(0, shown === 2 ? chosen.length : 1)) {
       // A side is named once, on its first sentence: the next one reads as more about it.
       const alreadyNamed = parts.some((p) => p.label && p.cites.includes(cites.cite(u.chunk, u.score)));
       parts.push({ kind: "point", ...(alreadyNamed ? {} : { label: labelOf(side, u.chunk) }), text: u.text, cites: [cites.cite(u.chunk, u.score)] });

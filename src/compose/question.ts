@@ -37,8 +37,6 @@ const CONTRAST = /\b(vs\.?|versus|or|compared? (to|with)|comparison|better|diffe
 const PAY = /\b(salary|salaries|pay|pays|paid|paying|earn|earns|earning|compensation|comp|income|money)\b|\b(how much|what) (do|does|did|would|will|could|can|might)\b[^?]{0,60}\b(make|makes|making)\b/u;
 const COUNT_ASK = /\bhow many\b(?! (hours|weeks|months|years|days))/u;
 const DURATION_ASK = /\bhow long\b|\bhow many (hours|weeks|months|years|days)\b|\bhow much time\b|\bhow (?:quickly|fast) (?:can|could|will|would|do|should) (?:i|you|someone|people|one|a person)\b|\bhow (?:quickly|fast) (?:to|until)\b|\bwhat(?:'s| is)? (?:the |a )?(timeline|time ?frame)\b|\bhow soon\b/u;
-/** Asks which thing takes the most time: "slow down … most", "which takes longest", "what delays…". */
-export const TIME_ASK = /\b(?:slow|slows|slowed|slowing|slowest|slower|takes? (?:the )?longest|takes? (?:the )?(?:most|longest) time|longest (?:time|wait|delay|lead time)|delay|delays|delaying|drag|drags|hold (?:us |me |you |it )?(?:up|back)|holds (?:us |me |you |it )?(?:up|back))\b/u;
 const MONEY_ASK = /\bhow much\b|\b(cost|costs|worth|value|save|saves|savings|budget|price|revenue|arr|contract size|deal size)\b/u;
 const SIZE_ASK = /\bhow (big|large)\b|\b(size|share|percent|percentage|gdp)\b/u;
 const WHO = /^(who|whom)\b|\bwho (are|is|uses|use|hires|hire|sells|makes|builds|offers|pays|leads)\b|^(which|what) (companies|company|vendors|vendor|employers|employer|firms|firm|customers|manufacturers|startups|organisations|organizations|products|tools|platforms|offerings)\b|\b(name|list) (some|a few|the)? ?(companies|vendors|employers|startups|customers)\b/u;

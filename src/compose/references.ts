@@ -1,7 +1,6 @@
 import type { AnswerPart, Chunk, Citation, HistoryMessage } from "../types.js";
 import { contentTerms, normalizeText, sameWordFamily, splitSentences } from "../text/normalize.js";
-import { namesIn, splitListValue, type KnowledgeFacts } from "../knowledge/facts.js";
-import { TIME_ASK } from "./question.js";
+import { longestSpanInDays, namesIn, splitListValue, type KnowledgeFacts } from "../knowledge/facts.js";
 
 /**
  * Follow-ups that point back: "the second one" (an ordinal over the last list), "and who buys it",
@@ -114,9 +113,8 @@ export function chooseAmongSubsections(question: string, found: readonly string[
   return overview ? pickAmong(lower.replace(AMONG_NAMED, " "), facts.children.get(overview)!, chunks) : null;
 }
 
-/** A stated span of time: "12-24 months", "30-90 days", "the 18-month mark". Bounded counts, one pass. */
-const STATED_SPAN = /\b(\d{1,4})(?:\s?[-–]\s?(\d{1,4}))?[\s-]?(hour|day|week|month|year)s?\b/gu;
-const DAYS_PER: Record<string, number> = { hour: 1 / 24, day: 1, week: 7, month: 30, year: 365 };
+/** Asks which thing takes the most time: "slow down … most", "which takes longest", "what delays…". */
+const TIME_ASK = /\b(?:slow|slows|slowed|slowing|slowest|slower|takes? (?:the )?longest|takes? (?:the )?(?:most|longest) time|longest (?:time|wait|delay|lead time)|delay|delays|delaying|drag|drags|hold (?:us |me |you |it )?(?:up|back)|holds (?:us |me |you |it )?(?:up|back))\b/u;
 
 /** The one section among `members` that states the longest span of time (null if none or a tie). */
 function longestStatedDuration(members: readonly Chunk[]): AmongPick | null {
@@ -124,8 +122,7 @@ function longestStatedDuration(members: readonly Chunk[]): AmongPick | null {
   let tied = false;
   for (const chunk of members) {
     for (const sentence of splitSentences(chunk.text)) {
-      let days = 0;
-      for (const m of sentence.matchAll(STATED_SPAN)) days = Math.max(days, Number(m[2] ?? m[1]) * DAYS_PER[m[3]!]!);
+      const days = longestSpanInDays(sentence);
       if (days === 0) continue;
       if (!best || days > best.days) {
         best = { id: chunk.id, days, sentence };

@@ -49,6 +49,17 @@ const DURATION = /\d[\d\s.,–-]*\s?(?:hours?|hrs?|days?|weeks?|months?|years?|q
 const PERCENT = /\d\s?%|\bpercent\b/iu;
 const COUNT = /\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|dozens?)\b/iu;
 
+/** A stated span of time: "12-24 months", "30-90 days", "the 18-month mark" (the upper bound counts). */
+const STATED_SPAN = /\b(\d{1,4})(?:\s?[-–]\s?(\d{1,4}))?[\s-]?(hour|day|week|month|year)s?\b/gu;
+const DAYS_PER: Record<string, number> = { hour: 1 / 24, day: 1, week: 7, month: 30, year: 365 };
+
+/** The longest span of time a sentence states, in days (0 if it states none). One linear pass. */
+export function longestSpanInDays(sentence: string): number {
+  let days = 0;
+  for (const m of sentence.matchAll(STATED_SPAN)) days = Math.max(days, Number(m[2] ?? m[1]) * DAYS_PER[m[3]!]!);
+  return days;
+}
+
 export function numberKinds(sentence: string): NumberKind[] {
   const kinds: NumberKind[] = [];
   if (MONEY.test(sentence)) kinds.push("money");
