@@ -447,7 +447,8 @@ export async function createCoach(config: CoachConfig, logger: Logger, options: 
     // (A remark after the last question mark asks too: "…? the salary side worries me".)
     const afterQuestion = reference.text.includes("?") ? reference.text.slice(reference.text.lastIndexOf("?") + 1, reference.text.lastIndexOf("?") + 300) : "";
     const moveAsks = !pointedAt && (shape.kind === "personal" || SELF_QUESTION.test(shape.ask)) ? asksIn(`${shape.ask} ${afterQuestion}`) : { answered: [], notCovered: [], nearby: [] };
-    if (shape.kind === "personal") asked.splice(priority ? 1 : 0, 0, ...moveAsks.answered);
+    // (Also without a story: "what will the interviewer test me on?" asks about their own move.)
+    if (shape.kind === "personal" || ["explain", "yesno", "steps"].includes(shape.kind)) asked.splice(priority ? 1 : 0, 0, ...moveAsks.answered);
     // "Which of those slows a launch most?": the sentence that made the pick ("takes 12-24 months") leads.
     if (reference.evidence && reference.focus[0] && !rewritten) asked.unshift({ chunkId: reference.focus[0], answer: reference.evidence, score: 1, alone: true });
     const aboutNamed = shape.kind !== "personal" && shape.kind !== "compare" && named.length > 0 && !namedAttributeCovered(shape.ask, retrieval, named.map((n) => n.thing), retriever.guideChunks, (t) => retriever.idf(t));

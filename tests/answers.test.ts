@@ -390,6 +390,11 @@ describe("what a person asks about their own move", () => {
     expect(a.text).toMatch(/\$200K-\$320K/u);
   });
 
+  it("a question about the person's own interview, without a story, is answered with what interviewers check", async () => {
+    const a = await ask("Say I reach the final interview round with a robotics firm: which areas will the interviewer dig into?");
+    expect(opening(a)).toMatch(/hiring managers can quickly identify candidates/u);
+  });
+
   it("'could I do it inside my current company?' is the internal move", async () => {
     const a = await ask("Could I switch into an AI PM role inside my current company rather than applying elsewhere?");
     expect(opening(a)).toMatch(/internal AI PM role on an adjacent team/u);

@@ -46,6 +46,14 @@ function assertQuotesGrounded(answer: Answer): void {
 }
 
 describe("interview practice", () => {
+  it("a question about what an interviewer will test is answered, not turned into practice; asking the coach to test you starts it", async () => {
+    const asked = await person().say("Once I land an interview at a vision-inspection vendor, what are they going to test me on?");
+    expect(asked.coaching).toBeUndefined();
+    expect(asked.text).not.toMatch(/question 1 of/u);
+    const started = await person().say("could you test me on procurement cycles?");
+    expect(started.coaching).toMatchObject({ mode: "quiz", stage: "question", step: 1 });
+  });
+
   it("asks one question from the guide at a time, without giving the answer away", async () => {
     const me = person();
     const a = await me.say("quiz me on safety standards");

@@ -67,6 +67,12 @@ const HINT = /^((give me )?(a )?(hint|clue)( please)?)$/u;
 const REPEAT = /^(repeat|again|repeat (the )?question|what was the question)$/u;
 const RESUME = /^(resume|continue|go on|resume (the |my )?(quiz|practice|check|readiness check|session)|continue (the |my )?(quiz|practice|check|session)|back to (the |my )?(quiz|practice|check))$/u;
 const QUIZ_START = /\b(quiz me|quiz|quizzes|mock interview|interview practice|practice interview|practice session|practice questions?|test me|drill me)\b|^practi[cs]e$/u;
+/** "…what will the interviewer test me on": a question word, then "test/drill/quiz me" (a bounded gap). */
+const QUESTION_ABOUT_A_TEST = /\b(what|which|how|where|when|why|will|would|do|does|did|might)\b[^.!?]{0,80}\b(test|drill|quiz) me\b/u;
+/** The coach asked to do something: "can you quiz me…", "would you test me…". */
+const ASKS_THE_COACH = /\b(can|could|would|will) you\b/u;
+/** A practice session named as such ("is there a mock interview?"): a request whatever the sentence's form. */
+const QUIZ_NAMED = /\b(quiz|quizzes|mock interview|interview practice|practice interview|practice session|practice questions?)\b/u;
 const NEW_ROUND = /\b(new|another|fresh|restart|start over|again)\b/u;
 const READINESS_START = /^ready$|\b(readiness|am i ready|how ready am i|ready for (an|the|my) (interview|role|job)|check (if|whether) i m ready)\b/u;
 const PLAN_START = /\b(study|learning|prep|preparation|transition|week by week|action|career) plan\b|\bplan (for me|my (transition|prep|preparation|study|studies|learning|move|switch))\b|\b(make|build|give|create|write|draft|need) me (a|an|my) ([a-z]+ ){0,2}plan\b|^plan\b/u;
@@ -140,7 +146,9 @@ export class CoachingModes {
     if (mayStart && READINESS_START.test(said)) {
       return session?.kind === "readiness" && !NEW_ROUND.test(said) ? this.resume(key, session, turn.conversationId) : this.startReadiness(key, turn.conversationId, session);
     }
-    if (mayStart && QUIZ_START.test(said)) {
+    // "What will the interviewer test me on?" asks about someone else's test; "can you quiz me?" asks for one.
+    const asksAboutATest = QUESTION_ABOUT_A_TEST.test(said) && !ASKS_THE_COACH.test(said) && !QUIZ_NAMED.test(said);
+    if (mayStart && QUIZ_START.test(said) && !asksAboutATest) {
       const topic = words(said)
         .filter((w) => !isStopword(w) && !COMMAND_TERMS.has(stem(w)))
         .join(" ");
